@@ -1,0 +1,1 @@
+"""Writers: report.json (the public contract), report.html, transcript.vtt and .srt."""
