@@ -1,0 +1,87 @@
+"""Decode any media PyAV can read into 16 kHz mono float32, with clear errors for bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import AudioError, InputError
+from .progress import ProgressFn, no_progress
+
+SAMPLE_RATE = 16000
+AUDIO_EXTENSIONS = (".m4a", ".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".webm", ".mp4", ".mov", ".mkv", ".aac", ".wma")
+# Peak below this (about -66 dBFS) is treated as a recording of silence.
+SILENCE_PEAK = 5e-4
+
+
+def check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError("no such file", path=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, expected a file", path=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("file is empty (0 bytes)", path=str(path))
+
+
+def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SAMPLE_RATE):
+    """The first audio stream of `path` as a float32 numpy array at `sample_rate`, mono."""
+    import av
+    import numpy as np
+
+    check_file(path)
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as e:
+        raise AudioError(f"not a readable audio or video file ({_reason(e)})", path=str(path)) from None
+    with container:
+        streams = container.streams.audio
+        if not streams:
+            raise AudioError("has no audio stream", path=str(path))
+        stream = streams[0]
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration:
+            duration = container.duration / 1_000_000
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)
+        chunks: list = []
+        decoded = 0
+        errors = 0
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.InvalidDataError:
+                    # a damaged packet: skip it, as players do; too many means the file is broken
+                    errors += 1
+                    if errors > 20:
+                        raise
+                    continue
+                for frame in frames:
+                    for out in resampler.resample(frame):
+                        arr = out.to_ndarray().reshape(-1)
+                        chunks.append(arr)
+                        decoded += arr.shape[0]
+                if duration and len(chunks) % 200 == 0:
+                    progress("decode", min(decoded / sample_rate, duration), duration)
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except (av.error.FFmpegError, ValueError) as e:
+            if not chunks:
+                raise AudioError(f"cannot be decoded ({_reason(e)})", path=str(path)) from None
+            raise AudioError(f"is truncated or corrupt after {decoded / sample_rate:.1f} s ({_reason(e)})", path=str(path)) from None
+    if not chunks:
+        raise AudioError("contains no audio samples (truncated or empty stream)", path=str(path))
+    audio = np.concatenate(chunks).astype(np.float32) / 32768.0
+    progress("decode", len(audio) / sample_rate, len(audio) / sample_rate)
+    if duration and len(audio) / sample_rate < 0.5 * duration - 1.0:
+        raise AudioError(
+            f"is truncated: decoded {len(audio) / sample_rate:.1f} s of a stated {duration:.1f} s", path=str(path)
+        )
+    if audio.size == 0 or float(np.abs(audio).max()) < SILENCE_PEAK:
+        raise AudioError("is silent: no speech to transcribe", path=str(path))
+    return audio
+
+
+def _reason(e: Exception) -> str:
+    text = getattr(e, "strerror", None) or str(e)
+    return text.split(":")[-1].strip() if ":" in text else text.strip()

@@ -1,0 +1,243 @@
+"""Stage wiring: input → Transcript → analysis and flags → report files. Progress via a callback."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .asr import AsrOptions
+from .audio import AUDIO_EXTENSIONS
+from .errors import InputError, UnsupportedInput, UsageError
+from .progress import ProgressFn, no_progress
+from .readers import TRANSCRIPT_EXTENSIONS
+from .transcript import Speaker, Transcript, Utterance, Word
+
+SUPPORTED_EXTENSIONS = AUDIO_EXTENSIONS + TRANSCRIPT_EXTENSIONS
+# A pause this long inside one speaker's run, after a sentence end, starts a new utterance.
+SPLIT_PAUSE_S = 2.0
+
+
+@dataclass
+class SpeakerOptions:
+    num_speakers: int | None = None
+    min_speakers: int = 1
+    max_speakers: int = 8
+
+
+@dataclass
+class RunOptions:
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    speakers: SpeakerOptions = field(default_factory=SpeakerOptions)
+    names: list[str] | None = None  # names speakers in order of first appearance
+    policy: Path | None = None
+    analyze: bool = True
+
+
+def is_transcript(path: Path) -> bool:
+    return path.suffix.lower() in TRANSCRIPT_EXTENSIONS
+
+
+def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
+    """The files to process for one command-line input: the file itself, or a folder's supported files."""
+    if not path.exists():
+        raise InputError("no such file or folder", path=str(path))
+    if path.is_file():
+        if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            raise UnsupportedInput(
+                f"unsupported file type '{path.suffix or '(none)'}' (supported: {' '.join(SUPPORTED_EXTENSIONS)})",
+                path=str(path),
+            )
+        return [path]
+    pattern = "**/*" if recursive else "*"
+    files = sorted(
+        p
+        for p in path.glob(pattern)
+        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith(".")
+        # the project's own label files sit beside samples: .labels.json / .reference.json are not transcripts
+        and not re.search(r"\.(labels|reference)\.json$", p.name)
+    )
+    if not files:
+        raise InputError(f"folder has no supported files ({' '.join(SUPPORTED_EXTENSIONS)})", path=str(path))
+    return files
+
+
+def check_out_dir(out: Path) -> None:
+    """Fail early, before hours of transcription, when the reports cannot be written."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise UsageError(f"--out folder is not writable ({e.strerror or e})", path=str(out)) from None
+
+
+def group_utterances(words: list[Word]) -> list[Utterance]:
+    """Consecutive words of one speaker form a turn; a long pause after a sentence end splits it."""
+    utterances: list[Utterance] = []
+    turn = -1
+    current: list[Word] = []
+    prev_speaker = None
+
+    def flush() -> None:
+        if current:
+            utterances.append(
+                Utterance(
+                    id=f"u{len(utterances)}",
+                    turn=turn,
+                    speaker=current[0].speaker or "S0",
+                    text=" ".join(w.text for w in current),
+                    start=current[0].start,
+                    end=current[-1].end,
+                    words=list(current),
+                )
+            )
+            current.clear()
+
+    for w in words:
+        if w.speaker != prev_speaker:
+            flush()
+            turn += 1
+            prev_speaker = w.speaker
+        elif current and w.start - current[-1].end >= SPLIT_PAUSE_S and current[-1].text[-1:] in ".?!":
+            flush()
+        current.append(w)
+    flush()
+    return utterances
+
+
+def transcript_from_recording(path: Path, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
+    from . import diarize
+    from .asr import transcribe
+    from .audio import decode
+    from .errors import AudioError
+
+    audio = decode(path, progress)
+    asr = transcribe(audio, options.asr, progress)
+    if not asr.words:
+        raise AudioError("contains no recognisable speech", path=str(path))
+    dopts = diarize.DiarizeOptions(
+        num_speakers=options.speakers.num_speakers,
+        min_speakers=options.speakers.min_speakers,
+        max_speakers=options.speakers.max_speakers,
+    )
+    speech = diarize.speech_from_words(asr.words)
+    turns = diarize.diarize(audio, speech, dopts, progress)
+    words = diarize.assign_speakers(asr.words, turns)
+    utterances = group_utterances(words)
+    # speaker ids in order of first appearance
+    order: dict[str, str] = {}
+    for u in utterances:
+        order.setdefault(u.speaker, f"S{len(order)}")
+    for u in utterances:
+        u.speaker = order[u.speaker]
+        for w in u.words:
+            w.speaker = u.speaker
+    return Transcript(
+        source=str(path),
+        kind="recording",
+        speakers=[Speaker(id=sid) for sid in order.values()],
+        utterances=utterances,
+        duration_s=round(asr.duration_s, 2),
+        language=asr.language,
+        models={"asr": asr.model, "diarization": diarize.MODEL_NAME},
+    )
+
+
+def load_transcript(path: Path, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
+    if is_transcript(path):
+        from .readers import read_transcript
+
+        t = read_transcript(path)
+    elif path.suffix.lower() in AUDIO_EXTENSIONS:
+        t = transcript_from_recording(path, options, progress)
+    else:
+        raise UnsupportedInput(f"unsupported file type '{path.suffix or '(none)'}'", path=str(path))
+    if options.names:
+        apply_names(t, options.names)
+    return t
+
+
+def apply_names(t: Transcript, names: list[str]) -> None:
+    seen: list[str] = []
+    for u in t.utterances:
+        if u.speaker not in seen:
+            seen.append(u.speaker)
+    for sid, name in zip(seen, names):
+        if name.strip():
+            t.speaker(sid).name = name.strip()
+
+
+def analyze(t: Transcript, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
+    """Moves, asks, conflicts and emotions, then the policy's flags."""
+    from .policy import evaluate_flags, load_policy
+
+    analyzer = _analyzer()
+    t = analyzer.transform(t, progress)
+    t.models.update(analyzer.model_names)
+    t.flags = evaluate_flags(t, load_policy(options.policy))
+    return t
+
+
+@lru_cache(maxsize=1)
+def _analyzer():
+    from .nlp.analyzer import Analyzer
+
+    return Analyzer()
+
+
+def report_dir_for(path: Path, out: Path, taken: set[str] | None = None) -> Path:
+    """DIR/<stem>/, or DIR/<stem>-<ext>/ when another input of the same run has that stem."""
+    name = path.stem
+    if taken is not None:
+        if name in taken:
+            name = f"{path.stem}-{path.suffix.lstrip('.').lower()}"
+        taken.add(name)
+    return out / name
+
+
+def write_transcript_files(t: Transcript, folder: Path) -> list[Path]:
+    import json
+
+    from .report.files import write_atomic
+    from .report.subtitles import to_srt, to_vtt
+
+    return [
+        write_atomic(folder / "transcript.vtt", to_vtt(t)),
+        write_atomic(folder / "transcript.srt", to_srt(t)),
+        write_atomic(
+            folder / "transcript.json",
+            json.dumps({"schema": "talkscan.transcript/1", **t.to_dict()}, indent=1, ensure_ascii=False),
+        ),
+    ]
+
+
+def write_report(t: Transcript, folder: Path, progress: ProgressFn = no_progress) -> list[Path]:
+    """All report files; report.json goes last, so its presence means the report is complete."""
+    import json
+
+    from .report.files import write_atomic
+    from .report.html import render_html
+    from .report.json_report import build_report
+
+    progress("report", 0, 1)
+    report = build_report(t)
+    files = write_transcript_files(t, folder)
+    files.append(write_atomic(folder / "report.html", render_html(report)))
+    files.append(write_atomic(folder / "report.json", json.dumps(report, indent=1, ensure_ascii=False)))
+    progress("report", 1, 1)
+    return files
+
+
+def run_file(
+    path: Path, out_folder: Path, options: RunOptions, progress: ProgressFn = no_progress, transcript_only: bool = False
+) -> list[Path]:
+    t = load_transcript(path, options, progress)
+    if transcript_only:
+        return write_transcript_files(t, out_folder)
+    if options.analyze:
+        t = analyze(t, options, progress)
+    return write_report(t, out_folder, progress)

@@ -1,0 +1,36 @@
+"""SubRip (.srt): numbered cues with `00:00:01,000 --> 00:00:04,000` times; speakers as `Name: text`."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import MalformedTranscript
+from .common import build_transcript, parse_time
+from .vtt import split_speaker
+
+_ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+
+
+def parse(text: str, source: str):
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
+    rows = []
+    for b in blocks:
+        lines = [ln for ln in b.split("\n")]
+        if not lines or not lines[0].strip():
+            continue
+        k = 0
+        if lines[0].strip().isdigit():
+            k = 1
+        if k >= len(lines) or "-->" not in lines[k]:
+            raise MalformedTranscript(f"cue '{lines[0].strip()[:30]}' has no '-->' timing line", path=source)
+        m = _ARROW.match(lines[k])
+        try:
+            start, end = parse_time(m.group(1)), parse_time(m.group(2))  # type: ignore[union-attr]
+        except (ValueError, AttributeError):
+            raise MalformedTranscript(f"bad cue timing '{lines[k].strip()[:40]}'", path=source) from None
+        name, plain = split_speaker("\n".join(lines[k + 1 :]))
+        if plain:
+            rows.append((name, plain, start, end))
+    if not rows:
+        raise MalformedTranscript("has no subtitle cues", path=source)
+    return build_transcript(rows, source)

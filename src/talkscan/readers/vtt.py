@@ -1,0 +1,68 @@
+"""WebVTT, as Teams, Zoom and Meet export it: `<v Name>` voice tags or `Name: text` cue text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..errors import MalformedTranscript
+from .common import build_transcript, parse_time
+
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+_TAG = re.compile(r"</?[^>]+>")
+_NAME_PREFIX = re.compile(r"^([^:]{1,40}):\s+(.+)$", re.S)
+_ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+
+
+def split_speaker(text: str) -> tuple[str | None, str]:
+    """(speaker name or None, plain text) of one cue's text."""
+    m = _VOICE.search(text)
+    name = m.group(1).strip() if m else None
+    plain = html.unescape(_TAG.sub("", text)).strip()
+    if name is None:
+        p = _NAME_PREFIX.match(plain)
+        if p and len(p.group(1).split()) <= 4 and not p.group(1).strip().isdigit():
+            name, plain = p.group(1).strip(), p.group(2).strip()
+    return name, re.sub(r"\s+", " ", plain)
+
+
+def parse(text: str, source: str):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if not lines or not lines[0].strip().startswith("WEBVTT"):
+        raise MalformedTranscript("is not WebVTT: the first line must be 'WEBVTT'", path=source)
+    rows = []
+    i = 1
+    n = len(lines)
+    while i < n:
+        line = lines[i].strip()
+        if not line:
+            i += 1
+            continue
+        if line.startswith(("NOTE", "STYLE", "REGION")):
+            while i < n and lines[i].strip():
+                i += 1
+            continue
+        if "-->" not in line:
+            # a cue identifier; the timing line must follow
+            i += 1
+            if i >= n or "-->" not in lines[i]:
+                raise MalformedTranscript(f"line {i}: cue '{line[:30]}' has no timing line", path=source)
+            line = lines[i].strip()
+        m = _ARROW.match(line)
+        try:
+            start, end = parse_time(m.group(1)), parse_time(m.group(2))  # type: ignore[union-attr]
+        except (ValueError, AttributeError):
+            raise MalformedTranscript(f"line {i + 1}: bad cue timing '{line[:40]}'", path=source) from None
+        if end < start:
+            raise MalformedTranscript(f"line {i + 1}: cue ends before it starts", path=source)
+        i += 1
+        body = []
+        while i < n and lines[i].strip():
+            body.append(lines[i])
+            i += 1
+        name, plain = split_speaker("\n".join(body))
+        if plain:
+            rows.append((name, plain, start, end))
+    if not rows:
+        raise MalformedTranscript("has no cues with text", path=source)
+    return build_transcript(rows, source)
