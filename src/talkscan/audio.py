@@ -31,7 +31,9 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError) as e:
-        raise AudioError(f"not a readable audio or video file ({_reason(e)})", path=str(path)) from None
+        raise AudioError(
+            f"cannot be read as audio: corrupt, truncated or not a media file ({_reason(e)})", path=str(path)
+        ) from None
     with container:
         streams = container.streams.audio
         if not streams:

@@ -135,6 +135,7 @@ def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: boo
         except TalkscanError as e:
             _err(str(e))
             failures.append((str(path), e.message))
+    unusable_inputs = len(failures)
     progress, display, reset = _progress_display(quiet)
     written: list[Path] = []
     taken: set[str] = set()
@@ -163,7 +164,7 @@ def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: boo
             finally:
                 if reset:
                     reset()
-    if len(files) + len(failures) > 1 or failures:
+    if len(files) + unusable_inputs > 1:  # a batch: close with a summary
         typer.echo(f"{len(written)} done, {len(failures)} failed", err=True)
         for name, why in failures:
             typer.echo(f"  failed: {name}: {why}", err=True)

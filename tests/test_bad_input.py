@@ -1,0 +1,133 @@
+"""Every kind of bad input: one clear line naming the file and the problem, the right exit code,
+no traceback, and the other inputs of a batch still get their reports."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import encode_m4a, run_cli
+
+GOOD_TXT = "Maya: We need the price under four twenty.\nGreg: Under four twenty?\nMaya: Yes, that is our ceiling.\n"
+
+
+def tone_speechless(seconds: float = 3.0) -> np.ndarray:
+    return np.zeros(int(16000 * seconds), dtype=np.float32)
+
+
+def write_wav(path: Path, audio: np.ndarray) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((audio * 32767).astype(np.int16).tobytes())
+    return path
+
+
+def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[list[str], str]:
+    """(command-line arguments, expected words in the message) for one kind of bad input."""
+    d = tmp_path / "in"
+    d.mkdir(exist_ok=True)
+    if kind == "missing":
+        return [str(d / "nope.m4a")], "no such file"
+    if kind == "empty-folder":
+        (d / "notes.docx").write_text("x")
+        return [str(d)], "no supported files"
+    if kind == "zero-byte":
+        (d / "z.m4a").write_bytes(b"")
+        return [str(d / "z.m4a")], "empty"
+    if kind == "text-as-m4a":
+        (d / "t.m4a").write_text("this is a text file, not audio\n" * 20)
+        return [str(d / "t.m4a")], "cannot be read as audio"
+    if kind == "truncated-m4a":
+        from talkscan.audio import decode
+
+        full = encode_m4a(decode(shared / "speech" / "jfk.flac"), d / "full.m4a")
+        data = full.read_bytes()
+        (d / "cut.m4a").write_bytes(data[: len(data) // 2])
+        full.unlink()
+        return [str(d / "cut.m4a")], "truncated"
+    if kind == "silence":
+        write_wav(d / "quiet.wav", tone_speechless())
+        return [str(d / "quiet.wav")], "silent"
+    if kind == "unsupported":
+        (d / "minutes.docx").write_text("hello")
+        return [str(d / "minutes.docx")], "unsupported file type"
+    if kind == "bad-vtt":
+        (d / "bad.vtt").write_text("WEBVTT\n\n1\n00:00:01.000 --> nonsense\nhi\n")
+        return [str(d / "bad.vtt")], "timing"
+    if kind == "bad-srt":
+        (d / "bad.srt").write_text("1\nno arrow here\nhi\n")
+        return [str(d / "bad.srt")], "timing"
+    if kind == "no-names-txt":
+        (d / "notes.txt").write_text("we talked about the price\nand the timeline\n")
+        return [str(d / "notes.txt")], "Name: text"
+    raise AssertionError(kind)
+
+
+BAD_INPUTS = [
+    "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "silence",
+    "unsupported", "bad-vtt", "bad-srt", "no-names-txt",
+]
+
+
+def assert_one_clean_line(stderr: str, path_part: str, words: str) -> None:
+    assert "Traceback" not in stderr
+    errors = [ln for ln in stderr.splitlines() if ln.startswith("talkscan: error:")]
+    assert len(errors) == 1, stderr
+    assert path_part in errors[0] and words in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+def test_bad_input_single(tmp_path, kind, shared_data):
+    args, words = make_bad(tmp_path, kind, shared_data)
+    r = run_cli("run", *args, "--out", str(tmp_path / "out"), "--quiet")
+    assert r.returncode == 1, r.stderr
+    assert_one_clean_line(r.stderr, Path(args[0]).name, words)
+    assert not any((tmp_path / "out").glob("*/report.json"))
+
+
+def test_missing_model_folder_is_a_usage_error(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD_TXT)
+    r = run_cli("transcribe", str(tmp_path / "a.txt"), "--model", str(tmp_path / "no-such-model"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2
+    assert_one_clean_line(r.stderr, "no-such-model", "does not exist")
+
+
+def test_unwritable_out_is_a_usage_error(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD_TXT)
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    r = run_cli("transcribe", str(tmp_path / "a.txt"), "--out", str(blocker / "reports"))
+    assert r.returncode == 2
+    assert_one_clean_line(r.stderr, "reports", "not writable")
+
+
+def test_bad_option_values_exit_2(tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD_TXT)
+    r = run_cli("transcribe", str(tmp_path / "a.txt"), "--min-speakers", "5", "--max-speakers", "2", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "--min-speakers" in r.stderr
+
+
+def test_batch_survives_every_bad_input(tmp_path, shared_data):
+    """One folder with all the bad files and two good transcripts: the good ones get reports."""
+    for kind in ["zero-byte", "text-as-m4a", "truncated-m4a", "silence", "bad-vtt", "bad-srt", "no-names-txt"]:
+        make_bad(tmp_path, kind, shared_data)
+    d = tmp_path / "in"
+    (d / "good.txt").write_text(GOOD_TXT)
+    (d / "good2.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Tom>IT needs twelve weeks.</v>\n")
+    out = tmp_path / "out"
+    r = run_cli("transcribe", str(d), "--out", str(out), "--quiet")
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert (out / "good" / "transcript.vtt").is_file() and (out / "good2" / "transcript.srt").is_file()
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("talkscan: error:")]
+    assert len(errors) == 7, r.stderr
+    assert "2 done, 7 failed" in r.stderr
+    for name in ["z.m4a", "t.m4a", "cut.m4a", "quiet.wav", "bad.vtt", "bad.srt", "notes.txt"]:
+        assert any(name in ln for ln in r.stderr.splitlines() if ln.strip().startswith("failed:")), name
+    # no stray temporary files left by the failed ones
+    assert not list(out.rglob("*.tmp"))

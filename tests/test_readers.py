@@ -1,0 +1,136 @@
+"""Transcript formats as Teams, Zoom and Meet export them, and talkscan's own JSON round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from talkscan.errors import MalformedTranscript
+from talkscan.readers import read_transcript
+from talkscan.report.subtitles import to_srt, to_vtt
+from talkscan.transcript import Tag, Transcript
+
+TEAMS_VTT = """WEBVTT
+
+3f6a2c1e-1b7e-4c4a-9a51-0d1f6a3b2c11/12-0
+00:00:01.250 --> 00:00:04.900
+<v Maya Chen>We need the year-one price under four twenty.</v>
+
+3f6a2c1e-1b7e-4c4a-9a51-0d1f6a3b2c11/13-0
+00:00:05.100 --> 00:00:05.900
+<v Greg Olsen>Four twenty?</v>
+
+3f6a2c1e-1b7e-4c4a-9a51-0d1f6a3b2c11/14-0
+00:00:06.000 --> 00:00:09.500
+<v Maya Chen>That's the mandate &amp; it's firm.</v>
+"""
+
+ZOOM_VTT = """WEBVTT
+
+1
+00:00:00.000 --> 00:00:02.000
+Tom Reyes: IT needs twelve weeks for the migration.
+
+2
+00:00:02.500 --> 00:00:03.400
+Priya: Twelve weeks?
+"""
+
+SRT = """1
+00:00:01,000 --> 00:00:03,500
+Maya: We need the SOW by Friday.
+
+2
+00:00:03,800 --> 00:00:06,000
+Greg: Friday works if legal signs off.
+"""
+
+TXT = """Maya: We need the price under four twenty.
+Greg: Under four twenty?
+This continues Greg's turn on a new line.
+Tom: IT needs twelve weeks.
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_teams_vtt_voice_tags(tmp_path):
+    t = read_transcript(write(tmp_path, "teams.vtt", TEAMS_VTT))
+    assert [s.name for s in t.speakers] == ["Maya Chen", "Greg Olsen"]
+    assert [u.speaker for u in t.utterances] == ["S0", "S1", "S0"]
+    assert t.utterances[1].text == "Four twenty?"
+    assert t.utterances[2].text == "That's the mandate & it's firm."
+    assert t.utterances[0].start == pytest.approx(1.25) and t.utterances[0].end == pytest.approx(4.9)
+    assert [u.turn for u in t.utterances] == [0, 1, 2]
+    assert t.kind == "transcript" and t.duration_s == pytest.approx(9.5)
+
+
+def test_zoom_vtt_name_prefix(tmp_path):
+    t = read_transcript(write(tmp_path, "zoom.vtt", ZOOM_VTT))
+    assert [s.name for s in t.speakers] == ["Tom Reyes", "Priya"]
+    assert t.utterances[0].text == "IT needs twelve weeks for the migration."
+
+
+def test_srt(tmp_path):
+    t = read_transcript(write(tmp_path, "a.srt", SRT))
+    assert [s.name for s in t.speakers] == ["Maya", "Greg"]
+    assert t.utterances[1].start == pytest.approx(3.8)
+
+
+def test_txt_name_lines_and_continuations(tmp_path):
+    t = read_transcript(write(tmp_path, "a.txt", TXT))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya", "Greg", "Tom"]
+    assert t.utterances[1].text == "Under four twenty? This continues Greg's turn on a new line."
+    assert t.utterances[0].start is None and t.duration_s is None
+
+
+def test_txt_with_timestamps(tmp_path):
+    t = read_transcript(write(tmp_path, "a.txt", "[00:00:05] Maya: hi\n[00:01:02] Greg: hello there\n"))
+    assert t.utterances[0].start == 5 and t.utterances[0].end == 62 and t.utterances[1].start == 62
+
+
+def test_vtt_written_reads_back_the_same(tmp_path):
+    t = read_transcript(write(tmp_path, "teams.vtt", TEAMS_VTT))
+    again = read_transcript(write(tmp_path, "out.vtt", to_vtt(t)))
+    assert [(u.speaker, u.text, u.start, u.end) for u in again.utterances] == [
+        (u.speaker, u.text, u.start, u.end) for u in t.utterances
+    ]
+    assert [s.name for s in again.speakers] == [s.name for s in t.speakers]
+    srt = read_transcript(write(tmp_path, "out.srt", to_srt(t)))
+    assert [u.text for u in srt.utterances] == [u.text for u in t.utterances]
+
+
+def test_json_round_trip(tmp_path):
+    t = read_transcript(write(tmp_path, "teams.vtt", TEAMS_VTT))
+    t.utterances[1].tags = [Tag(type="mirroring", target="u0", score=0.9)]
+    p = write(tmp_path, "t.json", json.dumps({"schema": "talkscan.transcript/1", **t.to_dict()}))
+    back = read_transcript(p)
+    assert back.to_dict()["utterances"] == t.to_dict()["utterances"]
+    assert back.speakers == t.speakers
+    assert isinstance(back, Transcript) and back.utterances[1].tags[0].target == "u0"
+
+
+@pytest.mark.parametrize(
+    "name,text,problem",
+    [
+        ("bad.vtt", "this is not a vtt file\n", "WEBVTT"),
+        ("bad2.vtt", "WEBVTT\n\n1\n00:00:01.000 -> 00:00:02.000\nhello\n", "timing"),
+        ("bad3.vtt", "WEBVTT\n\n00:00:xx.000 --> 00:00:02.000\nhello\n", "timing"),
+        ("bad.srt", "1\nno timing here\nhello\n", "timing"),
+        ("bad2.srt", "1\n00:00:01,000 --> 00:0x:02,000\nhello\n", "timing"),
+        ("notes.txt", "just some notes\nwithout any speaker names\n", "Name: text"),
+        ("bad.json", "{not json", "not valid JSON"),
+        ("other.json", '{"hello": 1}', "not a talkscan transcript"),
+    ],
+)
+def test_malformed_transcripts_name_the_problem(tmp_path, name, text, problem):
+    with pytest.raises(MalformedTranscript) as e:
+        read_transcript(write(tmp_path, name, text))
+    assert problem in str(e.value)
+    assert str(e.value).startswith(str(tmp_path / name))
