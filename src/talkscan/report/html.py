@@ -1,0 +1,241 @@
+"""report.html: the manager's one-page report, rendered from the report.json dict alone (so any
+saved report.json can be re-rendered). One self-contained file: inline CSS, inline SVG, a small
+inline script for the transcript filters; every text and name goes through Jinja2's autoescape."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from ..transcript import EMOTIONS, MOVES
+
+__all__ = ["render_html"]
+
+MOVE_LABELS = {
+    "paraphrase": "paraphrase",
+    "mirroring": "mirroring",
+    "emotional_labeling": "labeling",
+    "similarity": "similarity",
+    "future_vision": "future vision",
+    "ask": "ask",
+}
+# one letter per move for the timeline marks (the legend spells them out)
+MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", "similarity": "S", "future_vision": "F", "ask": "A"}
+DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
+
+# per-speaker figures of stats.py; a report.json may carry fewer (only the contract's required ones)
+_STAT_FIELDS = (
+    "talk_time_s", "share", "turns", "words", "words_per_minute", "questions",
+    "longest_monologue_s", "longest_monologue_words", "interruptions", "overlap_s",
+)
+
+# timeline geometry, in SVG user units (the SVG scales to the page width)
+_TL_WIDTH = 1000
+_TL_GUTTER = 110
+_TL_LANE = 26
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, PackageLoader
+
+    # autoescape for every template, whatever its extension: transcript text is untrusted
+    env = Environment(loader=PackageLoader("talkscan.report", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["clock"] = clock
+    return env
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(round(float(seconds)))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _duration(report: dict) -> str:
+    d = report.get("duration_s")
+    if d is None:
+        times = [u.get("end") for u in report.get("utterances", []) if u.get("end") is not None]
+        d = max(times) if times else None
+    if d is None:
+        return ""
+    m = round(float(d) / 60.0)
+    return f"{clock(d)} ({m} min)" if m >= 1 else clock(d)
+
+
+def _timeline(utterances: list[dict], speakers: list[dict], label) -> dict:
+    """Blocks for the SVG: x from times when every utterance has them, else from turn order."""
+    lanes = {s["id"]: i for i, s in enumerate(speakers)}
+    for u in utterances:
+        lanes.setdefault(u["speaker"], len(lanes))
+    timed = bool(utterances) and all(u.get("start") is not None and u.get("end") is not None for u in utterances)
+    span_w = _TL_WIDTH - _TL_GUTTER - 10
+    if timed:
+        t0 = min(u["start"] for u in utterances)
+        t1 = max(u["end"] for u in utterances)
+        scale = span_w / max(t1 - t0, 1e-6)
+    blocks = []
+    for i, u in enumerate(utterances):
+        if timed:
+            x = _TL_GUTTER + (u["start"] - t0) * scale
+            w = max((u["end"] - u["start"]) * scale, 1.5)
+        else:
+            step = span_w / len(utterances)
+            x = _TL_GUTTER + i * step
+            w = max(step * 0.9, 1.0)
+        lane = lanes[u["speaker"]]
+        moves = [t["type"] for t in u.get("tags", []) if t.get("type") in MOVES]
+        emotion = (u.get("emotion") or {}).get("label") or "neutral"
+        title = f"{label(u['speaker'])}"
+        if u.get("start") is not None:
+            title += f" {clock(u['start'])}"
+        title += f" · {emotion}"
+        if moves:
+            title += " · " + ", ".join(MOVE_LABELS.get(m, m) for m in moves)
+        title += f": {u.get('text', '')[:140]}"
+        blocks.append(
+            {
+                "id": u["id"],
+                "x": round(x, 2),
+                "y": 20 + lane * _TL_LANE + 4,
+                "w": round(w, 2),
+                "h": _TL_LANE - 8,
+                "emotion": emotion if emotion in EMOTIONS else "neutral",
+                "marks": [{"move": m, "letter": MOVE_LETTERS.get(m, "?")} for m in dict.fromkeys(moves)],
+                "title": title,
+            }
+        )
+    lane_list = sorted(lanes.items(), key=lambda kv: kv[1])
+    return {
+        "timed": timed,
+        "width": _TL_WIDTH,
+        "height": 20 + len(lane_list) * _TL_LANE + 6,
+        "gutter": _TL_GUTTER,
+        "lanes": [{"label": label(sid), "y": 20 + i * _TL_LANE + _TL_LANE / 2 + 4} for sid, i in lane_list],
+        "blocks": blocks,
+        "end_label": clock(max((u["end"] for u in utterances), default=0)) if timed else f"turn {len(utterances)}",
+    }
+
+
+def _context(report: dict) -> dict[str, Any]:
+    speakers = list(report.get("speakers") or [])
+    utterances = list(report.get("utterances") or [])
+    names = {s["id"]: (s.get("name") or s["id"]) for s in speakers}
+
+    def label(sid: str | None) -> str:
+        return "the meeting" if sid is None else names.get(sid, sid)
+
+    utt_by_id = {u["id"]: u for u in utterances}
+    asks = list(report.get("asks") or [])
+    ask_by_id = {a["id"]: a for a in asks}
+
+    def ask_view(a: dict) -> dict:
+        return a | {"speaker_label": label(a.get("speaker")), "arrow": DIRECTION_ARROWS.get(a.get("direction"), "")}
+
+    conflicts = []
+    for c in report.get("conflicts") or []:
+        sides = [ask_view(ask_by_id[a]) for a in c.get("asks", []) if a in ask_by_id]
+        conflicts.append(c | {"sides": sides, "speaker_labels": [label(s) for s in c.get("speakers", [])]})
+
+    flags = []
+    for i, f in enumerate(report.get("flags") or []):
+        flags.append(
+            f
+            | {
+                "anchor": f"flag{i}",
+                "speaker_label": label(f.get("speaker")),
+                "move_label": MOVE_LABELS.get(f.get("move"), f.get("move")),
+                "evidence_links": [
+                    {"id": e, "who": label(utt_by_id[e]["speaker"]) if e in utt_by_id else "", "time": clock(utt_by_id[e].get("start")) if e in utt_by_id else ""}
+                    for e in f.get("evidence", [])
+                ],
+            }
+        )
+
+    asks_by_speaker: dict[str, list[dict]] = {}
+    for a in asks:
+        asks_by_speaker.setdefault(a.get("speaker"), []).append(ask_view(a))
+
+    used_moves = [m for m in MOVES if any(t.get("type") == m for u in utterances for t in u.get("tags", []))]
+    speaker_rows = []
+    for s in speakers:
+        moves = s.get("moves") or {}
+        speaker_rows.append(
+            dict.fromkeys(_STAT_FIELDS)
+            | s
+            | {
+                "label": label(s["id"]),
+                "asks_list": asks_by_speaker.get(s["id"], []),
+                "moves_list": [(MOVE_LABELS[m], moves.get(m, 0)) for m in MOVES if m != "ask"],
+            }
+        )
+
+    utt_views = []
+    for u in utterances:
+        tags = []
+        for t in u.get("tags", []):
+            tv = dict(t) | {"label": MOVE_LABELS.get(t.get("type"), t.get("type"))}
+            target = t.get("target")
+            if target is not None:
+                if target in utt_by_id:
+                    tv["target_href"] = target
+                    tv["target_label"] = f"{label(utt_by_id[target]['speaker'])} {clock(utt_by_id[target].get('start'))}".strip()
+                else:
+                    tv["target_label"] = label(target)
+            if t.get("type") == "ask":
+                tv["detail"] = " ".join(x for x in (t.get("topic"), DIRECTION_ARROWS.get(t.get("direction"), "")) if x)
+            elif t.get("type") == "emotional_labeling":
+                tv["detail"] = " ".join(x for x in (f"“{t['said']}”" if t.get("said") else "", t.get("emotion") or "") if x)
+            tags.append(tv)
+        emotion = u.get("emotion") or {"label": "neutral", "score": 0.0}
+        utt_views.append(
+            u
+            | {
+                "speaker_label": label(u["speaker"]),
+                "time": clock(u.get("start")),
+                "tag_views": tags,
+                "tag_types": " ".join(dict.fromkeys(t.get("type", "") for t in u.get("tags", []))),
+                "emotion_label": emotion.get("label") or "neutral",
+            }
+        )
+
+    date = report.get("date") or report.get("recorded") or report.get("created")
+    n_over = sum(f.get("kind") == "overused" for f in flags)
+    return {
+        "r": report,
+        "title": report.get("source") or "meeting",
+        "date": str(date)[:16].replace("T", " ") if date else "",
+        "duration": _duration(report),
+        "speakers": speaker_rows,
+        "timed": any(u.get("start") is not None for u in utterances),
+        "flags": flags,
+        "n_overused": n_over,
+        "n_missing": len(flags) - n_over,
+        "conflicts": conflicts,
+        "asks": asks,
+        "utterances": utt_views,
+        "used_moves": [(m, MOVE_LABELS[m]) for m in used_moves],
+        "move_letters": MOVE_LETTERS,
+        "move_labels": MOVE_LABELS,
+        "emotions": EMOTIONS,
+        "timeline": _timeline(utterances, speakers, label),
+    }
+
+
+@lru_cache(maxsize=1)
+def _script() -> tuple[str, str]:
+    """The filter script and its CSP hash: the page's policy lets only this exact script run."""
+    import base64
+    import hashlib
+    from importlib import resources
+
+    js = resources.files("talkscan.report").joinpath("templates/filters.js").read_text(encoding="utf-8")
+    return js, "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+
+
+def render_html(report: dict) -> str:
+    """The report dict of json_report.build_report (or a loaded report.json) as one HTML page."""
+    script, script_hash = _script()
+    return _env().get_template("report.html.j2").render(script=script, script_hash=script_hash, **_context(report))

@@ -1,0 +1,155 @@
+"""report.html as text: sections, links, escaping, empty reports, self-containment."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from browser_util import INJECTION, sample_report
+from talkscan.report.html import clock, render_html
+from talkscan.report.json_report import build_report
+from talkscan.transcript import Speaker, Transcript, Utterance
+
+
+class Page(HTMLParser):
+    """Ids, links, scripts, and every tag/attribute that could load or run something."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.loading: list[tuple[str, str, str]] = []
+        self.scripts = 0
+        self.handlers: list[str] = []
+        self.tags: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if "href" in a:
+            self.hrefs.append(a["href"])
+        for k, v in attrs:
+            if k.startswith("on"):
+                self.handlers.append(f"{tag}.{k}")
+            if k in ("src", "srcset", "data", "poster", "action", "formaction", "xlink:href"):
+                self.loading.append((tag, k, v))
+        if tag == "script":
+            self.scripts += 1
+        if tag == "link":
+            self.loading.append((tag, "link", a.get("href", "")))
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    return render_html(sample_report())
+
+
+def test_sections_and_summary(html):
+    page = Page(html)
+    for section in ("summary", "flags", "conflicts", "speakers", "timeline", "transcript"):
+        assert section in page.ids
+    assert "test-renewal.txt" in html and "2026-03-02 10:00" in html
+    assert "4 speakers" in html and "16 utterances" in html
+    assert re.search(r"<b>4</b> flags", html) and re.search(r"<b>2</b> conflicts", html)
+    assert "2 overused · 2 missing" in html
+
+
+def test_every_utterance_is_anchored_and_every_link_lands(html):
+    page = Page(html)
+    report = sample_report()
+    for u in report["utterances"]:
+        assert u["id"] in page.ids
+    internal = [h for h in page.hrefs if h.startswith("#")]
+    assert internal and all(h[1:] in page.ids for h in internal), [h for h in internal if h[1:] not in page.ids]
+    assert [h for h in page.hrefs if not h.startswith("#")] == []
+    # each flag links to each of its evidence utterances
+    for f in report["flags"]:
+        for e in f["evidence"]:
+            assert f'href="#{e}"' in html
+
+
+def test_flags_show_figure_threshold_and_advice(html):
+    assert "Not everything needs paraphrasing" in html
+    assert re.search(r"5 &gt; 3", html)  # Greg's five paraphrases against three allowed
+    assert "Acknowledge Greg&#39;s side" in html
+
+
+def test_conflicts_name_both_sides_with_quotes(html):
+    assert "Maya vs Greg" in html and "Tom vs Priya" in html
+    assert "We need the year-one price under four twenty" in html
+    assert "For the full suite we need at least four sixty." in html
+
+
+def test_transcript_items_carry_filter_data_and_tags(html):
+    assert 'data-speaker="S1" data-tags="paraphrase"' in html
+    assert 'data-tags="ask"' in html
+    assert "worn out" in html  # the labelled feeling as said
+    # filters: one button per speaker and per move that occurs, hidden until the script runs
+    assert re.search(r'<div id="filters" class="filters" hidden>', html)
+    for v in ("S0", "S1", "S2", "S3", "paraphrase", "mirroring", "emotional_labeling", "similarity", "ask"):
+        assert f'data-value="{v}"' in html
+    assert 'data-value="future_vision"' not in html  # never used: no empty filter
+
+
+def test_self_contained_and_locked_down(html):
+    page = Page(html)
+    assert page.loading == []  # no src, no <link>: nothing to fetch
+    assert page.handlers == []
+    assert page.scripts == 1
+    assert "@import" not in html and "url(" not in html and "http://" not in html and "https://" not in html
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp.split("script-src")[1]
+    assert "@media print" in html and 'name="viewport"' in html
+
+
+def test_injection_is_escaped_everywhere():
+    report = sample_report(inject=True)
+    html = render_html(report)
+    page = Page(html)
+    assert page.scripts == 1 and "img" not in page.tags and page.handlers == []
+    assert "<b>Maya</b>" not in html
+    assert "&lt;b&gt;Maya&lt;/b&gt;" in html
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=" in html
+
+
+def test_untimed_transcript_uses_turn_order(html):
+    untimed = render_html(sample_report(timed=False))
+    assert "by turn order" in untimed and "by time" not in untimed
+    assert "<time>" not in untimed
+    assert "by time" in html and "<time>0:05</time>" in html
+
+
+def test_empty_report_renders():
+    t = Transcript("empty.vtt", "transcript", [], [])
+    out = render_html(build_report(t))
+    assert "No flags" in out and "No conflicting asks" in out and "The transcript is empty" in out
+    t = Transcript("one.txt", "transcript", [Speaker("S0", "Ann")], [Utterance("u0", 0, "S0", "Hello.")])
+    out = render_html(build_report(t))
+    assert "Ann" in out and 'id="u0"' in out and "No flags" in out
+
+
+def test_a_saved_report_json_renders_the_same():
+    report = sample_report()
+    assert render_html(json.loads(json.dumps(report))) == render_html(report)
+
+
+def test_minimal_report_without_optional_stats_renders():
+    # a report.json carrying only the contract's required speaker fields
+    report = sample_report()
+    for s in report["speakers"]:
+        for k in ("share", "words_per_minute", "questions", "longest_monologue_s", "interruptions"):
+            s.pop(k, None)
+    out = render_html(report)
+    assert "Maya" in out and "—" in out
+
+
+@pytest.mark.parametrize("s, want", [(None, ""), (0, "0:00"), (65.4, "1:05"), (3725, "1:02:05")])
+def test_clock(s, want):
+    assert clock(s) == want
