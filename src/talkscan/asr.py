@@ -98,10 +98,18 @@ def transcribe(audio, options: AsrOptions = AsrOptions(), progress: ProgressFn =
     progress("asr", 0.0, duration)
     for seg in segments:
         spans.append((float(seg.start), float(seg.end), seg.text.strip()))
-        for w in seg.words or []:
+        for k, w in enumerate(seg.words or []):
             text = w.word.strip()
-            if text:
-                words.append(Word(text=text, start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3)))
+            if not text:
+                continue
+            if k > 0 and not w.word[:1].isspace() and words:
+                # a sub-word piece ("$400" + ",000"): part of the previous word, not a word of its own
+                prev = words[-1]
+                prev.text += text
+                prev.end = round(float(w.end), 3)
+                prev.probability = min(prev.probability, round(float(w.probability), 3))
+                continue
+            words.append(Word(text=text, start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3)))
         progress("asr", min(float(seg.end), duration), duration)
     progress("asr", duration, duration)
     return AsrResult(

@@ -17,6 +17,7 @@ from .transcript import Speaker, Transcript, Utterance, Word
 SUPPORTED_EXTENSIONS = AUDIO_EXTENSIONS + TRANSCRIPT_EXTENSIONS
 # A pause this long inside one speaker's run, after a sentence end, starts a new utterance.
 SPLIT_PAUSE_S = 2.0
+DIARIZATION_MODEL = "resemblyzer 0.1.4 (bundled) + spectral clustering"
 
 
 @dataclass
@@ -143,7 +144,7 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         utterances=utterances,
         duration_s=round(asr.duration_s, 2),
         language=asr.language,
-        models={"asr": asr.model, "diarization": diarize.MODEL_NAME},
+        models={"asr": asr.model, "diarization": DIARIZATION_MODEL},
     )
 
 
