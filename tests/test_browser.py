@@ -1,0 +1,215 @@
+"""report.html in a real browser: Debian's headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_util import CHROMIUM_ARGS, INJECTION, chromium_or_skip, sample_report
+from talkscan.report.html import render_html
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory):
+    f = tmp_path_factory.mktemp("report") / "report.html"
+    f.write_text(render_html(sample_report()), encoding="utf-8")
+    return f
+
+
+class Watched:
+    """A page with every request, console error and uncaught exception recorded."""
+
+    def __init__(self, browser, path, width=1280, height=800, js=True):
+        self.context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=js)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: m.type in ("error", "warning") and self.errors.append(f"console {m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.url = path.as_uri()
+        self.page.goto(self.url)
+        self.page.wait_for_load_state("load")
+
+    def visible_ids(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            "#transcript li.utt", "els => els.filter(e => e.offsetParent !== null).map(e => e.id)"
+        )
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser, report_file):
+    w = Watched(browser, report_file)
+    yield w
+    w.close()
+
+
+def test_opens_clean_with_every_section(watched):
+    page = watched.page
+    for sel in ("#summary", "#flags", "#conflicts", "#speakers", "#timeline", "#transcript"):
+        assert page.locator(sel).is_visible(), sel
+    assert page.locator("#flags li.flag").count() == 4
+    assert page.locator("#conflicts li.conflict").count() == 2
+    assert page.locator("#speakers tbody tr").count() == 4
+    assert page.locator("#timeline svg rect").count() == 16
+    assert page.locator("#transcript li.utt").count() == 16
+    assert page.locator("#filters").is_visible()  # the script ran and showed the filters
+    assert watched.errors == []
+    # nothing but the page itself was requested
+    assert watched.requests == [watched.url]
+
+
+def test_filters_show_only_matching_utterances(watched):
+    page = watched.page
+    report = sample_report()
+    by = {u["id"]: u for u in report["utterances"]}
+    all_ids = list(by)
+    assert watched.visible_ids() == all_ids
+
+    page.click('#filters button[data-filter="speaker"][data-value="S1"]')  # Greg
+    assert watched.visible_ids() == [i for i in all_ids if by[i]["speaker"] == "S1"]
+    assert page.locator("#filter-count").inner_text() == "6 of 16 shown"
+
+    page.click('#filters button[data-filter="tag"][data-value="ask"]')  # Greg's asks only
+    assert watched.visible_ids() == ["u2"]
+
+    page.click('#filters button[data-filter="speaker"][data-value=""]')  # every speaker's asks
+    asks = [i for i in all_ids if any(t["type"] == "ask" for t in by[i]["tags"])]
+    assert watched.visible_ids() == asks == ["u0", "u2", "u3", "u6"]
+    assert page.locator('#filters button[data-filter="tag"][data-value="ask"]').get_attribute("aria-pressed") == "true"
+
+    page.click('#filters button[data-filter="tag"][data-value="emotional_labeling"]')
+    assert watched.visible_ids() == ["u5", "u9", "u14"]
+
+    page.click('#filters button[data-filter="tag"][data-value=""]')
+    assert watched.visible_ids() == all_ids
+    assert watched.errors == []
+
+
+def _landed(page, uid: str) -> dict:
+    return page.evaluate(
+        """id => { const el = document.getElementById(id); const r = el.getBoundingClientRect();
+                   return {hash: location.hash, target: el.matches(':target'), top: r.top, bottom: r.bottom,
+                           visible: el.offsetParent !== null, vh: innerHeight, y: scrollY,
+                           atEnd: scrollY + innerHeight >= document.documentElement.scrollHeight - 1}; }""",
+        uid,
+    )
+
+
+def test_evidence_links_land_on_the_utterance(watched):
+    page = watched.page
+    flag = page.locator("#flags li.flag", has_text="Greg").filter(has_text="overused")
+    links = flag.locator("a.ev")
+    assert links.count() == 5
+    for i, uid in enumerate(["u1", "u4", "u7", "u10", "u12"]):
+        links.nth(i).click()
+        page.wait_for_function(f"location.hash === '#{uid}'")
+        at = _landed(page, uid)
+        assert at["target"] and at["visible"], at
+        # scrolled to it: at the top of the screen, unless the page ends first
+        assert at["y"] > 0 and 0 <= at["top"] and at["bottom"] <= at["vh"], at
+        assert at["top"] < 100 or at["atEnd"], at
+        page.evaluate("window.scrollTo(0, 0)")
+    # a conflict quote lands on its ask
+    page.locator("#conflicts blockquote a", has_text="Priya").click()
+    page.wait_for_function("location.hash === '#u6'")
+    assert _landed(page, "u6")["target"]
+    assert watched.errors == []
+
+
+def test_evidence_link_to_a_filtered_out_utterance_clears_the_filters(watched):
+    page = watched.page
+    page.click('#filters button[data-filter="speaker"][data-value="S2"]')  # Tom only
+    assert "u1" not in watched.visible_ids()
+    page.locator("#flags a.ev[href='#u1']").click()
+    page.wait_for_function("location.hash === '#u1'")
+    page.wait_for_function("document.getElementById('u1').offsetParent !== null")
+    at = _landed(page, "u1")
+    assert at["target"] and 0 <= at["top"] < at["vh"], at
+    assert len(watched.visible_ids()) == 16
+
+
+def test_summary_flags_and_conflicts_fit_the_first_screen(watched, tmp_path):
+    page = watched.page
+    shot = tmp_path / "report-1280x800.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    for sel in ("#summary", "#flags", "#conflicts", "#flags li.flag:last-child", "#conflicts li.conflict:last-child"):
+        box = page.locator(sel).bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 800, (sel, box)
+    # and every flag's headline and every conflict's two quotes are inside that screen
+    for sel in ("#flags .flag-head", "#conflicts blockquote"):
+        for el in page.locator(sel).all():
+            b = el.bounding_box()
+            assert b["y"] + b["height"] <= 800, (sel, b)
+
+
+def test_injection_shows_as_text_and_runs_nothing(browser, tmp_path):
+    f = tmp_path / "inject.html"
+    f.write_text(render_html(sample_report(timed=False, inject=True)), encoding="utf-8")
+    w = Watched(browser, f)
+    try:
+        page = w.page
+        assert page.evaluate("window.__pwned") is None
+        assert page.evaluate("document.images.length") == 0
+        assert page.evaluate("document.scripts.length") == 1  # ours only
+        assert INJECTION in page.locator("#u13 .text").inner_text()
+        assert INJECTION in page.locator("#conflicts .reason").first.inner_text()
+        assert page.locator("#u0 .who").inner_text() == "<b>Maya</b>"
+        assert page.locator("#u0 .who b").count() == 0
+        # hovering and clicking around gives an injected handler every chance to fire
+        page.locator("#u13").hover()
+        page.click('#filters button[data-filter="speaker"][data-value="S0"]')
+        page.screenshot(path=str(tmp_path / "inject.png"), full_page=True)
+        assert page.evaluate("window.__pwned") is None
+        assert w.errors == []
+        assert w.requests == [w.url]  # the img's src=x was never fetched
+    finally:
+        w.close()
+
+
+def test_without_javascript_everything_is_visible(browser, report_file):
+    w = Watched(browser, report_file, js=False)
+    try:
+        assert len(w.visible_ids()) == 16
+        assert not w.page.locator("#filters").is_visible()
+        assert w.requests == [w.url]
+    finally:
+        w.close()
+
+
+def test_phone_width_does_not_scroll_sideways(browser, report_file, tmp_path):
+    w = Watched(browser, report_file, width=390, height=844)
+    try:
+        overflow = w.page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 1
+        w.page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+        assert w.errors == []
+    finally:
+        w.close()
+
+
+def test_print_shows_everything_without_the_controls(watched):
+    page = watched.page
+    page.click('#filters button[data-filter="speaker"][data-value="S3"]')
+    page.emulate_media(media="print")
+    assert not page.locator("#filters").is_visible()
+    assert len(watched.visible_ids()) == 16
+    flags_box = page.locator("#flags").bounding_box()
+    assert page.evaluate("getComputedStyle(document.querySelector('#flags')).overflowY") == "visible"
+    assert flags_box["height"] > 0
