@@ -32,7 +32,9 @@ def dialogue_to_transcript(d: dict, seconds_per_word: float | None = 0.4, source
     for i, turn in enumerate(d["turns"]):
         uid = f"u{i}"
         start = end = None
-        if seconds_per_word is not None:
+        if "start" in turn and "end" in turn and seconds_per_word is not None:
+            start, end = float(turn["start"]), float(turn["end"])  # a recording's reference times
+        elif seconds_per_word is not None:
             start = clock
             end = clock + max(1.0, len(turn["text"].split()) * seconds_per_word)
             clock = end + 0.3
@@ -170,6 +172,20 @@ def sample_report(timed: bool = True, inject: bool = False) -> dict:
     t = sample_transcript(timed=timed, inject=inject)
     t.flags = evaluate_flags(t, load_policy())
     return build_report(t, meta={"date": "2026-03-02T10:00:00"})
+
+
+def gold_report(path: Path) -> dict:
+    """report.json of a labelled sample meeting (gold tags), flags from the default policy."""
+    import json
+
+    from talkscan.policy import evaluate_flags, load_policy
+    from talkscan.report.json_report import build_report
+
+    d = json.loads(path.read_text(encoding="utf-8"))
+    timed = any("start" in turn for turn in d["turns"])
+    t = dialogue_to_transcript(d, seconds_per_word=0.4 if timed else None, source=f"data/samples/{path.name}")
+    t.flags = evaluate_flags(t, load_policy())
+    return build_report(t)
 
 
 def chromium_or_skip():
