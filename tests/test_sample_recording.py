@@ -1,0 +1,104 @@
+"""The project's own sample meeting (espeak-ng voices, 4 speakers) through the real pipeline:
+bundled Whisper, bundled speaker encoder, network blocked."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import SAMPLES
+from textnorm import normalise
+
+pytestmark = pytest.mark.slow
+
+RECORDING = SAMPLES / "pricing-sync.m4a"
+REFERENCE = SAMPLES / "pricing-sync.reference.json"
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return json.loads(REFERENCE.read_text())
+
+
+@pytest.fixture(scope="module")
+def sample_run():
+    """(transcript, progress events) of one real run on the sample recording."""
+    from talkscan.pipeline import RunOptions, load_transcript
+
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    events: list[tuple[str, float, float | None]] = []
+    t = load_transcript(RECORDING, RunOptions(), lambda s, d, n: events.append((s, d, n)))
+    return t, events
+
+
+def test_word_error_rate(sample_run, reference):
+    import jiwer
+
+    t, _ = sample_run
+    ref = normalise(" ".join(turn["text"] for turn in reference["turns"]))
+    hyp = normalise(" ".join(u.text for u in t.utterances))
+    wer = jiwer.wer(ref, hyp)
+    assert wer <= 0.15, f"WER {wer:.3f}\nREF {ref}\nHYP {hyp}"
+
+
+def test_number_of_speakers(sample_run, reference):
+    t, _ = sample_run
+    assert len(t.speakers) == len(reference["speakers"]) == 4
+
+
+def test_speaker_of_each_reference_turn(sample_run, reference):
+    """Map each estimated speaker to the reference speaker it overlaps most; most turns, short ones
+    included, must then carry the right speaker."""
+    t, _ = sample_run
+    words = [w for u in t.utterances for w in u.words]
+
+    def ref_speaker_at(time: float) -> str | None:
+        for turn in reference["turns"]:
+            if turn["start"] - 0.15 <= time <= turn["end"] + 0.15:
+                return turn["speaker"]
+        return None
+
+    votes: dict[str, dict[str, int]] = {}
+    for w in words:
+        r = ref_speaker_at((w.start + w.end) / 2)
+        if r:
+            votes.setdefault(w.speaker, {}).setdefault(r, 0)
+            votes[w.speaker][r] += 1
+    mapping = {s: max(v, key=v.get) for s, v in votes.items()}
+    right = total = 0
+    short_right = short_total = 0
+    for turn in reference["turns"]:
+        inside = [w for w in words if turn["start"] - 0.15 <= (w.start + w.end) / 2 <= turn["end"] + 0.15]
+        if not inside:
+            continue
+        got = max({mapping.get(w.speaker) for w in inside}, key=lambda s: sum(mapping.get(w.speaker) == s for w in inside))
+        total += 1
+        right += got == turn["speaker"]
+        if len(turn["text"].split()) <= 3:
+            short_total += 1
+            short_right += got == turn["speaker"]
+    assert right / total >= 0.85, f"{right}/{total} turns with the right speaker"
+    assert short_total and short_right / short_total >= 0.75, f"short turns: {short_right}/{short_total}"
+
+
+def test_progress_reports_each_stage(sample_run):
+    _, events = sample_run
+    stages = {s for s, _, _ in events}
+    assert {"decode", "asr", "diarize"} <= stages
+    asr = [(d, n) for s, d, n in events if s == "asr"]
+    assert asr[-1][0] == pytest.approx(asr[-1][1]) and all(n and 0 <= d <= n for d, n in asr)
+
+
+def test_transcript_files_from_the_cli(tmp_path, reference):
+    from conftest import run_cli
+    from talkscan.readers import read_transcript
+
+    r = run_cli("transcribe", str(RECORDING), "--out", str(tmp_path), "--quiet", "--names", "Greg,Maya,Tom,Priya")
+    assert r.returncode == 0, r.stderr
+    vtt = tmp_path / "pricing-sync" / "transcript.vtt"
+    assert r.stdout.strip().endswith(str(vtt))
+    back = read_transcript(vtt)
+    assert {s.name for s in back.speakers} <= {"Greg", "Maya", "Tom", "Priya"}
+    assert (tmp_path / "pricing-sync" / "transcript.srt").read_text().startswith("1\n00:00:")
