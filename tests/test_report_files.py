@@ -54,7 +54,7 @@ def test_run_on_transcripts_writes_valid_reports(tmp_path):
         report = json.loads((d / "report.json").read_text())
         validate(report)
         check_ids(report)
-        assert report["kind"] == "transcript" and report["source"].endswith(folder.replace("-", "."))
+        assert report["kind"] == "transcript" and report["source"].endswith("pricing-sync." + folder.rsplit("-", 1)[1])
         assert {s["name"] for s in report["speakers"]} == {"Maya", "Greg", "Tom", "Priya"}
         assert report["utterances"][0]["turn"] == 0
         assert any(u["tags"] for u in report["utterances"]), "the analyzer tagged nothing"
