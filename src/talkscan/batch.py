@@ -1,0 +1,623 @@
+"""Folder runs: many inputs, in parallel, resumable, with the history in SQLite and an index.html.
+
+Each input gets a resume key (its content hash + the options that change its results + the model
+versions) written into its report.json, which is written last and so marks a complete report. A
+rerun skips inputs whose report.json carries the current key. Workers (local processes or Dask
+workers, the same `process_file`) only write report folders; the parent process alone writes the
+database, after a report is complete, so a SIGKILL at any moment leaves nothing half-done that a
+rerun would not redo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import TalkscanError, UsageError
+from .pipeline import RunOptions, is_transcript, report_dir_for
+
+__all__ = [
+    "BatchOptions", "BatchEvent", "BatchResult", "FileOutcome", "Job",
+    "run_batch", "history_text", "cache_key", "process_file", "report_is_current",
+]
+
+KEY_VERSION = "talkscan.key/1"
+REPORT_FILES = ("transcript.vtt", "transcript.srt", "transcript.json", "report.html", "report.json")
+TRANSCRIPT_FILES = ("transcript.vtt", "transcript.srt", "transcript.json")
+# a crashed worker process takes its in-flight files with it; each gets this many tries in all
+MAX_TRIES = 2
+
+
+@dataclass
+class BatchOptions:
+    workers: int = 1                 # local worker processes (models loaded once per worker, not per file)
+    scheduler: str | None = None     # Dask scheduler address: same per-file function, run on the cluster
+    force: bool = False              # redo inputs whose report is current
+    transcript_only: bool = False
+    db: Path | None = None           # default OUT/talkscan.db
+    index: bool = True               # write OUT/index.html after the batch
+
+
+@dataclass
+class BatchEvent:
+    """One thing that happened in a batch, for a progress display.
+
+    kind: "plan" (total known), "skip", "start", "stage" (in-process runs only: a stage of the
+    current file), "done", "fail", "finish". `finished` counts done + skipped + failed so far;
+    `running` lists the inputs being processed now; `eta_s` is the estimated time left."""
+
+    kind: str
+    total: int
+    finished: int
+    running: tuple[str, ...] = ()
+    eta_s: float | None = None
+    source: str | None = None
+    message: str | None = None
+    stage: str | None = None
+    stage_done: float | None = None
+    stage_total: float | None = None
+
+
+@dataclass
+class BatchResult:
+    done: list[Path] = field(default_factory=list)      # inputs processed in this run
+    skipped: list[Path] = field(default_factory=list)   # inputs whose report was already current
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    folders: dict[str, Path] = field(default_factory=dict)  # input -> its report folder
+    index: Path | None = None
+    db: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass
+class Job:
+    """What a worker needs for one input: plain, picklable data."""
+
+    source: str
+    folder: str
+    options: RunOptions
+    key: str
+    content_hash: str
+    transcript_only: bool = False
+    tries: int = 0
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    folder: str
+    ok: bool
+    message: str | None = None
+    seconds: float = 0.0
+    input_error: bool = False  # the input itself is bad (corrupt, silent, malformed): retrying cannot help
+
+
+# -- resume keys ---------------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _files_fingerprint(folder: Path, patterns: tuple[str, ...]) -> str | None:
+    """Hash of the files' names and contents: the trained heads are small, so this is cheap."""
+    if not folder.is_dir():
+        return None
+    h = hashlib.sha256()
+    found = False
+    for pattern in patterns:
+        for p in sorted(folder.glob(pattern)):
+            found = True
+            h.update(p.name.encode())
+            h.update(file_sha256(p).encode())
+    return h.hexdigest()[:16] if found else None
+
+
+@lru_cache(maxsize=8)
+def _model_versions(asr_model: str | None, models_dir: str) -> dict[str, Any]:
+    from . import __version__
+    from .report.json_report import SCHEMA
+    from .weights import BUNDLED
+
+    versions: dict[str, Any] = {
+        "talkscan": __version__,
+        "report": SCHEMA,
+        # the recorded hashes are what weights.py lets load: they name the bundled models exactly
+        "bundled": {pkg: [d for _, d in files] for pkg, files in sorted(BUNDLED.items())},
+        "heads": _files_fingerprint(Path(models_dir), ("*.safetensors", "*.json")),
+    }
+    try:
+        from .nlp.emotion_bridge import emotion_model_name
+
+        versions["emotion"] = emotion_model_name()
+    except Exception:  # noqa: BLE001 - an analyzer being rebuilt must not stop key computation
+        versions["emotion"] = None
+    if asr_model is not None:
+        p = Path(asr_model).expanduser()
+        if (p / "model.bin").is_file():
+            st = (p / "model.bin").stat()  # a local Whisper folder: size+mtime, hashing GBs per run is too slow
+            versions["asr"] = [str(p.resolve()), st.st_size, int(st.st_mtime)]
+        else:
+            versions["asr"] = asr_model
+    return versions
+
+
+def _models_dir() -> str:
+    try:
+        from .nlp.analyzer import default_models_dir
+
+        return str(default_models_dir())
+    except Exception:  # noqa: BLE001
+        return str(Path(__file__).resolve().parents[2] / "models")
+
+
+def _policy_fingerprint(policy: Path | None) -> str | None:
+    if policy is None:
+        return None
+    try:
+        return hashlib.sha256(Path(policy).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return str(policy)
+
+
+def key_parts(path: Path, options: RunOptions, transcript_only: bool, content_hash: str) -> dict[str, Any]:
+    """Everything that changes an input's results. Speed-only options (threads) are left out, and
+    a transcript ignores the ASR and speaker options, so changing --model does not redo it."""
+    parts: dict[str, Any] = {
+        "key": KEY_VERSION,
+        "content": content_hash,
+        "suffix": path.suffix.lower(),  # the reader depends on it
+        "transcript_only": transcript_only,
+        "names": options.names,
+        "models": _model_versions(options.asr.model if not is_transcript(path) else None, _models_dir()),
+    }
+    if not is_transcript(path):
+        a = options.asr
+        parts["asr"] = {
+            "model": a.model, "language": a.language, "device": a.device,
+            "compute_type": a.compute_type, "beam_size": a.beam_size, "vad": a.vad,
+        }
+        s = options.speakers
+        parts["speakers"] = [s.num_speakers, s.min_speakers, s.max_speakers]
+    if not transcript_only:
+        parts["analyze"] = options.analyze
+        parts["policy"] = _policy_fingerprint(options.policy)
+    if transcript_only or not options.analyze:
+        parts["models"] = {k: v for k, v in parts["models"].items() if k not in ("heads", "emotion")}
+    return parts
+
+
+def cache_key(path: Path, options: RunOptions, transcript_only: bool = False, content_hash: str | None = None) -> str:
+    content_hash = content_hash or file_sha256(path)
+    blob = json.dumps(key_parts(path, options, transcript_only, content_hash), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _marker(folder: Path, transcript_only: bool) -> Path:
+    return folder / ("transcript.json" if transcript_only else "report.json")
+
+
+def read_marker(folder: Path, transcript_only: bool = False) -> dict[str, Any] | None:
+    """The folder's completion marker as a dict, or None when missing or not valid JSON."""
+    try:
+        data = json.loads(_marker(folder, transcript_only).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def report_is_current(folder: Path, key: str, transcript_only: bool = False) -> bool:
+    data = read_marker(folder, transcript_only)
+    if data is None or data.get("cache_key") != key:
+        return False
+    schema = str(data.get("schema", ""))
+    if not schema.startswith("talkscan.transcript/" if transcript_only else "talkscan.report/"):
+        return False
+    files = TRANSCRIPT_FILES if transcript_only else REPORT_FILES
+    return all((folder / f).is_file() for f in files)
+
+
+def _clean_temporaries(folder: Path) -> None:
+    """write_atomic's temporaries, left by a process killed mid-write."""
+    if folder.is_dir():
+        for p in folder.glob(".*.tmp"):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+# -- the per-file work (runs in a worker) ------------------------------------------------------------
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def meeting_date(path: Path) -> str | None:
+    """The meeting's date when known: a date in the file name, else the recording's creation time."""
+    m = _DATE_IN_NAME.search(path.name)
+    if m:
+        return f"{m[1]}-{m[2]}-{m[3]}"
+    if is_transcript(path):
+        return None
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as c:
+            created = c.metadata.get("creation_time") or ""
+    except Exception:  # noqa: BLE001 - a date is a nicety; the decoder reports broken files properly
+        return None
+    m = re.match(r"(\d{4}-\d{2}-\d{2})", created)
+    return m[1] if m and not m[1].startswith("1970") else None
+
+
+def _write_outputs(t, folder: Path, meta: dict[str, Any], transcript_only: bool) -> None:
+    """The pipeline's report files with the resume key in the marker, which is written last."""
+    from .report.files import write_atomic
+    from .report.subtitles import to_srt, to_vtt
+
+    write_atomic(folder / "transcript.vtt", to_vtt(t))
+    write_atomic(folder / "transcript.srt", to_srt(t))
+    tj = {"schema": "talkscan.transcript/1", **t.to_dict(), **(meta if transcript_only else {})}
+    write_atomic(folder / "transcript.json", json.dumps(tj, indent=1, ensure_ascii=False))
+    if transcript_only:
+        return
+    from .report.html import render_html
+    from .report.json_report import build_report
+
+    report = build_report(t, meta=meta)
+    write_atomic(folder / "report.html", render_html(report))
+    write_atomic(folder / "report.json", json.dumps(report, indent=1, ensure_ascii=False))
+
+
+def _discard_partial(folder: Path, transcript_only: bool) -> None:
+    """After a failure: no half report stays behind (the marker was already removed)."""
+    if _marker(folder, transcript_only).exists():
+        return
+    for name in REPORT_FILES:
+        try:
+            (folder / name).unlink()
+        except OSError:
+            pass
+    _clean_temporaries(folder)
+    try:
+        folder.rmdir()  # only when empty: never a folder holding the user's own files
+    except OSError:
+        pass
+
+
+def _error_message(e: BaseException) -> str:
+    if isinstance(e, TalkscanError):
+        return e.message
+    first = str(e).splitlines()[0] if str(e) else ""
+    return f"internal error: {type(e).__name__}: {first}".rstrip(": ")
+
+
+def process_file(job: Job, progress=None) -> FileOutcome:
+    """One input → its report folder. Never raises: a failure comes back as an outcome, so one bad
+    input cannot stop a batch on any executor."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from .pipeline import analyze, load_transcript
+    from .progress import no_progress
+
+    progress = progress or no_progress
+    started = time.monotonic()
+    path, folder = Path(job.source), Path(job.folder)
+    try:
+        # invalidate the old marker first: a redo killed halfway must not look complete
+        _marker(folder, job.transcript_only).unlink(missing_ok=True)
+        _clean_temporaries(folder)
+        t = load_transcript(path, job.options, progress)
+        if not job.transcript_only and job.options.analyze:
+            t = analyze(t, job.options, progress)
+        meta = {"cache_key": job.key, "content_sha256": job.content_hash, "meeting_date": meeting_date(path)}
+        progress("report", 0, 1)
+        _write_outputs(t, folder, meta, job.transcript_only)
+        progress("report", 1, 1)
+    except Exception as e:  # noqa: BLE001 - recorded as this input's failure
+        if os.environ.get("TALKSCAN_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        _discard_partial(folder, job.transcript_only)
+        from .errors import InputError
+
+        return FileOutcome(
+            job.source, job.folder, False, _error_message(e), time.monotonic() - started, isinstance(e, InputError)
+        )
+    return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started)
+
+
+# -- executors ---------------------------------------------------------------------------------------
+
+
+class _WorkerDied(Exception):
+    pass
+
+
+class _InProcess:
+    """workers=1 without a scheduler: no pool to start, and stage progress reaches the caller."""
+
+    slots = 1
+
+    def __init__(self, emit_stage: Callable[[str, str, float, float | None], None]):
+        self.emit_stage = emit_stage
+
+    def submit(self, job: Job):
+        from concurrent.futures import Future
+
+        fut: Future = Future()
+        fut.set_result(process_file(job, lambda s, d, t: self.emit_stage(job.source, s, d, t)))
+        return fut
+
+    def wait_any(self, futures):
+        return set(futures)
+
+    def result(self, fut) -> FileOutcome:
+        return fut.result()
+
+    def restart(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _LocalPool:
+    def __init__(self, workers: int):
+        self.slots = workers
+        self.pool = None
+        self.restart()
+
+    def restart(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        # spawn: torch and CTranslate2 threads do not survive fork; workers keep their lru_cached models
+        self.pool = ProcessPoolExecutor(max_workers=self.slots, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, job: Job):
+        return self.pool.submit(process_file, job)
+
+    def wait_any(self, futures):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return wait(futures, return_when=FIRST_COMPLETED).done
+
+    def result(self, fut) -> FileOutcome:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return fut.result()
+        except BrokenProcessPool as e:
+            raise _WorkerDied(str(e) or "a worker process died") from None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Dask:
+    def __init__(self, scheduler):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs the 'distributed' package (pip install distributed)") from None
+        try:
+            self.client = scheduler if hasattr(scheduler, "submit") else Client(scheduler, timeout="20s")
+            self.own = not hasattr(scheduler, "submit")
+            threads = sum(self.client.nthreads().values())
+        except (OSError, TimeoutError) as e:
+            raise UsageError(f"cannot reach the Dask scheduler ({e})", path=str(scheduler)) from None
+        # keep a little queue on the cluster so no worker waits for the parent
+        self.slots = max(1, threads) * 2
+
+    def submit(self, job: Job):
+        # pure=False: a retried job must run again, not return the cached future
+        return self.client.submit(process_file, job, pure=False)
+
+    def wait_any(self, futures):
+        from distributed import wait
+
+        return wait(list(futures), return_when="FIRST_COMPLETED").done
+
+    def result(self, fut) -> FileOutcome:
+        try:
+            return fut.result()
+        except Exception as e:  # noqa: BLE001 - KilledWorker, lost connection: the file's failure
+            raise _WorkerDied(f"{type(e).__name__}: {e}") from None
+
+    def restart(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self.own:
+            self.client.close()
+
+
+# -- the batch -------------------------------------------------------------------------------------
+
+
+def _file_time(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+
+
+def run_batch(
+    files: list[Path],
+    out: Path,
+    options: RunOptions,
+    batch: BatchOptions | None = None,
+    progress: Callable[[BatchEvent], None] | None = None,
+) -> BatchResult:
+    """Process `files` into report folders under `out`, skipping current ones, recording each
+    meeting (or failure) in the history database and writing `out/index.html`."""
+    from .pipeline import check_out_dir
+    from .store import Store, default_db
+
+    batch = batch or BatchOptions()
+    if batch.workers < 1:
+        raise UsageError(f"--workers must be at least 1 (got {batch.workers})")
+    out = Path(out)
+    check_out_dir(out)
+    emit = progress or (lambda event: None)
+    result = BatchResult()
+    store = None if batch.transcript_only else Store(batch.db or default_db(out))
+    result.db = store.path if store else None
+    total = len(files)
+    running: dict[str, float] = {}  # source -> start time
+    processed_times: list[float] = []
+    t0 = time.monotonic()
+
+    def finished() -> int:
+        return len(result.done) + len(result.skipped) + len(result.failed)
+
+    def eta() -> float | None:
+        left = total - finished()
+        if not processed_times or left <= 0:
+            return 0.0 if left <= 0 else None
+        rate = len(processed_times) / max(1e-6, time.monotonic() - t0)  # files per second, all slots together
+        return left / rate
+
+    def event(kind: str, **kw) -> None:
+        emit(BatchEvent(kind, total, finished(), tuple(running), eta(), **kw))
+
+    def fail(
+        path: Path, message: str, job: Job | None = None, folder: Path | None = None, input_error: bool = False
+    ) -> None:
+        result.failed.append((path, message))
+        if store is not None:
+            store.add_failure(str(path), message, job and job.content_hash, job and job.key, input_error)
+            if folder is not None:
+                store.remove_meeting(folder)
+        event("fail", source=str(path), message=message)
+
+    try:
+        # plan: report folders, keys, and what is already current
+        taken: set[str] = set()
+        stems = [f.stem for f in files]
+        todo: list[Job] = []
+        event("plan")
+        for f in files:
+            folder = report_dir_for(f, out, taken if stems.count(f.stem) > 1 else None)
+            result.folders[str(f)] = folder
+            _clean_temporaries(folder)
+            try:
+                h = file_sha256(f)
+                key = cache_key(f, options, batch.transcript_only, h)
+            except OSError as e:
+                fail(f, f"cannot be read ({e.strerror or e})")
+                continue
+            if not batch.force and report_is_current(folder, key, batch.transcript_only):
+                if store is not None and not store.has_meeting(folder, key):
+                    # the report was completed by a run killed before its database insert
+                    store.add_meeting(folder, read_marker(folder) or {}, h, file_time=_file_time(f))
+                result.skipped.append(f)
+                event("skip", source=str(f), message="report is current")
+                continue
+            known = None if batch.force or store is None else store.known_failure(str(f), key)
+            if known is not None:
+                # unchanged since it failed as a bad input: it stays failed, without another try
+                result.failed.append((f, known))
+                event("fail", source=str(f), message=f"unchanged since it failed: {known}")
+                continue
+            todo.append(Job(str(f), str(folder), options, key, h, batch.transcript_only))
+
+        if todo:
+            if batch.scheduler:
+                executor = _Dask(batch.scheduler)
+            elif batch.workers == 1:
+                executor = _InProcess(
+                    lambda src, s, d, tt: event("stage", source=src, stage=s, stage_done=d, stage_total=tt)
+                )
+            else:
+                executor = _LocalPool(min(batch.workers, len(todo)))
+            try:
+                _drive(executor, todo, running, processed_times, event, result, store, fail)
+            finally:
+                executor.close()
+    finally:
+        try:
+            if store is not None and batch.index:
+                from .report.index import write_index
+
+                result.index = write_index(store, out)
+        finally:
+            if store is not None:
+                store.close()
+    event("finish")
+    return result
+
+
+def _drive(executor, todo, running, processed_times, event, result, store, fail) -> None:
+    """Keep `executor.slots` jobs in flight; collect outcomes as they finish."""
+    queue = list(todo)
+    inflight: dict[Any, Job] = {}
+
+    def top_up() -> None:
+        while queue and len(inflight) < executor.slots:
+            job = queue.pop(0)
+            running[job.source] = time.monotonic()
+            event("start", source=job.source)
+            inflight[executor.submit(job)] = job
+
+    top_up()
+    while inflight:
+        died = False
+        for fut in executor.wait_any(list(inflight)):
+            job = inflight.pop(fut)
+            running.pop(job.source, None)
+            try:
+                outcome = executor.result(fut)
+            except _WorkerDied as e:
+                died = True
+                job.tries += 1
+                if job.tries < MAX_TRIES:
+                    queue.insert(0, job)  # it may have been an innocent neighbour of the crash
+                else:
+                    fail(Path(job.source), f"worker process died ({e})", job, Path(job.folder))
+                continue
+            processed_times.append(outcome.seconds)
+            if outcome.ok:
+                folder = Path(outcome.folder)
+                if store is not None:
+                    report = read_marker(folder)
+                    if report is None:
+                        fail(Path(job.source), "report.json missing after processing", job, folder)
+                        continue
+                    store.add_meeting(folder, report, job.content_hash, file_time=_file_time(Path(job.source)))
+                result.done.append(Path(job.source))
+                event("done", source=job.source)
+            else:
+                fail(Path(job.source), outcome.message or "failed", job, Path(job.folder), outcome.input_error)
+        if died:
+            # a broken pool fails every future it holds: start a fresh one, requeue what was in flight
+            for fut, job in list(inflight.items()):
+                running.pop(job.source, None)
+                queue.insert(0, job)
+            inflight.clear()
+            executor.restart()
+        top_up()
+
+
+def history_text(db: Path, width: int = 100) -> str:
+    """`talkscan history`: the meetings, each named person's moves and flags, recurring conflicts."""
+    from .history import render_history
+    from .store import read_only
+
+    with read_only(db) as store:
+        return render_history(store, width)

@@ -1,0 +1,174 @@
+"""The history across meetings as plain data (what index.html and `talkscan history` show), and its
+plain-text rendering. People are matched across meetings by name; unnamed speakers (S0, S1, …)
+cannot be, so they appear in their meetings but get no series over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .transcript import MOVES
+
+if TYPE_CHECKING:
+    from .store import FailureRow, MeetingRow, Store
+
+__all__ = ["History", "Person", "PersonPoint", "ConflictTopic", "build_history", "render_history"]
+
+
+@dataclass
+class PersonPoint:
+    """One person in one meeting."""
+
+    meeting: int          # index into History.meetings
+    when: str
+    moves: dict[str, int]
+    flags: list[str]      # "overused paraphrase", "missing similarity", …
+
+
+@dataclass
+class Person:
+    name: str
+    points: list[PersonPoint] = field(default_factory=list)
+
+    def total(self, move: str) -> int:
+        return sum(p.moves.get(move, 0) for p in self.points)
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(p.flags) for p in self.points)
+
+
+@dataclass
+class ConflictTopic:
+    topic: str
+    count: int = 0
+    meetings: list[int] = field(default_factory=list)          # indices into History.meetings
+    pairs: dict[str, int] = field(default_factory=dict)       # "Maya ↔ Greg" -> conflicts
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def recurring(self) -> bool:
+        return len(self.meetings) > 1
+
+
+@dataclass
+class History:
+    meetings: list["MeetingRow"]
+    people: list[Person]
+    conflicts: list[ConflictTopic]
+    failures: list["FailureRow"]
+
+
+def _person_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _flag_text(f: dict) -> str:
+    return f"{f['kind']} {f['move'].replace('_', ' ')}"
+
+
+def build_history(store: "Store") -> History:
+    meetings = store.meetings()
+    people: dict[str, Person] = {}
+    topics: dict[str, ConflictTopic] = {}
+    for i, m in enumerate(meetings):
+        for s in m.speakers:
+            if not s["name"]:
+                continue
+            person = people.setdefault(_person_key(s["name"]), Person(" ".join(s["name"].split())))
+            person.points.append(
+                PersonPoint(
+                    meeting=i,
+                    when=m.when,
+                    moves=dict(m.moves.get(s["speaker"], {})),
+                    flags=[_flag_text(f) for f in m.flags if f["speaker"] == s["speaker"]],
+                )
+            )
+        for c in m.conflicts:
+            ct = topics.setdefault(c["topic"], ConflictTopic(c["topic"]))
+            ct.count += 1
+            if i not in ct.meetings:
+                ct.meetings.append(i)
+            pair = " ↔ ".join(sorted(m.label(s) for s in (c["speaker_a"], c["speaker_b"]) if s))
+            ct.pairs[pair] = ct.pairs.get(pair, 0) + 1
+            if c["reason"] and len(ct.reasons) < 5:
+                ct.reasons.append(c["reason"])
+    conflicts = sorted(topics.values(), key=lambda c: (-len(c.meetings), -c.count, c.topic))
+    return History(
+        meetings=meetings,
+        people=sorted(people.values(), key=lambda p: p.name.casefold()),
+        conflicts=conflicts,
+        failures=store.failures(),
+    )
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
+    cols = len(header)
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(cols)]
+    # the last column takes what is left, and is cut if it must be
+    used = sum(widths[:-1]) + 2 * (cols - 1)
+    widths[-1] = max(10, min(widths[-1], width - used))
+
+    def line(r: list[str]) -> str:
+        cells = [r[c].ljust(widths[c]) for c in range(cols - 1)]
+        last = r[-1] if len(r[-1]) <= widths[-1] else r[-1][: widths[-1] - 1] + "…"
+        return "  ".join([*cells, last]).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+MOVE_SHORT = {"paraphrase": "para", "mirroring": "mirr", "emotional_labeling": "label",
+              "similarity": "simil", "future_vision": "future", "ask": "ask"}
+
+
+def render_history(store: "Store", width: int = 100) -> str:
+    h = build_history(store)
+    out: list[str] = [f"History: {len(h.meetings)} meeting(s), {len(h.failures)} failed input(s)  [{store.path}]", ""]
+    if h.meetings:
+        out.append("Meetings")
+        rows = []
+        for m in h.meetings:
+            speakers = ", ".join(s["name"] or s["speaker"] for s in m.speakers)
+            flags = "; ".join(f"{m.label(f['speaker'])}: {_flag_text(f)}" for f in m.flags) or "–"
+            rows.append([m.when + ("" if m.date else "*"), duration_text(m.duration_s), m.report, speakers, flags])
+        out += _table(["date", "length", "report", "speakers", "flags"], rows, width)
+        if any(not m.date for m in h.meetings):
+            out.append("* no date known: the file's modification date")
+        out.append("")
+    if h.people:
+        out.append("People over time (moves per meeting, oldest first; ! = meetings with flags)")
+        rows = []
+        for p in h.people:
+            series = ["/".join(str(pt.moves.get(mv, 0)) for pt in p.points) for mv in MOVES]
+            flagged = sum(1 for pt in p.points if pt.flags)
+            rows.append([p.name, str(len(p.points)), *series, f"{flagged}!" if flagged else "–"])
+        out += _table(["person", "mtgs", *(MOVE_SHORT[m] for m in MOVES), "flags"], rows, width)
+        for p in h.people:
+            for pt in p.points:
+                if pt.flags:
+                    out.append(f"  {p.name} {pt.when}: {', '.join(pt.flags)}")
+        out.append("")
+    if h.conflicts:
+        out.append("Conflicts by topic")
+        rows = []
+        for c in h.conflicts:
+            pairs = ", ".join(f"{k} ×{v}" for k, v in sorted(c.pairs.items(), key=lambda kv: -kv[1]))
+            rows.append([c.topic, str(c.count), str(len(c.meetings)) + (" recurring" if c.recurring else ""), pairs])
+        out += _table(["topic", "conflicts", "meetings", "between"], rows, width)
+        out.append("")
+    if h.failures:
+        out.append("Failed inputs")
+        out += _table(
+            ["input", "tries", "error"], [[f.source, str(f.attempts), f.message] for f in h.failures], width
+        )
+        out.append("")
+    if not h.meetings and not h.failures:
+        out.append("No meetings yet.")
+    return "\n".join(out).rstrip() + "\n"

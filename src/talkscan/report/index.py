@@ -1,0 +1,112 @@
+"""index.html across meetings: the meetings with links to their reports, each named person's moves
+and flags over time as small inline SVG charts, and the conflicts that recur by topic. One
+self-contained file like report.html (its CSS inlined, no script, autoescaped), rebuilt from the
+history database after every batch."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..transcript import MOVES
+from .html import MOVE_LABELS
+
+if TYPE_CHECKING:
+    from ..history import History, Person
+    from ..store import Store
+
+__all__ = ["render_index", "write_index"]
+
+# small-multiple geometry, in SVG user units
+_W, _H, _PAD = 132, 34, 2
+
+
+def _bars(values: list[int], titles: list[str], css: str) -> dict[str, Any]:
+    """One tiny bar chart: a bar per meeting, scaled to the series' own maximum (the number is in the title)."""
+    n = max(1, len(values))
+    top = max(values) if values and max(values) > 0 else 1
+    step = (_W - 2 * _PAD) / n
+    bw = max(2.0, min(14.0, step * 0.7))
+    bars = []
+    for i, (v, t) in enumerate(zip(values, titles)):
+        h = 0 if v == 0 else max(2.0, (_H - 2 * _PAD - 8) * v / top)
+        x = _PAD + i * step + (step - bw) / 2
+        bars.append({"x": round(x, 1), "y": round(_H - _PAD - h, 1), "w": round(bw, 1), "h": round(h, 1),
+                     "title": t, "zero": v == 0})
+    return {"w": _W, "h": _H, "bars": bars, "css": css, "max": max(values) if values else 0,
+            "total": sum(values), "base": _H - _PAD}
+
+
+def _person_view(p: "Person") -> dict[str, Any]:
+    charts = []
+    for mv in MOVES:
+        values = [pt.moves.get(mv, 0) for pt in p.points]
+        titles = [f"{pt.when}: {v} {MOVE_LABELS[mv]}" for pt, v in zip(p.points, values)]
+        charts.append({"move": mv, "label": MOVE_LABELS[mv], **_bars(values, titles, f"mv-{mv}")})
+    fvalues = [len(pt.flags) for pt in p.points]
+    ftitles = [f"{pt.when}: " + (", ".join(pt.flags) if pt.flags else "no flags") for pt in p.points]
+    return {
+        "name": p.name,
+        "meetings": len(p.points),
+        "first": p.points[0].when if p.points else "",
+        "last": p.points[-1].when if p.points else "",
+        "charts": charts,
+        "flags": {"label": "flags", **_bars(fvalues, ftitles, "flagbar")},
+        "flag_list": [(pt.when, f) for pt in p.points for f in pt.flags],
+    }
+
+
+def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
+    from ..history import duration_text
+
+    meetings = []
+    for m in h.meetings:
+        folder = store.report_folder(m.report)
+        href = Path(os.path.relpath(folder / "report.html", out)).as_posix()
+        meetings.append({
+            "when": m.when,
+            "dated": bool(m.date),
+            "duration": duration_text(m.duration_s),
+            "title": Path(m.source).stem or m.report,
+            "source": m.source,
+            "href": href,
+            "kind": m.kind,
+            "speakers": [s["name"] or s["speaker"] for s in m.speakers],
+            "flags": [{"who": m.label(f["speaker"]), "kind": f["kind"], "move": MOVE_LABELS.get(f["move"], f["move"])}
+                      for f in m.flags],
+            "conflicts": len(m.conflicts),
+        })
+    conflicts = []
+    for c in h.conflicts:
+        conflicts.append({
+            "topic": c.topic,
+            "count": c.count,
+            "meetings": [h.meetings[i].when for i in c.meetings],
+            "recurring": c.recurring,
+            "pairs": sorted(c.pairs.items(), key=lambda kv: (-kv[1], kv[0])),
+            "reasons": c.reasons,
+        })
+    return {
+        "meetings": meetings,
+        "people": [_person_view(p) for p in h.people],
+        "conflicts": conflicts,
+        "failures": h.failures,
+        "moves": [(mv, MOVE_LABELS[mv]) for mv in MOVES],
+        "undated": any(not m.date for m in h.meetings),
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def render_index(store: "Store", out: Path) -> str:
+    from ..history import build_history
+    from .html import _env
+
+    return _env().get_template("index.html.j2").render(**_context(build_history(store), store, Path(out)))
+
+
+def write_index(store: "Store", out: Path) -> Path:
+    from .files import write_atomic
+
+    return write_atomic(Path(out) / "index.html", render_index(store, out))
