@@ -1,0 +1,404 @@
+"""Speaker diarization: who spoke when, from voice embeddings and spectral clustering.
+
+1. Speech spans (Silero VAD regions or runs of ASR words) are cut into 1.6 s windows every
+   0.25 s; a span shorter than a window is embedded whole, on its own.
+2. resemblyzer embeds every window (voice.py, batched, flat memory).
+3. The long windows' embeddings are centred on the recording's mean (what all voices share,
+   room and microphone, drops out) and clustered spectrally; the eigengap picks k. Eigengaps
+   cannot say "one speaker", so a k=2 split whose two centroids are still the same voice
+   (uncentred cosine above `same_speaker_similarity`) becomes k=1.
+4. Every window, short ones included, goes to its nearest centroid; a short span ("yeah",
+   "four sixty?") therefore keeps its own speaker, never merged into its neighbour's turn and
+   never a speaker of its own.
+5. Inside a long span, each 50 ms frame takes the speaker its covering windows favour, then
+   runs shorter than `min_turn_s` are absorbed by their neighbours (only inside one span).
+
+Pure functions of numpy arrays and dataclasses; the encoder is the only model (voice.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import AudioError
+from .progress import ProgressFn, no_progress
+from .transcript import Word
+
+__all__ = [
+    "DiarizeOptions",
+    "SpeakerTurn",
+    "load_voice_encoder",
+    "diarize",
+    "speech_from_words",
+    "assign_speakers",
+]
+
+SAMPLE_RATE = 16000
+FRAME_S = 0.05  # resolution of the labelled timeline
+
+
+@dataclass
+class DiarizeOptions:
+    """How to diarize. Defaults were tuned on the AMI train clips (docs/diarization.md)."""
+
+    num_speakers: int | None = None  # fixed k (--speakers N); overrides min/max
+    min_speakers: int = 1
+    max_speakers: int = 8
+    window_s: float = 1.6  # embedding window (resemblyzer's partial utterance length)
+    hop_s: float = 0.25
+    # Two clusters whose uncentred centroids are closer than this are one voice.
+    same_speaker_similarity: float = 0.9
+    # Speech shorter than this is widened (centred) before embedding: fewer frames than this
+    # give the LSTM too little to go on.
+    min_embed_s: float = 0.5
+    # Inside one speech span, label runs shorter than this join their neighbours.
+    min_turn_s: float = 0.5
+    # Affinity pruning: each row keeps its strongest `keep` fraction (spectral clustering's
+    # usual denoising; the rest of the row is scaled down, not cut, so the graph stays connected).
+    keep: float = 0.3
+    # Centre embeddings on the recording's mean before clustering (removes what all voices share).
+    centre: bool = True
+    # Above this many long windows, clustering runs on an even subsample and the rest are
+    # assigned to the centroids: the affinity matrix is quadratic in windows.
+    max_cluster_windows: int = 2500
+
+
+@dataclass
+class SpeakerTurn:
+    start: float
+    end: float
+    speaker: str  # "S0", "S1", ... numbered by order of first appearance
+
+
+def load_voice_encoder():
+    """resemblyzer's VoiceEncoder on the CPU, once per process (see voice.py)."""
+    from .voice import load_voice_encoder as _load
+
+    return _load()
+
+
+# --------------------------------------------------------------------------- speech spans
+
+
+def speech_from_words(words: Sequence[Word], max_gap: float = 0.5) -> list[tuple[float, float]]:
+    """Runs of ASR words as speech spans: consecutive words less than `max_gap` s apart share a span."""
+    spans: list[list[float]] = []
+    for w in sorted(words, key=lambda w: (w.start, w.end)):
+        if w.end <= w.start and not spans:
+            continue
+        if spans and w.start - spans[-1][1] < max_gap:
+            spans[-1][1] = max(spans[-1][1], w.end)
+        else:
+            spans.append([w.start, max(w.end, w.start)])
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _clean_spans(speech: Sequence[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
+    spans = sorted((max(0.0, float(a)), min(duration, float(b))) for a, b in speech)
+    out: list[list[float]] = []
+    for a, b in spans:
+        if b - a < 1e-3:
+            continue
+        if out and a <= out[-1][1] + 1e-3:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+# --------------------------------------------------------------------------- windows
+
+
+@dataclass
+class _Window:
+    span: int  # index into the cleaned spans
+    start: float  # seconds
+    end: float
+    long: bool  # a full window_s window (clustered) or a whole short span (assigned)
+
+
+def _windows(spans: Sequence[tuple[float, float]], duration: float, o: DiarizeOptions) -> list[_Window]:
+    out: list[_Window] = []
+    for i, (a, b) in enumerate(spans):
+        length = b - a
+        if length >= o.window_s:
+            starts = list(np.arange(a, b - o.window_s + 1e-6, o.hop_s))
+            if b - o.window_s - starts[-1] > 1e-3:  # cover the span's tail too
+                starts.append(b - o.window_s)
+            out.extend(_Window(i, s, s + o.window_s, True) for s in starts)
+        else:
+            if length < o.min_embed_s:
+                mid = (a + b) / 2
+                a = max(0.0, min(mid - o.min_embed_s / 2, duration - o.min_embed_s))
+                b = min(duration, a + o.min_embed_s)
+            out.append(_Window(i, a, b, False))
+    return out
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+
+
+def affinity(emb: np.ndarray, keep: float = 0.3) -> np.ndarray:
+    """Symmetric non-negative affinity of L2-normed embeddings, each row pruned to its strongest `keep`."""
+    sim = np.clip(emb @ emb.T, 0.0, None)
+    n = len(sim)
+    if n > 3 and 0 < keep < 1:
+        m = max(2, int(np.ceil(keep * n)))
+        thresh = -np.partition(-sim, m - 1, axis=1)[:, m - 1 : m]
+        sim = np.where(sim >= thresh, sim, 0.01 * sim)
+        sim = np.maximum(sim, sim.T)
+    return sim
+
+
+def spectral_embedding(aff: np.ndarray, n_vectors: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest eigenvalues (ascending) and eigenvectors of the normalized Laplacian of `aff`."""
+    from scipy.linalg import eigh
+
+    d = aff.sum(1)
+    inv = 1.0 / np.sqrt(np.maximum(d, 1e-12))
+    lap = np.eye(len(aff)) - inv[:, None] * aff * inv[None, :]
+    n_vectors = min(n_vectors, len(aff))
+    vals, vecs = eigh(lap, subset_by_index=[0, n_vectors - 1])
+    return vals, vecs
+
+
+def eigengap_k(eigenvalues: np.ndarray, min_k: int, max_k: int) -> int:
+    """k with the largest gap λ[k] − λ[k−1] among the Laplacian's ascending eigenvalues, within [min_k, max_k]."""
+    gaps = np.diff(eigenvalues)  # gaps[k-1] = λ[k] − λ[k-1]: the gap after the k smallest
+    lo, hi = max(1, min_k), min(max_k, len(gaps))
+    if hi < lo:
+        return max(1, min(min_k, len(eigenvalues)))
+    return int(lo + np.argmax(gaps[lo - 1 : hi]))
+
+
+def _kmeans(x: np.ndarray, k: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(x)
+
+
+def cluster(
+    emb: np.ndarray,
+    num_speakers: int | None = None,
+    min_speakers: int = 1,
+    max_speakers: int = 8,
+    same_speaker_similarity: float = 0.9,
+    keep: float = 0.3,
+    centre: bool = True,
+) -> np.ndarray:
+    """Cluster labels (0..k-1) for L2-normed embeddings (n, d).
+
+    Spectral clustering of the mean-centred embeddings; k fixed or by eigengap, then clusters
+    whose uncentred centroids are the same voice are merged (down to min_speakers), which is also
+    how a single speaker is found.
+    """
+    n = len(emb)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    if num_speakers is not None:
+        min_speakers = max_speakers = num_speakers
+    max_k = max(1, min(max_speakers, n))
+    min_k = max(1, min(min_speakers, max_k))
+    if n < 2 or max_k == 1:
+        return np.zeros(n, dtype=int)
+    centred = _normalize(emb - emb.mean(0)) if centre else emb
+    vals, vecs = spectral_embedding(affinity(centred, keep), max_k + 1)
+    k = min_k if min_k == max_k else eigengap_k(vals, max(2, min_k), max_k)
+    labels = _kmeans(_normalize(vecs[:, :k]), k) if k > 1 else np.zeros(n, dtype=int)
+    if num_speakers is None:
+        labels = merge_same_voice(emb, labels, same_speaker_similarity, min_k)
+    return labels
+
+
+def centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    k = int(labels.max()) + 1 if len(labels) else 0
+    return _normalize(np.stack([emb[labels == c].mean(0) for c in range(k)])) if k else np.zeros((0, emb.shape[1]))
+
+
+def merge_same_voice(emb: np.ndarray, labels: np.ndarray, threshold: float, min_k: int = 1) -> np.ndarray:
+    """Merge the closest pair of clusters while their uncentred centroids' cosine exceeds `threshold`."""
+    labels = _relabel(labels)
+    while labels.max() + 1 > min_k:
+        cents = centroids(emb, labels)
+        sim = cents @ cents.T
+        np.fill_diagonal(sim, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        if sim[i, j] <= threshold:
+            break
+        labels = _relabel(np.where(labels == max(i, j), min(i, j), labels))
+    return labels
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    _, inv = np.unique(labels, return_inverse=True)
+    return inv.astype(int)
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def _frame_labels(
+    span: tuple[float, float], wins: list[_Window], scores: np.ndarray, o: DiarizeOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frame start times and labels for one long span: each frame sums the centroid scores of the
+    windows covering it, weighted towards each window's centre (a window says most about its middle)."""
+    a, b = span
+    n = max(1, int(round((b - a) / FRAME_S)))
+    t = a + (np.arange(n) + 0.5) * (b - a) / n
+    acc = np.zeros((n, scores.shape[1]))
+    for w, s in zip(wins, scores):
+        inside = (t >= w.start) & (t < w.end)
+        x = (t[inside] - w.start) / (w.end - w.start)
+        acc[inside] += (np.sin(np.pi * x)[:, None] + 1e-3) * s[None, :]
+    labels = acc.argmax(1)
+    return t, _min_duration(labels, max(1, int(round(o.min_turn_s / FRAME_S))))
+
+
+def _min_duration(labels: np.ndarray, min_frames: int) -> np.ndarray:
+    """Absorb runs shorter than min_frames into the longer neighbour, shortest first."""
+    labels = labels.copy()
+    while True:
+        runs = _runs(labels)
+        if len(runs) < 2:
+            return labels
+        lengths = [e - s for s, e, _ in runs]
+        r = int(np.argmin(lengths))
+        if lengths[r] >= min_frames:
+            return labels
+        s, e, _ = runs[r]
+        left = runs[r - 1] if r > 0 else None
+        right = runs[r + 1] if r + 1 < len(runs) else None
+        if left is None or (right is not None and right[1] - right[0] > left[1] - left[0]):
+            labels[s:e] = right[2]
+        else:
+            labels[s:e] = left[2]
+
+
+def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    runs = []
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            runs.append((start, i, int(labels[start])))
+            start = i
+    return runs
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def diarize(
+    audio: np.ndarray,
+    speech: Sequence[tuple[float, float]],
+    options: DiarizeOptions = DiarizeOptions(),
+    progress: ProgressFn = no_progress,
+    sample_rate: int = SAMPLE_RATE,
+) -> list[SpeakerTurn]:
+    """Speaker turns over the `speech` spans (seconds) of 16 kHz mono `audio`.
+
+    Raises AudioError when there is no speech at all.
+    """
+    from . import voice
+
+    o = options
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1:
+        raise AudioError(f"diarization needs mono audio, got an array of shape {audio.shape}")
+    if sample_rate != SAMPLE_RATE:
+        from scipy.signal import resample_poly
+
+        audio = resample_poly(audio, SAMPLE_RATE, sample_rate).astype(np.float32)
+    duration = len(audio) / SAMPLE_RATE
+    spans = _clean_spans(speech, duration)
+    if not spans or not np.any(audio):
+        raise AudioError("no speech to diarize")
+    if o.num_speakers is not None and o.num_speakers < 1:
+        raise ValueError("num_speakers must be at least 1")
+
+    wins = _windows(spans, duration, o)
+    sample_ranges = [(int(round(w.start * SAMPLE_RATE)), int(round(w.end * SAMPLE_RATE))) for w in wins]
+    gain = voice.level_gain(audio, [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans])
+    done = 0
+    progress("diarize", 0, len(wins))
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        progress("diarize", done, len(wins))
+
+    emb = voice.embed_windows(audio, sample_ranges, gain=gain, on_batch=tick)
+
+    # Cluster the long windows (or, when every span is short, the short ones).
+    is_long = np.array([w.long for w in wins])
+    base = np.flatnonzero(is_long) if is_long.any() else np.arange(len(wins))
+    sample = base
+    if len(base) > o.max_cluster_windows:
+        sample = base[np.linspace(0, len(base) - 1, o.max_cluster_windows).round().astype(int)]
+    labels = cluster(
+        emb[sample], o.num_speakers, o.min_speakers, o.max_speakers, o.same_speaker_similarity, o.keep, o.centre
+    )
+    # Score every window against the centroids in the centred space the clusters were found in.
+    mean = emb[base].mean(0)
+    centred = _normalize(emb - mean) if labels.max() > 0 and o.centre else emb
+    cents = centroids(centred[sample], labels)
+    scores = centred @ cents.T
+
+    by_span: dict[int, list[int]] = {}
+    for i, w in enumerate(wins):
+        by_span.setdefault(w.span, []).append(i)
+    turns: list[tuple[float, float, int]] = []
+    for si, (a, b) in enumerate(spans):
+        idx = by_span.get(si, [])
+        if not idx:
+            continue
+        if not wins[idx[0]].long:
+            turns.append((a, b, int(scores[idx[0]].argmax())))
+            continue
+        t, lab = _frame_labels((a, b), [wins[i] for i in idx], scores[idx], o)
+        step = (b - a) / len(t)
+        for s, e, c in _runs(lab):
+            turns.append((a + s * step, a + e * step if e < len(t) else b, c))
+    return _name_speakers(turns)
+
+
+def _name_speakers(turns: list[tuple[float, float, int]]) -> list[SpeakerTurn]:
+    """Merge touching same-label turns and number speakers by first appearance."""
+    names: dict[int, str] = {}
+    out: list[SpeakerTurn] = []
+    for a, b, c in sorted(turns):
+        name = names.setdefault(c, f"S{len(names)}")
+        if out and out[-1].speaker == name and a - out[-1].end < 1e-6:
+            out[-1].end = b
+        else:
+            out.append(SpeakerTurn(round(a, 3), round(b, 3), name))
+    return out
+
+
+# --------------------------------------------------------------------------- words
+
+
+def assign_speakers(words: Sequence[Word], turns: Sequence[SpeakerTurn]) -> list[Word]:
+    """Copies of `words` with `speaker` set: the turn overlapping the word most, else the nearest turn.
+
+    Pure: the input words are not modified. Words stay None only when there are no turns.
+    """
+    from dataclasses import replace
+
+    out = []
+    for w in words:
+        best, best_key = None, None
+        for t in turns:
+            overlap = min(w.end, t.end) - max(w.start, t.start)
+            gap = max(t.start - w.end, w.start - t.end, 0.0)
+            key = (overlap, -gap) if overlap > 0 else (0.0, -gap)
+            if best_key is None or key > best_key:
+                best, best_key = t, key
+        out.append(replace(w, speaker=best.speaker if best is not None else None))
+    return out
