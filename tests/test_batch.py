@@ -1,0 +1,287 @@
+"""Batch runs (issue 5): a folder with recordings, a transcript, a corrupt and a silent file; resume
+after SIGKILL; a rerun that redoes nothing; the Dask path against local workers.
+
+Recordings are short clips cut from data/samples/pricing-sync.m4a and run through the real Whisper
+and diarization. Analysis needs the trained heads in models/: the batch tests run without it
+(analyze=False: the report is still complete and keyed), and one test runs it when the heads exist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES, encode_m4a
+from talkscan.batch import (
+    REPORT_FILES, BatchOptions, Job, cache_key, meeting_date, process_file, report_is_current, run_batch,
+)
+from talkscan.pipeline import RunOptions, collect_inputs
+from talkscan.store import Store
+
+CLIPS = [(0.5, 12.3), (12.8, 25.0), (25.0, 36.5)]
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory) -> list[Path]:
+    """Three ~12 s recordings of the sample meeting, made once per session."""
+    from talkscan.audio import decode
+
+    audio = decode(SAMPLES / "pricing-sync.m4a")
+    folder = tmp_path_factory.mktemp("clips")
+    return [
+        encode_m4a(audio[int(a * 16000) : int(b * 16000)], folder / f"2024-05-0{i + 1}-pricing-part{i + 1}.m4a")
+        for i, (a, b) in enumerate(CLIPS)
+    ]
+
+
+def _folder(tmp_path: Path, clips: list[Path], n_clips: int = 2, bad: bool = True) -> Path:
+    import numpy as np
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for c in clips[:n_clips]:
+        (inp / c.name).write_bytes(c.read_bytes())
+    (inp / "sync-notes.txt").write_text((SAMPLES / "pricing-sync.txt").read_text())
+    if bad:
+        (inp / "corrupt.m4a").write_bytes(b"\x00\x01 this is not audio " * 200)
+        encode_m4a(np.zeros(16000 * 3, dtype=np.float32), inp / "silent.m4a")
+    return inp
+
+
+def _valid_report(folder: Path) -> dict:
+    for name in REPORT_FILES:
+        assert (folder / name).is_file(), f"{folder.name}/{name} missing"
+    assert not list(folder.glob(".*.tmp")), f"temporary files left in {folder}"
+    report = json.loads((folder / "report.json").read_text())
+    assert report["schema"] == "talkscan.report/1"
+    assert len(report["cache_key"]) == 32
+    return report
+
+
+NO_ANALYSIS = RunOptions(analyze=False)
+
+
+def test_folder_batch_reports_failures_index_and_rerun(tmp_path, clips):
+    inp = _folder(tmp_path, clips)
+    out = tmp_path / "out"
+    files = collect_inputs(inp)
+    events = []
+    result = run_batch(files, out, NO_ANALYSIS, BatchOptions(workers=2), events.append)
+
+    good = sorted(p.name for p in files if p.stem not in ("corrupt", "silent"))
+    assert sorted(p.name for p in result.done) == good
+    assert sorted(p.name for p, _ in result.failed) == ["corrupt.m4a", "silent.m4a"]
+    msgs = dict((p.name, m) for p, m in result.failed)
+    assert "corrupt" in msgs["corrupt.m4a"] or "cannot" in msgs["corrupt.m4a"]
+    assert "silent" in msgs["silent.m4a"]
+    for f in result.done:
+        report = _valid_report(result.folders[str(f)])
+        assert report["source"] == str(f)
+    assert report_is_current(result.folders[str(inp / clips[0].name)], cache_key(inp / clips[0].name, NO_ANALYSIS))
+    # no half folder for the bad inputs
+    assert not (out / "corrupt").exists() and not (out / "silent").exists()
+
+    # progress: one plan, a start and an end per processed input, finished counts up to the total
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "plan" and kinds[-1] == "finish"
+    assert kinds.count("start") == 5 and kinds.count("done") == 3 and kinds.count("fail") == 2
+    assert events[-1].finished == events[-1].total == 5 and events[-1].running == ()
+
+    with Store(result.db) as store:
+        meetings = store.meetings()
+        assert sorted(Path(m.source).name for m in meetings) == good
+        dated = {Path(m.source).name: m.date for m in meetings}
+        assert dated[clips[0].name] == "2024-05-01" and dated["sync-notes.txt"] is None
+        assert sorted(Path(f.source).name for f in store.failures()) == ["corrupt.m4a", "silent.m4a"]
+        assert {s["name"] for m in meetings if m.kind == "transcript" for s in m.speakers} >= {"Maya", "Greg"}
+
+    index = (out / "index.html").read_text()
+    for name in good:
+        assert Path(name).stem in index
+    assert "corrupt.m4a" in index and "silent.m4a" in index
+    assert 'href="sync-notes/report.html"' in index
+    assert "<script" not in index
+
+    # a rerun with nothing changed redoes nothing: no report file is rewritten, bad inputs are not retried
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "index.html"}
+    mtimes.pop(out / "talkscan.db")
+    again = run_batch(files, out, NO_ANALYSIS, BatchOptions(workers=2))
+    assert again.done == [] and sorted(p.name for p in again.skipped) == good
+    assert sorted(p.name for p, _ in again.failed) == ["corrupt.m4a", "silent.m4a"]
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+    with Store(again.db) as store:
+        assert store.meeting_count() == 3
+        assert all(f.attempts == 1 for f in store.failures())
+
+    # --force redoes a current report (the transcript only, to keep the test short; in this process)
+    notes = inp / "sync-notes.txt"
+    forced = run_batch([notes], out, NO_ANALYSIS, BatchOptions(workers=1, force=True))
+    assert forced.done == [notes] and forced.skipped == []
+    assert (out / "sync-notes" / "report.json").stat().st_mtime_ns > mtimes[out / "sync-notes" / "report.json"]
+    with Store(forced.db) as store:
+        assert store.meeting_count() == 3
+
+
+def test_invalid_or_stale_report_is_redone(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in ("pricing-sync.txt", "overuse.txt"):
+        (inp / name).write_text((SAMPLES / name).read_text())
+    out = tmp_path / "out"
+    files = collect_inputs(inp)
+    first = run_batch(files, out, NO_ANALYSIS, BatchOptions())
+    assert len(first.done) == 2
+    # a report.json cut short (as by a crash of some other writer) and a leftover temporary
+    (out / "overuse" / "report.json").write_text('{"schema": "talkscan.report/1", "cache')
+    (out / "overuse" / ".report.html.abc.tmp").write_text("half")
+    # an edited input: its key changes
+    (inp / "pricing-sync.txt").write_text((SAMPLES / "pricing-sync.txt").read_text() + "Maya: One more thing.\n")
+    second = run_batch(files, out, NO_ANALYSIS, BatchOptions())
+    assert sorted(p.name for p in second.done) == ["overuse.txt", "pricing-sync.txt"]
+    for f in files:
+        _valid_report(second.folders[str(f)])
+    with Store(second.db) as store:
+        assert store.meeting_count() == 2
+    # changed options change the key: a transcript ignores ASR options but not --names
+    opts = RunOptions(analyze=False, names=["A", "B"])
+    assert cache_key(files[0], opts) != cache_key(files[0], NO_ANALYSIS)
+    from talkscan.asr import AsrOptions
+
+    assert cache_key(files[0], RunOptions(analyze=False, asr=AsrOptions(model="small.en"))) == cache_key(
+        files[0], NO_ANALYSIS
+    )
+    assert cache_key(files[0], RunOptions(analyze=False, asr=AsrOptions(threads=3))) == cache_key(files[0], NO_ANALYSIS)
+
+
+def test_cache_key_covers_recording_options_and_policy(tmp_path, clips):
+    from talkscan.asr import AsrOptions
+    from talkscan.pipeline import SpeakerOptions
+
+    clip = clips[0]
+    base = cache_key(clip, RunOptions())
+    assert cache_key(clip, RunOptions(asr=AsrOptions(language="de"))) != base
+    assert cache_key(clip, RunOptions(speakers=SpeakerOptions(num_speakers=2))) != base
+    assert cache_key(clip, RunOptions(asr=AsrOptions(threads=2))) == base
+    policy = tmp_path / "p.toml"
+    policy.write_text("# defaults\n")
+    with_policy = cache_key(clip, RunOptions(policy=policy))
+    assert with_policy != base
+    policy.write_text("# changed\n")
+    assert cache_key(clip, RunOptions(policy=policy)) != with_policy
+    assert cache_key(clip, RunOptions(), transcript_only=True) != base
+
+
+def test_meeting_date():
+    assert meeting_date(Path("2024-05-03 pricing.m4a")) == "2024-05-03"
+    assert meeting_date(Path("sync_20240503.txt")) == "2024-05-03"
+    assert meeting_date(Path("notes-12345678901.txt")) is None
+
+
+def test_failing_input_leaves_nothing_behind(tmp_path):
+    bad = tmp_path / "broken.vtt"
+    bad.write_text("this is not WEBVTT at all")
+    folder = tmp_path / "out" / "broken"
+    outcome = process_file(Job(str(bad), str(folder), NO_ANALYSIS, "k" * 32, "h"))
+    assert not outcome.ok and outcome.message and outcome.input_error
+    assert not folder.exists()
+
+
+def _reports(out: Path) -> dict[str, Path]:
+    return {p.parent.name: p for p in out.glob("*/report.json")}
+
+
+def test_sigkill_mid_batch_then_resume(tmp_path, clips):
+    inp = _folder(tmp_path, clips, n_clips=3, bad=False)
+    (inp / "overuse.txt").write_text((SAMPLES / "overuse.txt").read_text())
+    files = collect_inputs(inp)
+    out = tmp_path / "out"
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT / "tests"))
+    cmd = [sys.executable, str(ROOT / "tests" / "batch_driver.py"), str(inp), str(out), "--workers", "2", "--no-analyze"]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            if 0 < len(_reports(out)) < len(files):
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, f"the batch ended before it could be killed:\n{proc.stdout.read().decode()}"
+        done_before = len(_reports(out))
+        assert 0 < done_before < len(files)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    result = run_batch(files, out, NO_ANALYSIS, BatchOptions(workers=2))
+    assert result.ok, result.failed
+    assert len(result.done) + len(result.skipped) == len(files)
+    assert len(result.skipped) >= 1  # the reports completed before the kill were kept
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert folders == sorted(result.folders[str(f)].name for f in files)  # one folder per input, nothing else
+    for f in files:
+        report = _valid_report(result.folders[str(f)])
+        assert report["source"] == str(f)
+    with Store(result.db) as store:
+        sources = [m.source for m in store.meetings()]
+    assert sorted(sources) == sorted(str(f) for f in files)  # each meeting exactly once
+
+
+def _comparable(report: dict) -> dict:
+    """report.json apart from what may differ between runs: timings and paths (none today)."""
+    return {k: v for k, v in report.items() if k not in ("created", "elapsed_s")}
+
+
+def test_dask_local_cluster_gives_the_same_reports(tmp_path, clips):
+    distributed = pytest.importorskip("distributed")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / clips[0].name).write_bytes(clips[0].read_bytes())
+    (inp / "sync-notes.txt").write_text((SAMPLES / "pricing-sync.txt").read_text())
+    files = collect_inputs(inp)
+    local = run_batch(files, tmp_path / "local", NO_ANALYSIS, BatchOptions(workers=2))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        dask = run_batch(files, tmp_path / "dask", NO_ANALYSIS, BatchOptions(scheduler=cluster.scheduler_address))
+    assert local.ok and dask.ok
+    assert sorted(dask.done) == sorted(local.done) == sorted(files)
+    for f in files:
+        a = json.loads((local.folders[str(f)] / "report.json").read_text())
+        b = json.loads((dask.folders[str(f)] / "report.json").read_text())
+        assert _comparable(a) == _comparable(b)
+        assert a["utterances"], f"{f.name}: no utterances"
+
+
+def _heads_present() -> bool:
+    from talkscan.nlp.analyzer import HEAD_NAMES, default_models_dir
+
+    d = default_models_dir()
+    return all((d / f"{n}.safetensors").is_file() for n in HEAD_NAMES)
+
+
+def test_batch_with_analysis_fills_history(tmp_path):
+    if not _heads_present():
+        pytest.skip("the trained classifier heads are not in models/ yet")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in ("pricing-sync.txt", "overuse.txt", "missing.txt"):
+        (inp / name).write_text((SAMPLES / name).read_text())
+    result = run_batch(collect_inputs(inp), tmp_path / "out", RunOptions(), BatchOptions())
+    assert result.ok, result.failed
+    with Store(result.db) as store:
+        n_moves = store.db.execute("SELECT COUNT(*) FROM moves").fetchone()[0]
+        n_asks = store.db.execute("SELECT COUNT(*) FROM asks").fetchone()[0]
+    reports = [json.loads((f / "report.json").read_text()) for f in result.folders.values()]
+    assert n_moves == sum(len(u["tags"]) for r in reports for u in r["utterances"]) > 0
+    assert n_asks == sum(len(r["asks"]) for r in reports) > 0
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "Maya" in index and "<svg" in index
