@@ -71,6 +71,12 @@ def build_history(store: "Store") -> History:
     meetings = store.meetings()
     people: dict[str, Person] = {}
     topics: dict[str, ConflictTopic] = {}
+    def who(m: "MeetingRow", speaker: str) -> str:
+        """A person's name as first seen across meetings, so one pair reads the same everywhere."""
+        name = m.label(speaker)
+        person = people.get(_person_key(name))
+        return person.name if person else name
+
     for i, m in enumerate(meetings):
         for s in m.speakers:
             if not s["name"]:
@@ -89,7 +95,9 @@ def build_history(store: "Store") -> History:
             ct.count += 1
             if i not in ct.meetings:
                 ct.meetings.append(i)
-            pair = " ↔ ".join(sorted(m.label(s) for s in (c["speaker_a"], c["speaker_b"]) if s))
+            pair = " ↔ ".join(
+                sorted((who(m, s) for s in (c["speaker_a"], c["speaker_b"]) if s), key=str.casefold)
+            )
             ct.pairs[pair] = ct.pairs.get(pair, 0) + 1
             if c["reason"] and len(ct.reasons) < 5:
                 ct.reasons.append(c["reason"])

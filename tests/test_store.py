@@ -1,0 +1,173 @@
+"""The history database, the terminal history and index.html, on hand-made report.json dicts."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from talkscan import store as store_mod
+from talkscan.errors import UsageError
+from talkscan.history import build_history, render_history
+from talkscan.report.index import render_index, write_index
+from talkscan.store import SCHEMA_VERSION, Store, read_only
+
+
+def report(source: str, names: list[str | None], *, moves=(), conflicts=(), flags=(), date=None, key="k1") -> dict:
+    """A minimal report.json: `moves` as (speaker index, move), conflicts as (topic, i, j, reason)."""
+    speakers = [{"id": f"S{i}", "name": n, "talk_time_s": 10.0, "turns": 2, "words": 20} for i, n in enumerate(names)]
+    utterances = [
+        {"id": f"u{k}", "turn": k, "speaker": f"S{i}", "start": float(k), "end": k + 1.0, "text": f"line {k}",
+         "emotion": {"label": "neutral", "score": 0.5}, "tags": [{"type": mv, "score": 0.9}]}
+        for k, (i, mv) in enumerate(moves)
+    ]
+    asks, confl = [], []
+    for n, (topic, i, j, reason) in enumerate(conflicts):
+        asks += [
+            {"id": f"a{2 * n}", "utterance": None, "speaker": f"S{i}", "topic": topic, "direction": "less", "text": "x"},
+            {"id": f"a{2 * n + 1}", "utterance": None, "speaker": f"S{j}", "topic": topic, "direction": "more", "text": "y"},
+        ]
+        confl.append({"asks": [f"a{2 * n}", f"a{2 * n + 1}"], "speakers": [f"S{i}", f"S{j}"], "topic": topic,
+                      "reason": reason, "score": 0.8})
+    return {
+        "schema": "talkscan.report/1", "source": source, "kind": "transcript", "duration_s": 600.0,
+        "language": "en", "models": {"encoder": "test"}, "speakers": speakers, "utterances": utterances,
+        "asks": asks, "conflicts": confl,
+        "flags": [{"speaker": sp, "move": mv, "kind": kind, "value": 5, "threshold": 3, "evidence": ["u0"],
+                   "advice": "less"} for sp, mv, kind in flags],
+        "cache_key": key, "meeting_date": date,
+    }
+
+
+@pytest.fixture
+def db(tmp_path) -> Store:
+    with Store(tmp_path / "out" / "talkscan.db") as s:
+        yield s
+
+
+def test_created_on_first_use_with_schema_version(tmp_path):
+    path = tmp_path / "new" / "talkscan.db"
+    with Store(path) as s:
+        assert s.version == SCHEMA_VERSION >= 1
+        tables = {r[0] for r in s.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"meetings", "failures", "speakers", "moves", "asks", "conflicts", "flags"} <= tables
+    with Store(path) as s:  # reopening does not migrate again
+        assert s.version == SCHEMA_VERSION
+
+
+def test_migration_hook_runs_new_steps_once(tmp_path, monkeypatch):
+    path = tmp_path / "talkscan.db"
+    Store(path).close()
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS + ["ALTER TABLE meetings ADD COLUMN note TEXT"])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(store_mod.MIGRATIONS))
+    with Store(path) as s:
+        assert s.version == SCHEMA_VERSION + 1
+        cols = [r[1] for r in s.db.execute("PRAGMA table_info(meetings)")]
+        assert "note" in cols
+    Store(path).close()  # a second open must not run ALTER TABLE again
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "talkscan.db"
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    con.close()
+    with pytest.raises(UsageError, match="newer"):
+        Store(path)
+
+
+def test_history_needs_an_existing_database(tmp_path):
+    with pytest.raises(UsageError):
+        read_only(tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_insert_is_idempotent_per_meeting(db, tmp_path):
+    folder = db.path.parent / "m1"
+    r = report("m1.txt", ["Maya", "Greg"], moves=[(0, "paraphrase"), (1, "ask")], conflicts=[("price", 0, 1, "r")],
+               flags=[("S0", "paraphrase", "overused")])
+    for _ in range(3):
+        db.add_meeting(folder, r, "hash1")
+    assert db.meeting_count() == 1
+    for table, n in (("speakers", 2), ("moves", 2), ("asks", 2), ("conflicts", 1), ("flags", 1)):
+        assert db.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == n, table
+    assert db.has_meeting(folder, "k1") and not db.has_meeting(folder, "other")
+    row = db.db.execute("SELECT report FROM meetings").fetchone()[0]
+    assert row == "m1"  # relative to the database's folder
+    db.remove_meeting(folder)
+    assert db.meeting_count() == 0
+    assert db.db.execute("SELECT COUNT(*) FROM moves").fetchone()[0] == 0  # cascaded
+
+
+def test_failures_one_row_per_input(db):
+    db.add_failure("bad.m4a", "corrupt", "h", "key1", input_error=True)
+    db.add_failure("bad.m4a", "corrupt again", "h", "key1", input_error=True)
+    [f] = db.failures()
+    assert f.attempts == 2 and f.message == "corrupt again"
+    assert db.known_failure("bad.m4a", "key1") == "corrupt again"
+    assert db.known_failure("bad.m4a", "key2") is None
+    db.add_failure("crash.m4a", "worker process died", "h", "key3", input_error=False)
+    assert db.known_failure("crash.m4a", "key3") is None  # not the input's fault: retried
+    # the input succeeds later: its failure goes
+    db.add_meeting(db.path.parent / "bad", report("bad.m4a", ["A"]), "h2")
+    assert [f.source for f in db.failures()] == ["crash.m4a"]
+
+
+def _three_meetings(db: Store) -> None:
+    out = db.path.parent
+    db.add_meeting(out / "w2", report("w2.m4a", ["Tom", "Priya"], date="2024-05-08",
+                                      moves=[(0, "ask"), (1, "paraphrase"), (1, "paraphrase")],
+                                      conflicts=[("timeline", 0, 1, "Tom needs 12 weeks, Priya fixed go-live")],
+                                      flags=[("S1", "paraphrase", "overused")]), "h2")
+    db.add_meeting(out / "w1", report("w1.m4a", ["Tom", "priya ", None], date="2024-05-01",
+                                      moves=[(0, "ask"), (2, "similarity")],
+                                      conflicts=[("timeline", 1, 0, "go-live vs. testing time"),
+                                                 ("price", 0, 2, "p")]), "h1")
+    db.add_meeting(out / "w3", report("w3.m4a", ["<b>Eve</b>", "Tom"], date="2024-05-15",
+                                      flags=[(None, "similarity", "missing")]), "h3")
+    db.add_failure(str(out.parent / "broken.m4a"), "cannot be read as audio", "hb", "kb", True)
+
+
+def test_history_over_time(db):
+    _three_meetings(db)
+    h = build_history(db)
+    assert [m.when for m in h.meetings] == ["2024-05-01", "2024-05-08", "2024-05-15"]
+    people = {p.name: p for p in h.people}
+    assert set(people) == {"Tom", "priya", "<b>Eve</b>"}  # matched by name across meetings, case-insensitively
+    assert [pt.moves.get("ask", 0) for pt in people["Tom"].points] == [1, 1, 0]
+    assert [pt.moves.get("paraphrase", 0) for pt in people["priya"].points] == [0, 2]
+    assert people["priya"].points[1].flags == ["overused paraphrase"]
+    [timeline, price] = h.conflicts
+    assert timeline.topic == "timeline" and timeline.recurring and timeline.count == 2
+    assert timeline.pairs == {"priya ↔ Tom": 2}  # the same pair in both meetings, however spelled
+    assert not price.recurring
+
+    text = render_history(db)
+    assert "3 meeting(s), 1 failed input(s)" in text
+    assert "2024-05-01" in text and "Tom" in text and "recurring" in text
+    assert "broken.m4a" in text and "cannot be read as audio" in text
+    tom = next(line for line in text.splitlines() if line.startswith("Tom "))
+    assert "1/1/0" in tom  # asks per meeting, oldest first
+
+
+def test_index_html(db):
+    _three_meetings(db)
+    out = db.path.parent
+    path = write_index(db, out)
+    html = path.read_text()
+    assert html.count('href="w1/report.html"') == 1 and 'href="w3/report.html"' in html
+    assert html.index("w1") < html.index("w2") < html.index("w3")  # oldest first
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in html and "<b>Eve</b>" not in html  # autoescaped
+    assert "<script" not in html and "http://" not in html.replace('http-equiv', '')
+    assert html.count('<svg class="mini"') == 7 * 3  # six moves + flags, for each of three named people
+    assert "recurring" in html and "timeline" in html
+    assert "broken.m4a" in html
+    # the index lies elsewhere than the database: links still lead to the reports
+    other = render_index(db, out.parent)
+    assert 'href="out/w1/report.html"' in other
+
+
+def test_empty_history(db):
+    assert "No meetings yet." in render_history(db)
+    assert "No meetings analysed yet." in render_index(db, db.path.parent)
