@@ -23,30 +23,35 @@ __all__ = ["render_index", "write_index"]
 _W, _H, _PAD = 132, 34, 2
 
 
-def _bars(values: list[int], titles: list[str], css: str) -> dict[str, Any]:
-    """One tiny bar chart: a bar per meeting, scaled to the series' own maximum (the number is in the title)."""
+def _bars(values: list[int | None], titles: list[str], css: str) -> dict[str, Any]:
+    """One tiny bar chart with a slot per meeting of the whole history (None: the person was not
+    there, so no mark), scaled to the series' own maximum (the number is in each bar's title)."""
     n = max(1, len(values))
-    top = max(values) if values and max(values) > 0 else 1
+    present = [v for v in values if v is not None]
+    top = max(present) if present and max(present) > 0 else 1
     step = (_W - 2 * _PAD) / n
     bw = max(2.0, min(14.0, step * 0.7))
     bars = []
     for i, (v, t) in enumerate(zip(values, titles)):
+        if v is None:
+            continue
         h = 0 if v == 0 else max(2.0, (_H - 2 * _PAD - 8) * v / top)
         x = _PAD + i * step + (step - bw) / 2
         bars.append({"x": round(x, 1), "y": round(_H - _PAD - h, 1), "w": round(bw, 1), "h": round(h, 1),
                      "title": t, "zero": v == 0})
-    return {"w": _W, "h": _H, "bars": bars, "css": css, "max": max(values) if values else 0,
-            "total": sum(values), "base": _H - _PAD}
+    return {"w": _W, "h": _H, "bars": bars, "css": css, "total": sum(present), "base": _H - _PAD}
 
 
-def _person_view(p: "Person") -> dict[str, Any]:
+def _person_view(p: "Person", n_meetings: int) -> dict[str, Any]:
+    at = {pt.meeting: pt for pt in p.points}
+    slots = [at.get(i) for i in range(n_meetings)]
     charts = []
     for mv in MOVES:
-        values = [pt.moves.get(mv, 0) for pt in p.points]
-        titles = [f"{pt.when}: {v} {MOVE_LABELS[mv]}" for pt, v in zip(p.points, values)]
+        values = [pt.moves.get(mv, 0) if pt else None for pt in slots]
+        titles = [f"{pt.when}: {pt.moves.get(mv, 0)} {MOVE_LABELS[mv]}" if pt else "" for pt in slots]
         charts.append({"move": mv, "label": MOVE_LABELS[mv], **_bars(values, titles, f"mv-{mv}")})
-    fvalues = [len(pt.flags) for pt in p.points]
-    ftitles = [f"{pt.when}: " + (", ".join(pt.flags) if pt.flags else "no flags") for pt in p.points]
+    fvalues = [len(pt.flags) if pt else None for pt in slots]
+    ftitles = [f"{pt.when}: " + (", ".join(pt.flags) if pt.flags else "no flags") if pt else "" for pt in slots]
     return {
         "name": p.name,
         "meetings": len(p.points),
@@ -90,7 +95,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
         })
     return {
         "meetings": meetings,
-        "people": [_person_view(p) for p in h.people],
+        "people": [_person_view(p, len(h.meetings)) for p in h.people],
         "conflicts": conflicts,
         "failures": h.failures,
         "moves": [(mv, MOVE_LABELS[mv]) for mv in MOVES],
