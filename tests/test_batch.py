@@ -198,7 +198,7 @@ def _reports(out: Path) -> dict[str, Path]:
 
 
 def test_sigkill_mid_batch_then_resume(tmp_path, clips):
-    inp = _folder(tmp_path, clips, n_clips=3, bad=False)
+    inp = _folder(tmp_path, clips, n_clips=2, bad=False)
     (inp / "overuse.txt").write_text((SAMPLES / "overuse.txt").read_text())
     files = collect_inputs(inp)
     out = tmp_path / "out"

@@ -559,6 +559,9 @@ def run_batch(
         finally:
             if store is not None:
                 store.close()
+    order = {str(f): i for i, f in enumerate(files)}  # outcomes arrive as workers finish: report in input order
+    result.done.sort(key=lambda p: order.get(str(p), 0))
+    result.failed.sort(key=lambda pm: order.get(str(pm[0]), 0))
     event("finish")
     return result
 
