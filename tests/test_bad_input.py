@@ -126,7 +126,7 @@ def test_batch_survives_every_bad_input(tmp_path, shared_data):
     assert (out / "good" / "transcript.vtt").is_file() and (out / "good2" / "transcript.srt").is_file()
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("talkscan: error:")]
     assert len(errors) == 7, r.stderr
-    assert "2 done, 7 failed" in r.stderr
+    assert "2 done, 0 already current, 7 failed" in r.stderr
     for name in ["z.m4a", "t.m4a", "cut.m4a", "quiet.wav", "bad.vtt", "bad.srt", "notes.txt"]:
         assert any(name in ln for ln in r.stderr.splitlines() if ln.strip().startswith("failed:")), name
     # no stray temporary files left by the failed ones

@@ -267,21 +267,12 @@ def meeting_date(path: Path) -> str | None:
 
 def _write_outputs(t, folder: Path, meta: dict[str, Any], transcript_only: bool) -> None:
     """The pipeline's report files with the resume key in the marker, which is written last."""
-    from .report.files import write_atomic
-    from .report.subtitles import to_srt, to_vtt
+    from .pipeline import write_report, write_transcript_files
 
-    write_atomic(folder / "transcript.vtt", to_vtt(t))
-    write_atomic(folder / "transcript.srt", to_srt(t))
-    tj = {"schema": "talkscan.transcript/1", **t.to_dict(), **(meta if transcript_only else {})}
-    write_atomic(folder / "transcript.json", json.dumps(tj, indent=1, ensure_ascii=False))
     if transcript_only:
-        return
-    from .report.html import render_html
-    from .report.json_report import build_report
-
-    report = build_report(t, meta=meta)
-    write_atomic(folder / "report.html", render_html(report))
-    write_atomic(folder / "report.json", json.dumps(report, indent=1, ensure_ascii=False))
+        write_transcript_files(t, folder, meta)
+    else:
+        write_report(t, folder, meta=meta)
 
 
 def _discard_partial(folder: Path, transcript_only: bool) -> None:
@@ -325,9 +316,7 @@ def process_file(job: Job, progress=None) -> FileOutcome:
         if not job.transcript_only and job.options.analyze:
             t = analyze(t, job.options, progress)
         meta = {"cache_key": job.key, "content_sha256": job.content_hash, "meeting_date": meeting_date(path)}
-        progress("report", 0, 1)
         _write_outputs(t, folder, meta, job.transcript_only)
-        progress("report", 1, 1)
     except Exception as e:  # noqa: BLE001 - recorded as this input's failure
         if os.environ.get("TALKSCAN_DEBUG"):
             import traceback

@@ -88,84 +88,80 @@ def _options(model, language, device, threads, speakers, min_speakers, max_speak
     )
 
 
-def _progress_display(quiet: bool):
-    """(progress callback, context manager) drawing one bar per stage on stderr."""
+def _batch_display(quiet: bool):
+    """(event callback, context manager): one overall bar plus the current file's stages, on stderr.
+    Errors are printed as they happen, one line each, progress or not."""
     from contextlib import nullcontext
 
-    from .progress import no_progress
-
-    if quiet:
-        return no_progress, nullcontext(), None
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, int] = {}
     labels = {"decode": "decoding", "asr": "transcribing", "diarize": "speakers", "nlp": "analysing", "report": "writing"}
+    bar = None
+    if not quiet:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    def progress(stage: str, done: float, total: float | None) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+        bar = Progress(
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+    state: dict = {"overall": None, "stages": {}}
 
-    def reset() -> None:
-        for task_id in tasks.values():
-            bar.remove_task(task_id)
-        tasks.clear()
+    def on_event(ev) -> None:
+        if ev.kind == "fail":
+            _err(f"{ev.source}: {ev.message}")
+        elif ev.kind == "skip" and not quiet:
+            typer.echo(f"skipped (report is current): {ev.source}", err=True)
+        if bar is None:
+            return
+        if state["overall"] is None:
+            state["overall"] = bar.add_task("files", total=ev.total)
+        current = ", ".join(Path(r).name for r in ev.running) or "files"
+        bar.update(state["overall"], completed=ev.finished, total=ev.total, description=current[:24])
+        if ev.kind == "stage" and ev.stage:
+            stages = state["stages"]
+            if ev.stage not in stages:
+                stages[ev.stage] = bar.add_task(f"  {labels.get(ev.stage, ev.stage)}", total=ev.stage_total)
+            bar.update(stages[ev.stage], completed=ev.stage_done, total=ev.stage_total)
+        elif ev.kind in ("done", "fail", "start"):
+            for task_id in state["stages"].values():
+                bar.remove_task(task_id)
+            state["stages"].clear()
 
-    return progress, bar, reset
+    return on_event, (bar if bar is not None else nullcontext())
 
 
-def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: bool, transcript_only: bool) -> None:
-    from .pipeline import check_out_dir, collect_inputs, report_dir_for, run_file
+def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: bool, transcript_only: bool,
+             workers: int = 1, scheduler: str | None = None, force: bool = False) -> None:
+    from .batch import BatchOptions, run_batch
+    from .pipeline import check_out_dir, collect_inputs
 
     check_out_dir(out)
     files: list[Path] = []
-    failures: list[tuple[str, str]] = []
+    unusable: list[tuple[str, str]] = []
     for path in inputs:
         try:
             files += collect_inputs(path, recursive)
         except TalkscanError as e:
             _err(str(e))
-            failures.append((str(path), e.message))
-    unusable_inputs = len(failures)
-    progress, display, reset = _progress_display(quiet)
-    written: list[Path] = []
-    taken: set[str] = set()
-    stems = [f.stem for f in files]
+            unusable.append((str(path), e.message))
+    on_event, display = _batch_display(quiet)
+    batch = BatchOptions(workers=workers, scheduler=scheduler, force=force, transcript_only=transcript_only)
     with display:
-        for i, f in enumerate(files):
-            folder = report_dir_for(f, out, taken if stems.count(f.stem) > 1 else None)
-            if not quiet and len(files) > 1:
-                typer.echo(f"[{i + 1}/{len(files)}] {f}", err=True)
-            try:
-                paths = run_file(f, folder, options, progress, transcript_only=transcript_only)
-                main_file = next((p for p in paths if p.name == "report.html"), paths[0])
-                written.append(main_file)
-                typer.echo(f"{'report' if not transcript_only else 'transcript'}: {main_file}")
-            except UsageError:
-                raise
-            except TalkscanError as e:
-                _err(str(e))
-                failures.append((str(f), e.message))
-            except Exception as e:  # noqa: BLE001 - one broken input must not stop the batch
-                if os.environ.get("TALKSCAN_DEBUG"):
-                    raise
-                msg = f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-                _err(f"{f}: {msg} (set TALKSCAN_DEBUG=1 for a traceback)")
-                failures.append((str(f), msg))
-            finally:
-                if reset:
-                    reset()
-    if len(files) + unusable_inputs > 1:  # a batch: close with a summary
-        typer.echo(f"{len(written)} done, {len(failures)} failed", err=True)
+        result = run_batch(files, out, options, batch, on_event) if files else None
+    failures = unusable + ([(str(p), m) for p, m in result.failed] if result else [])
+    if result:
+        main_name = "transcript.vtt" if transcript_only else "report.html"
+        for f in result.done + result.skipped:
+            typer.echo(f"{'report' if not transcript_only else 'transcript'}: {result.folders[str(f)] / main_name}")
+        if result.index and len(files) > 1:
+            typer.echo(f"index: {result.index}")
+    if len(files) + len(unusable) > 1:  # a batch: close with a summary
+        done = len(result.done) if result else 0
+        skipped = len(result.skipped) if result else 0
+        typer.echo(f"{done} done, {skipped} already current, {len(failures)} failed", err=True)
         for name, why in failures:
             typer.echo(f"  failed: {name}: {why}", err=True)
     if failures:
@@ -194,13 +190,19 @@ def run(
     names: Optional[str] = NAMES,
     policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (see `talkscan policy --show`)."),
     recursive: bool = RECURSIVE,
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes for a folder of inputs."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Run on a Dask cluster: its scheduler address (tcp://host:8786)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Redo inputs whose report is already current."),
     quiet: bool = QUIET,
 ) -> None:
-    """Analyse recordings or transcripts: writes report.html, report.json, transcript.vtt/.srt per input."""
+    """Analyse recordings or transcripts: writes report.html, report.json, transcript.vtt/.srt per input,
+    plus index.html and the history database (talkscan.db) in --out. Reruns skip current reports."""
 
     def go() -> None:
         opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy)
-        _process(inputs, out, opts, quiet, recursive, transcript_only=False)
+        _process(inputs, out, opts, quiet, recursive, False, workers, scheduler, force)
 
     _guard(go)
 
@@ -227,6 +229,21 @@ def transcribe(
         _process(inputs, out, opts, quiet, recursive, transcript_only=True)
 
     _guard(go)
+
+
+@app.command()
+def history(
+    out: Path = typer.Option(Path("talkscan-reports"), "--out", "-o", help="The reports folder of earlier runs."),
+    db: Optional[Path] = typer.Option(None, "--db", help="History database (default: OUT/talkscan.db)."),
+) -> None:
+    """How each person negotiated across meetings: moves and flags over time, recurring conflicts."""
+    from .batch import history_text
+
+    path = db or out / "talkscan.db"
+    if not path.is_file():
+        _err(f"{path}: no history database yet (run `talkscan run` first)")
+        raise typer.Exit(1)
+    _guard(lambda: typer.echo(history_text(path)))
 
 
 @app.command("policy")

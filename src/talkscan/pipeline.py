@@ -200,7 +200,8 @@ def report_dir_for(path: Path, out: Path, taken: set[str] | None = None) -> Path
     return out / name
 
 
-def write_transcript_files(t: Transcript, folder: Path) -> list[Path]:
+def write_transcript_files(t: Transcript, folder: Path, meta: dict | None = None) -> list[Path]:
+    """transcript.vtt, .srt and .json; `meta` (e.g. a resume key) goes into the JSON, written last."""
     import json
 
     from .report.files import write_atomic
@@ -211,13 +212,14 @@ def write_transcript_files(t: Transcript, folder: Path) -> list[Path]:
         write_atomic(folder / "transcript.srt", to_srt(t)),
         write_atomic(
             folder / "transcript.json",
-            json.dumps({"schema": "talkscan.transcript/1", **t.to_dict()}, indent=1, ensure_ascii=False),
+            json.dumps({"schema": "talkscan.transcript/1", **t.to_dict(), **(meta or {})}, indent=1, ensure_ascii=False),
         ),
     ]
 
 
-def write_report(t: Transcript, folder: Path, progress: ProgressFn = no_progress) -> list[Path]:
-    """All report files; report.json goes last, so its presence means the report is complete."""
+def write_report(t: Transcript, folder: Path, progress: ProgressFn = no_progress, meta: dict | None = None) -> list[Path]:
+    """All report files; report.json goes last, so its presence means the report is complete.
+    `meta` adds free fields to report.json (resume key, date)."""
     import json
 
     from .report.files import write_atomic
@@ -225,7 +227,7 @@ def write_report(t: Transcript, folder: Path, progress: ProgressFn = no_progress
     from .report.json_report import build_report
 
     progress("report", 0, 1)
-    report = build_report(t)
+    report = build_report(t, meta=meta)
     files = write_transcript_files(t, folder)
     files.append(write_atomic(folder / "report.html", render_html(report)))
     files.append(write_atomic(folder / "report.json", json.dumps(report, indent=1, ensure_ascii=False)))
