@@ -80,6 +80,8 @@ class StageClock:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        # CPU seconds of all the process's threads: less sensitive than wall time to other jobs on the machine
+        self.cpu: dict[str, float] = {}
         self.peak_after: dict[str, float] = {}  # process peak RSS when the stage ended
         self._depth = 0
 
@@ -87,13 +89,14 @@ class StageClock:
     def stage(self, name: str):
         outer = self._depth == 0
         self._depth += 1
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self._depth -= 1
             if outer:
                 self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+                self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - c0
                 self.peak_after[name] = round(peak_rss_mb(), 1)
 
     def wrap(self, module, attr: str, name: str) -> None:

@@ -87,9 +87,10 @@ def child_talkscan(path: Path, threads: int) -> dict:
 
     out = WORK / "reports" / path.stem
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     pipeline.run_file(path, out, options)
     total = time.perf_counter() - t0
+    total_cpu = time.process_time() - c0
     cold = time.perf_counter() - T_START
     peak = peak_rss_mb()
 
@@ -109,6 +110,8 @@ def child_talkscan(path: Path, threads: int) -> dict:
         "mode": "talkscan",
         "audio_s": round(len(samples) / 16000, 2),
         "stages_s": stages,
+        "stages_cpu_s": {k: round(v, 3) for k, v in clock.cpu.items()},
+        "total_cpu_s": round(total_cpu, 3),
         "vad_s": round(vad, 3),
         "vad_speech_s": round(sum(s["end"] - s["start"] for s in speech) / 16000, 1),
         "total_s": round(total, 3),
@@ -138,12 +141,13 @@ def child_whisper(path: Path, threads: int) -> dict:
     # What talkscan's asr.load_model/transcribe pass, on this machine: CPU, int8, same threads and decoding.
     model = WhisperModel(model_path, device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True)
     load = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     segments, info = model.transcribe(
         str(path), beam_size=5, word_timestamps=True, vad_filter=True, condition_on_previous_text=False
     )
     words = sum(len(s.words or []) for s in segments)
     total = time.perf_counter() - t1
+    total_cpu = time.process_time() - c1
     return {
         "mode": "whisper",
         "model": label,
@@ -151,6 +155,7 @@ def child_whisper(path: Path, threads: int) -> dict:
         "import_s": round(imp, 3),
         "load_s": round(load, 3),
         "total_s": round(total, 3),
+        "total_cpu_s": round(total_cpu, 3),
         "cold_s": round(time.perf_counter() - T_START, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "words": words,
@@ -183,12 +188,18 @@ def summarise(name: str, ts: dict, wh: dict | None) -> dict:
         "speakers": ts["speakers"],
         "utterances": ts["utterances"],
         # everything in the pipeline that is not the ASR call, against the ASR call
+        "cpu_total": ts["total_cpu_s"],
+        "cpu_asr": ts["stages_cpu_s"].get("asr"),
+        "cpu_diarize": ts["stages_cpu_s"].get("diarize"),
+        "cpu_nlp": ts["stages_cpu_s"].get("nlp"),
         "beyond_asr_pct": 100 * (ts["total_s"] - s.get("asr", 0)) / s["asr"] if s.get("asr") else None,
     }
     if wh:
         row.update(
             whisper=wh["total_s"],
             whisper_peak_mb=wh["peak_rss_mb"],
+            whisper_cpu=wh["total_cpu_s"],
+            cpu_overhead_pct=100 * (ts["total_cpu_s"] - wh["total_cpu_s"]) / wh["total_cpu_s"],
             ratio=ts["total_s"] / wh["total_s"],
             overhead_pct=100 * (ts["total_s"] - wh["total_s"]) / wh["total_s"],
         )
@@ -202,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, nargs="*", help="built meeting lengths (default 15 60)")
     ap.add_argument("--threads", type=int, default=0, help="Whisper CPU threads, both modes (0: CTranslate2 default)")
     ap.add_argument("--no-whisper", action="store_true", help="skip the plain faster-whisper runs")
+    ap.add_argument("--whisper-all", action="store_true",
+                    help="plain faster-whisper on every recording (default: the sample and the longest one only)")
     ap.add_argument("--no-sample", action="store_true", help="skip the sample recording")
     ap.add_argument("--child", choices=["talkscan", "whisper"], help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
@@ -223,9 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     env = machine()
     say(f"machine: {env}")
     results = []
+    longest_name = f"{max(minutes):g} min" if minutes else None
     for name, path in recordings:
         wh = None
-        if not args.no_whisper:
+        if not args.no_whisper and (args.whisper_all or name in ("sample", longest_name)):
             say(f"{name}: faster-whisper alone …")
             wh = run_child(Path(__file__), ["--child", "whisper", "--path", str(path), "--threads", str(args.threads)])
         say(f"{name}: talkscan run …")
@@ -241,12 +255,17 @@ def main(argv: list[str] | None = None) -> int:
         ("recording", "recording"), ("audio_min", "min"), ("decode", "decode s"), ("vad", "(vad) s"),
         ("asr", "asr s"), ("diarize", "diarize s"), ("nlp", "nlp s"), ("report", "report s"), ("rest", "rest s"),
         ("total", "total s"), ("rtf", "x rt"), ("load", "load s"), ("rtf_cold", "x rt cold"), ("peak_mb", "peak MiB"),
-    ], "talkscan run, per stage (asr includes vad; 'load' = imports and model loading, in 'cold')"))
-    if not args.no_whisper:
+    ], "talkscan run, per stage, wall seconds (asr includes vad; 'load' = imports and model loading, in 'cold')"))
+    print()
+    print(table(rows, [("recording", "recording"), ("cpu_asr", "asr cpu s"), ("cpu_diarize", "diarize cpu s"),
+                       ("cpu_nlp", "nlp cpu s"), ("cpu_total", "total cpu s")],
+                "CPU seconds (all threads) of the same run: steadier than wall time on a shared machine"))
+    if any("whisper" in r for r in rows):
         print()
-        print(table(rows, [
+        print(table([r for r in rows if "whisper" in r], [
             ("recording", "recording"), ("whisper", "whisper s"), ("total", "talkscan s"), ("ratio", "ratio"),
-            ("overhead_pct", "overhead %"), ("beyond_asr_pct", "beyond asr %"), ("whisper_peak_mb", "whisper MiB"),
+            ("overhead_pct", "overhead %"), ("beyond_asr_pct", "beyond asr %"), ("whisper_cpu", "whisper cpu s"),
+            ("cpu_total", "talkscan cpu s"), ("cpu_overhead_pct", "cpu overhead %"), ("whisper_peak_mb", "whisper MiB"),
         ], "overhead against plain faster-whisper (same audio, model, int8, threads; models loaded in both)"))
 
     targets = {}
