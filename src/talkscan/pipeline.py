@@ -34,6 +34,7 @@ class RunOptions:
     names: list[str] | None = None  # names speakers in order of first appearance
     policy: Path | None = None
     analyze: bool = True
+    voices: Path | None = None  # voiceprint database: names diarized speakers of recordings (voiceprints.py)
 
 
 def is_transcript(path: Path) -> bool:
@@ -137,7 +138,7 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         u.speaker = order[u.speaker]
         for w in u.words:
             w.speaker = u.speaker
-    return Transcript(
+    t = Transcript(
         source=str(path),
         kind="recording",
         speakers=[Speaker(id=sid) for sid in order.values()],
@@ -146,6 +147,13 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         language=asr.language,
         models={"asr": asr.model, "diarization": DIARIZATION_MODEL},
     )
+    if options.voices is not None:
+        from .voiceprints import apply_voiceprints
+
+        # each speaker's own diarized turns (speech only), under its final id
+        spans = [(x.start, x.end, order[x.speaker]) for x in turns if x.speaker in order]
+        apply_voiceprints(t, audio, spans, options.voices, progress=progress)
+    return t
 
 
 def load_transcript(path: Path, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
