@@ -194,6 +194,11 @@ def key_parts(path: Path, options: RunOptions, transcript_only: bool, content_ha
         }
         s = options.speakers
         parts["speakers"] = [s.num_speakers, s.min_speakers, s.max_speakers]
+        if options.voices is not None:
+            from .voiceprints import voices_fingerprint
+
+            # enrolling, removing or re-enrolling a voice changes who gets named
+            parts["voices"] = voices_fingerprint(options.voices)
     if not transcript_only:
         parts["analyze"] = options.analyze
         parts["policy"] = _policy_fingerprint(options.policy)

@@ -26,6 +26,15 @@ train_app = typer.Typer(help="Retrain the classifier heads in models/.", no_args
 app.add_typer(train_app, name="train")
 
 
+def _mount_voices() -> None:
+    from .cli_voices import voices_app
+
+    app.add_typer(voices_app, name="voices", help="Enrolled voiceprints that name speakers across meetings.")
+
+
+_mount_voices()
+
+
 class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
@@ -64,9 +73,24 @@ MAX_SPEAKERS = typer.Option(8, "--max-speakers", min=1, help="Most speakers to c
 NAMES = typer.Option(None, "--names", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom".')
 RECURSIVE = typer.Option(False, "--recursive", "-r", help="Also look in subfolders of a folder input.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+VOICES = typer.Option(
+    None, "--voices", help="Voiceprints database that names speakers (default: the one `talkscan voices add` "
+    "fills, when it exists)."
+)
 
 
-def _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy=None):
+def _voices_path(voices: Path | None) -> Path | None:
+    from .voiceprints import default_voices_path
+
+    if voices is not None:
+        if not voices.is_file():
+            raise UsageError("--voices file does not exist", path=str(voices))
+        return voices
+    default = default_voices_path()
+    return default if default.is_file() else None
+
+
+def _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy=None, voices=None):
     from .asr import AsrOptions
     from .pipeline import RunOptions, SpeakerOptions
 
@@ -85,6 +109,7 @@ def _options(model, language, device, threads, speakers, min_speakers, max_speak
         speakers=SpeakerOptions(num_speakers=speakers, min_speakers=min_speakers, max_speakers=max_speakers),
         names=[n.strip() for n in names.split(",")] if names else None,
         policy=policy,
+        voices=_voices_path(voices),
     )
 
 
@@ -93,7 +118,8 @@ def _batch_display(quiet: bool):
     Errors are printed as they happen, one line each, progress or not."""
     from contextlib import nullcontext
 
-    labels = {"decode": "decoding", "asr": "transcribing", "diarize": "speakers", "nlp": "analysing", "report": "writing"}
+    labels = {"decode": "decoding", "asr": "transcribing", "diarize": "speakers", "voices": "naming voices",
+              "nlp": "analysing", "report": "writing"}
     bar = None
     if not quiet:
         from rich.console import Console
@@ -188,6 +214,7 @@ def run(
     min_speakers: int = MIN_SPEAKERS,
     max_speakers: int = MAX_SPEAKERS,
     names: Optional[str] = NAMES,
+    voices: Optional[Path] = VOICES,
     policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (see `talkscan policy --show`)."),
     recursive: bool = RECURSIVE,
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes for a folder of inputs."),
@@ -201,7 +228,7 @@ def run(
     plus index.html and the history database (talkscan.db) in --out. Reruns skip current reports."""
 
     def go() -> None:
-        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy)
+        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy, voices)
         _process(inputs, out, opts, quiet, recursive, False, workers, scheduler, force)
 
     _guard(go)
@@ -219,13 +246,14 @@ def transcribe(
     min_speakers: int = MIN_SPEAKERS,
     max_speakers: int = MAX_SPEAKERS,
     names: Optional[str] = NAMES,
+    voices: Optional[Path] = VOICES,
     recursive: bool = RECURSIVE,
     quiet: bool = QUIET,
 ) -> None:
     """Only the transcript: transcript.vtt, transcript.srt and transcript.json per input."""
 
     def go() -> None:
-        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names)
+        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, voices=voices)
         _process(inputs, out, opts, quiet, recursive, transcript_only=True)
 
     _guard(go)

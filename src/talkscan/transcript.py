@@ -79,6 +79,7 @@ class Utterance:
 class Speaker:
     id: str
     name: str | None = None
+    voice_score: float | None = None  # cosine similarity of the enrolled voiceprint that named this speaker
 
     @property
     def label(self) -> str:

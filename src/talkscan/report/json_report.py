@@ -24,7 +24,7 @@ def build_report(t: Transcript, stats: list[SpeakerStats] | None = None, meta: d
         st = by_id[s.id]
         d = asdict(st)
         d.pop("id"), d.pop("name")
-        speakers.append({"id": s.id, "name": s.name, **d})
+        speakers.append({"id": s.id, "name": s.name, "voice_score": _r(s.voice_score, 4), **d})
     utterances = []
     for u in t.utterances:
         utterances.append(
