@@ -1,0 +1,201 @@
+"""The analyzer: fills a Transcript's tags, asks, conflicts and utterance emotions (tags.md).
+
+One encoder batch and one spaCy pass per transcript; the heads in models/ do the deciding:
+`moves` (similarity, future_vision, emotional_labeling, ask, restate), `pairs` (is utterance i a
+paraphrase or a mirror of recent utterance j by someone else), `asks_topic`, `asks_direction` and
+`asks_conflicts`. Cost is linear in utterances: each one is paired with at most WINDOW others.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..progress import ProgressFn, no_progress
+from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
+from . import conflicts as conflict_rules
+from .labeling import normalise, said_and_category, target_speaker
+
+HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
+DIRECTION_LABELS = ("more", "less", "null")
+
+
+def default_models_dir() -> Path:
+    env = os.environ.get("TALKSCAN_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "models"
+
+
+@lru_cache(maxsize=4)
+def load_heads(models_dir: Path) -> dict:
+    from .heads import load_head
+
+    return {name: load_head(models_dir, name) for name in HEAD_NAMES}
+
+
+@dataclass
+class Analysis:
+    """Plain result of one meeting, indexed by utterance position."""
+
+    tags: list[list[Tag]]
+    asks: list[conflict_rules.AskInfo] = field(default_factory=list)
+    ask_scores: list[float] = field(default_factory=list)
+    conflicts: list[tuple[int, int, float]] = field(default_factory=list)   # ask indices + score
+    pair_evaluations: int = 0
+
+
+class Analyzer:
+    def __init__(self, models_dir: Path | None = None, heads: dict | None = None):
+        self.models_dir = Path(models_dir) if models_dir else default_models_dir()
+        # Heads passed in directly let the trainer measure a model before it is saved.
+        self.heads = heads if heads is not None else load_heads(self.models_dir)
+        self.pair_evaluations = 0
+        from .emotion_bridge import emotion_model_name
+        from .encoder import ENCODER_NAME
+
+        m = self.heads["moves"]
+        self.model_names = {
+            "encoder": ENCODER_NAME,
+            "classifier": f"talkscan-moves-{m.meta.get('release', '1')}-{m.version}",
+            "emotion": emotion_model_name(),
+        }
+
+    # -- core on plain lists -------------------------------------------------------------------
+    def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
+                emb: np.ndarray | None = None, progress: ProgressFn = no_progress) -> Analysis:
+        from .features import meeting_features
+        from .spacy_components import annotate
+
+        n = len(texts)
+        names = names or {s: s for s in speakers}
+        if n == 0:
+            return Analysis(tags=[])
+        if emb is None:
+            from .encoder import encode
+
+            emb = encode(texts)
+        progress("nlp", 1, 4)
+        docs = annotate(texts)
+        feats = meeting_features(speakers, texts, emb, docs)
+        progress("nlp", 2, 4)
+        h = self.heads
+        th = h["moves"].meta["thresholds"]
+        p_moves = h["moves"].predict_proba(feats.utt_x)
+        labels = h["moves"].labels
+        tags: list[list[Tag]] = [[] for _ in range(n)]
+
+        # Paraphrase / mirroring: best-scoring candidate among the recent utterances of others.
+        self.pair_evaluations = len(feats.pairs)
+        if feats.pairs:
+            p_pairs = h["pairs"].predict_proba(feats.pair_x)
+            pth = h["pairs"].meta["thresholds"]
+            # Scores are compared relative to each kind's threshold, so one utterance gets one kind.
+            best: dict[int, tuple[float, str, int, float]] = {}
+            for (i, j), p in zip(feats.pairs, p_pairs):
+                for k, kind in ((1, "paraphrase"), (2, "mirroring")):
+                    score = float(p[k])
+                    rel = score / max(pth[kind], 1e-6)
+                    if score >= pth[kind] and rel > best.get(i, (0.0,))[0]:
+                        best[i] = (rel, kind, j, score)
+            for i, (_, kind, j, score) in best.items():
+                tags[i].append(Tag(type=kind, target=str(j), score=score))
+
+        ask_rows = []
+        for i in range(n):
+            for k, move in enumerate(labels):
+                if move == "restate" or p_moves[i, k] < th[move]:
+                    continue
+                score = float(p_moves[i, k])
+                if move == "emotional_labeling":
+                    said, cat = said_and_category(docs[i])
+                    who = target_speaker(docs[i], speakers, names, i)
+                    if who is None:
+                        continue
+                    tags[i].append(Tag(type=move, score=score, target=who, said=said, emotion=normalise(said, cat)))
+                elif move == "ask":
+                    ask_rows.append(i)
+                else:
+                    tags[i].append(Tag(type=move, score=score))
+        progress("nlp", 3, 4)
+
+        asks: list[conflict_rules.AskInfo] = []
+        ask_scores: list[float] = []
+        if ask_rows:
+            ax = np.concatenate([feats.emb[ask_rows], feats.spacy_x[ask_rows]], axis=1)
+            pt = h["asks_topic"].predict_proba(ax)
+            pd = h["asks_direction"].predict_proba(ax)
+            for r, i in enumerate(ask_rows):
+                topic = h["asks_topic"].labels[int(pt[r].argmax())]
+                direction = h["asks_direction"].labels[int(pd[r].argmax())]
+                direction = None if direction == "null" else direction
+                score = float(p_moves[i, labels.index("ask")])
+                tags[i].append(Tag(type="ask", score=score, topic=topic, direction=direction))
+                asks.append(conflict_rules.AskInfo(i, speakers[i], topic, direction, texts[i],
+                                                   bool(feats.spacy_x[i][2])))
+                ask_scores.append(score)
+
+        found = []
+        cands = conflict_rules.candidate_pairs(asks)
+        if cands:
+            cx = np.stack([conflict_rules.conflict_features(asks[a], asks[b], feats.emb[asks[a].index],
+                                                            feats.emb[asks[b].index]) for a, b in cands])
+            pc = h["asks_conflicts"].predict_proba(cx)[:, 1]
+            cth = h["asks_conflicts"].meta["threshold"]
+            for (a, b), p in zip(cands, pc):
+                if p >= cth:
+                    found.append((a, b, float(p)))
+        progress("nlp", 4, 4)
+        return Analysis(tags=tags, asks=asks, ask_scores=ask_scores, conflicts=found,
+                        pair_evaluations=len(feats.pairs))
+
+    # -- public API -----------------------------------------------------------------------------
+    def transform(self, transcript: Transcript, progress: ProgressFn = no_progress) -> Transcript:
+        """Fill every utterance's tags and emotion, and the transcript's asks and conflicts."""
+        utts = transcript.utterances
+        speakers = [u.speaker for u in utts]
+        texts = [u.text for u in utts]
+        names = {s.id: s.name or s.id for s in transcript.speakers}
+        result = self.analyze(speakers, texts, names, progress=progress)
+        for u, tags in zip(utts, result.tags):
+            for t in tags:
+                if t.type in ("paraphrase", "mirroring"):
+                    t.target = utts[int(t.target)].id
+            u.tags = tags
+        for u, emo in zip(utts, self.emotions(texts)):
+            u.emotion = emo
+        transcript.asks = []
+        for k, a in enumerate(result.asks):
+            transcript.asks.append(Ask(id=f"a{k}", utterance=utts[a.index].id, speaker=a.speaker, topic=a.topic,
+                                       direction=a.direction, text=a.text, score=result.ask_scores[k]))
+        transcript.conflicts = []
+        for a, b, score in result.conflicts:
+            x, y = result.asks[a], result.asks[b]
+            topic = x.topic if x.topic == y.topic else f"{x.topic}/{y.topic}"
+            if topic not in TOPICS:
+                topic = x.topic  # report-json's topic field holds one topic; the reason names both
+            transcript.conflicts.append(Conflict(
+                asks=[f"a{a}", f"a{b}"], speakers=[x.speaker, y.speaker], topic=topic, score=score,
+                reason=conflict_rules.reason(x, y, transcript.speaker_label(x.speaker), transcript.speaker_label(y.speaker))))
+        transcript.models.update(self.model_names)
+        return transcript
+
+    def emotions(self, texts: list[str]) -> list[Emotion]:
+        from .emotion_bridge import utterance_emotions
+
+        return utterance_emotions(texts)
+
+    def tag_utterance(self, text: str, context: list[tuple[str, str]] = ()) -> list[Tag]:
+        """Tags of one utterance said after `context` [(speaker, text), …]; targets are context
+        indices as strings ("0" = first context turn) or speaker names."""
+        context = list(context)
+        speakers = [s for s, _ in context]
+        me = "_speaker"
+        while me in speakers:
+            me += "_"
+        speakers.append(me)
+        texts = [t for _, t in context] + [text]
+        names = {s: s for s in speakers}
+        return self.analyze(speakers, texts, names).tags[-1]

@@ -1,0 +1,88 @@
+"""Conflicting asks: pairs of asks by different speakers that cannot both be granted.
+
+Two signals, combined by a small trained head (`conflicts` in models/): the rule of tags.md (same
+topic, opposite directions) as features, and the asks' embeddings for exclusions across topics
+("kick off Monday" against "no kickoff before the four-week review"). Asks are few per meeting, so
+all pairs of asks are scored (quadratic in asks, linear in utterances for any realistic meeting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..transcript import TOPICS
+
+CONFLICT_SCALARS = ("same_topic", "opposite", "same_direction", "any_null", "cos", "log_dist", "both_number")
+
+
+@dataclass
+class AskInfo:
+    index: int               # utterance index in the meeting
+    speaker: str
+    topic: str
+    direction: str | None
+    text: str
+    has_number: bool = False
+
+
+def opposite(a: str | None, b: str | None) -> bool:
+    return {a, b} == {"more", "less"}
+
+
+def rule_conflict(a: AskInfo, b: AskInfo) -> bool:
+    """tags.md's plain case: same topic pushed in opposite directions by different people."""
+    return a.speaker != b.speaker and a.topic == b.topic and opposite(a.direction, b.direction)
+
+
+def conflict_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
+    """Symmetric in a and b, so the head never depends on which ask came first."""
+    onehot = np.zeros(len(TOPICS), dtype=np.float32)
+    onehot[TOPICS.index(a.topic)] += 1
+    onehot[TOPICS.index(b.topic)] += 1
+    dirs = np.zeros(3, dtype=np.float32)
+    for d in (a.direction, b.direction):
+        dirs[{"more": 0, "less": 1}.get(d, 2)] += 1
+    sc = [
+        float(a.topic == b.topic), float(opposite(a.direction, b.direction)),
+        float(a.direction == b.direction and a.direction is not None), float(a.direction is None or b.direction is None),
+        float(ea @ eb), float(np.log1p(abs(a.index - b.index))), float(a.has_number and b.has_number),
+    ]
+    pair_topic = np.zeros(len(TOPICS), dtype=np.float32)
+    if a.topic == b.topic:
+        pair_topic[TOPICS.index(a.topic)] = 1
+    return np.concatenate([np.asarray(sc, dtype=np.float32), onehot, pair_topic, dirs, ea * eb, np.abs(ea - eb)]).astype(np.float32)
+
+
+def candidate_pairs(asks: list[AskInfo]) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(asks)) for j in range(i + 1, len(asks)) if asks[i].speaker != asks[j].speaker]
+
+
+_WANTS = {
+    ("price", "less"): "a lower price", ("price", "more"): "a higher price or a larger contract",
+    ("timeline", "more"): "more time", ("timeline", "less"): "a faster timeline",
+    ("scope", "more"): "more scope", ("scope", "less"): "less scope",
+    ("compliance", "more"): "stricter compliance", ("compliance", "less"): "lighter compliance",
+    ("documentation", "more"): "more documentation", ("documentation", "less"): "less paperwork",
+    ("process", "more"): "more process", ("process", "less"): "a lighter process",
+    ("resources", "more"): "more resources", ("resources", "less"): "fewer resources",
+    ("other", "more"): "more", ("other", "less"): "less",
+}
+
+
+def _gist(text: str, limit: int = 70) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def wants(a: AskInfo) -> str:
+    return _WANTS.get((a.topic, a.direction or ""), f"something on {a.topic}")
+
+
+def reason(a: AskInfo, b: AskInfo, name_a: str, name_b: str) -> str:
+    """One line naming both people and what each wants."""
+    if a.topic == b.topic and opposite(a.direction, b.direction):
+        return f'{name_a} wants {wants(a)} ("{_gist(a.text)}") while {name_b} wants {wants(b)} ("{_gist(b.text)}")'
+    return (f'{name_a} wants {wants(a)} ("{_gist(a.text)}"), which clashes with {name_b} wanting '
+            f'{wants(b)} ("{_gist(b.text)}")')

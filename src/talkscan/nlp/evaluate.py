@@ -1,0 +1,68 @@
+"""Scores of an Analyzer on labelled meetings, by the definitions of tags.md: per-move F1 (type,
+and type + target for the moves that point at someone), ask topic and direction accuracy on the
+asks found, and conflict-pair F1. Shared by the trainer (threshold tuning, dev metrics) and
+benchmarks/nlp_eval.py."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from ..transcript import MOVES
+from .augment import asr_degrade
+from .dialogues import Meeting
+
+
+def degrade_meeting(m: Meeting, seed: int, strength: float = 1.0) -> list[str]:
+    rng = random.Random(seed)
+    return [asr_degrade(t, rng, strength) for t in m.texts]
+
+
+def _f1(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
+
+
+def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False, seed: int = 13) -> dict:
+    """`encode_fn(texts) -> embeddings` lets callers use the embedding cache."""
+    c: Counter = Counter()
+    topic_ok = topic_n = dir_ok = dir_n = 0
+    for k, m in enumerate(meetings):
+        texts = degrade_meeting(m, seed + k) if degrade else m.texts
+        res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=encode_fn(texts))
+        ask_turn: dict[int, int] = {}
+        for a_idx, a in enumerate(res.asks):
+            ask_turn[a_idx] = a.index
+        for i, turn in enumerate(m.turns):
+            gold = {t["type"]: t for t in turn.tags}
+            pred = {t.type: t for t in res.tags[i]}
+            for move in MOVES:
+                g, p = move in gold, move in pred
+                c[move, "tp"] += g and p
+                c[move, "fp"] += p and not g
+                c[move, "fn"] += g and not p
+                if move in ("paraphrase", "mirroring", "emotional_labeling"):
+                    hit = g and p and str(gold[move].get("target")) == str(pred[move].target)
+                    c[move + "+target", "tp"] += hit
+                    c[move + "+target", "fp"] += p and not hit
+                    c[move + "+target", "fn"] += g and not hit
+            if "ask" in gold and "ask" in pred:
+                topic_n += 1
+                topic_ok += gold["ask"].get("topic") == pred["ask"].topic
+                dir_n += 1
+                dir_ok += gold["ask"].get("direction") == pred["ask"].direction
+        gold_pairs = {tuple(sorted(p)) for p in m.conflicts}
+        pred_pairs = {tuple(sorted((ask_turn[a], ask_turn[b]))) for a, b, _ in res.conflicts}
+        c["conflict", "tp"] += len(gold_pairs & pred_pairs)
+        c["conflict", "fp"] += len(pred_pairs - gold_pairs)
+        c["conflict", "fn"] += len(gold_pairs - pred_pairs)
+    keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + ["conflict"]
+    out = {k: _f1(c[k, "tp"], c[k, "fp"], c[k, "fn"]) for k in keys}
+    out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
+    out["ask_topic_accuracy"] = round(topic_ok / topic_n, 4) if topic_n else None
+    out["ask_direction_accuracy"] = round(dir_ok / dir_n, 4) if dir_n else None
+    out["meetings"] = len(meetings)
+    out["turns"] = sum(len(m.turns) for m in meetings)
+    return out

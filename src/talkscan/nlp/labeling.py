@@ -1,0 +1,68 @@
+"""What an emotional label names and about whom: the feeling words as said, their category, and
+the participant labelled. The head decides *whether* an utterance labels a feeling; this fills in
+`said`, `emotion` and `target` from the spaCy annotations."""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon
+
+_FRAME_ORDER = ("second_person", "sensing", "third_person", "first_person")
+_AFTER_PERCEPTION = re.compile(
+    r"\b(?:you|you're|you are|your \w+)\s+(?:seem|sound|look|appear|feel|are|'re)(?:s)?\s+"
+    r"(?:(?:a bit|a little|kind of|kinda|pretty|really|quite|very|so|super|rather|somewhat)\s+)?"
+    r"((?:\w+ed|\w+ing)(?:\s+(?:out|in|off|up|down|thin))?)", re.I)
+
+
+def said_and_category(doc) -> tuple[str | None, str | None]:
+    """The named feeling: preferably one framed on someone else, else any feeling word, else the
+    participle after "you seem/sound/look"."""
+    framed = doc._.framed_feelings or {}
+    for frame in _FRAME_ORDER:
+        if framed.get(frame):
+            span, cat = framed[frame][0]
+            return span.text, cat
+    if doc._.feelings:
+        span, cat = doc._.feelings[0]
+        return span.text, cat
+    m = _AFTER_PERCEPTION.search(doc.text)
+    if m:
+        return m.group(1), None
+    return None, None
+
+
+def normalise(said: str | None, category: str | None) -> str:
+    """The 7-category emotion of a named feeling: the lexicon, then the emotion classifier when it
+    is available, else fear (what meeting-room labels most often name: stress, worry, pressure)."""
+    if category:
+        return category
+    if not said:
+        return "neutral"
+    low = said.lower()
+    for w, cat in lexicon.FEELINGS.items():
+        if w in low:
+            return cat
+    try:
+        from .emotion import classify_emotions
+
+        got = classify_emotions([said])[0].label
+        if got != "neutral":
+            return got
+    except Exception:  # noqa: BLE001 - the emotion module is optional here
+        pass
+    return "fear"
+
+
+def target_speaker(doc, speaker_ids: list[str], names: dict[str, str], i: int) -> str | None:
+    """Who is labelled: a participant named in the utterance, else the most recent other speaker."""
+    me = speaker_ids[i]
+    words = {t.lower_ for t in doc}
+    for sid, name in names.items():
+        if sid != me and name and name.split()[0].lower() in words:
+            return sid
+    for j in range(i - 1, -1, -1):
+        if speaker_ids[j] != me:
+            return speaker_ids[j]
+    others = [s for s in names if s != me]
+    return others[0] if others else None

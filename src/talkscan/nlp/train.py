@@ -1,0 +1,271 @@
+"""Training of the analyzer's heads (`talkscan train moves`; until the CLI has it:
+`python -m talkscan.nlp.train data models`).
+
+Data: data/dialogues/train (the project's labelled meetings), each also as two ASR-degraded
+copies, plus CaSiNo's self-need/other-need utterances as asks (other labels masked) when
+../shared/data/casino is present. 20% of the training meetings are held back to pick decision
+thresholds; the heads are then refitted on all training meetings. data/dialogues/dev is never
+trained on: its scores are returned and recorded in models/moves.json.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..progress import ProgressFn, no_progress
+from ..transcript import TOPICS
+from .conflicts import AskInfo, candidate_pairs, conflict_features
+from .dialogues import Meeting, casino_meetings, load_dir
+from .evaluate import degrade_meeting, evaluate
+from .features import meeting_features
+from .heads import Head, train_head
+from .spacy_components import annotate
+
+MOVE_LABELS = ["similarity", "future_vision", "emotional_labeling", "ask", "restate"]
+PAIR_LABELS = ["none", "paraphrase", "mirroring"]
+DIRECTION_LABELS = ["more", "less", "null"]
+RELEASE = "1"
+CASINO_WEIGHT = 0.3
+AUGMENT_COPIES = 2
+
+
+@dataclass
+class Rows:
+    utt_x: list = field(default_factory=list)
+    y_moves: list = field(default_factory=list)
+    mask: list = field(default_factory=list)
+    weight: list = field(default_factory=list)
+    pair_x: list = field(default_factory=list)
+    y_pair: list = field(default_factory=list)
+    pair_groups: list = field(default_factory=list)   # (meeting copy, utterance i, candidate j, gold kind, gold target)
+    ask_x: list = field(default_factory=list)
+    y_topic: list = field(default_factory=list)
+    y_dir: list = field(default_factory=list)
+    conf_x: list = field(default_factory=list)
+    y_conf: list = field(default_factory=list)
+
+    def stack(self, name: str) -> np.ndarray:
+        v = getattr(self, name)
+        return np.concatenate(v) if v and isinstance(v[0], np.ndarray) and v[0].ndim == 2 else np.asarray(v)
+
+
+def _gold(turn, kind):
+    for t in turn.tags:
+        if t.get("type") == kind:
+            return t
+    return None
+
+
+def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_id: int, weight: float = 1.0) -> None:
+    docs = annotate(texts)
+    feats = meeting_features(m.speakers, texts, emb, docs)
+    only_asks = m.source == "casino"
+    n = len(texts)
+    y = np.zeros((n, len(MOVE_LABELS)), dtype=np.float32)
+    for i, turn in enumerate(m.turns):
+        types = {t.get("type") for t in turn.tags}
+        for k, lab in enumerate(MOVE_LABELS):
+            y[i, k] = float(lab in types or (lab == "restate" and bool(types & {"paraphrase", "mirroring"})))
+    mask = np.zeros_like(y)
+    mask[:, MOVE_LABELS.index("ask")] = 1.0
+    if not only_asks:
+        mask[:] = 1.0
+    rows.utt_x.append(feats.utt_x)
+    rows.y_moves.append(y)
+    rows.mask.append(mask)
+    rows.weight.extend([weight] * n)
+    if only_asks:
+        return
+    for (i, j), x in zip(feats.pairs, feats.pair_x):
+        kind, target = 0, None
+        for k, lab in ((1, "paraphrase"), (2, "mirroring")):
+            g = _gold(m.turns[i], lab)
+            if g is not None:
+                target = g.get("target")
+                if target == j:
+                    kind = k
+        rows.pair_x.append(x[None, :])
+        rows.y_pair.append(kind)
+        gk = 1 if _gold(m.turns[i], "paraphrase") else 2 if _gold(m.turns[i], "mirroring") else 0
+        rows.pair_groups.append((copy_id, i, j, gk, target))
+    asks = []
+    for i, turn in enumerate(m.turns):
+        g = _gold(turn, "ask")
+        if g is None or g.get("topic") not in TOPICS:
+            continue
+        rows.ask_x.append(np.concatenate([feats.emb[i], feats.spacy_x[i]])[None, :])
+        rows.y_topic.append(TOPICS.index(g["topic"]))
+        rows.y_dir.append(DIRECTION_LABELS.index(g.get("direction") or "null"))
+        asks.append(AskInfo(i, m.speakers[i], g["topic"], g.get("direction"), texts[i], bool(feats.spacy_x[i][2])))
+    gold = {tuple(sorted(c)) for c in m.conflicts}
+    for a, b in candidate_pairs(asks):
+        rows.conf_x.append(conflict_features(asks[a], asks[b], feats.emb[asks[a].index], feats.emb[asks[b].index])[None, :])
+        rows.y_conf.append(int(tuple(sorted((asks[a].index, asks[b].index))) in gold))
+
+
+def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn) -> Rows:
+    rows = Rows()
+    variants = [[m.texts] if m.source == "casino" else
+                [m.texts] + [degrade_meeting(m, seed * 1000 + 7 * k + c) for c in range(copies)]
+                for k, m in enumerate(meetings)]
+    # One encoder pass over everything new, so the cache is written once.
+    cache.encode([t for vs in variants for texts in vs for t in texts], progress)
+    for k, (m, vs) in enumerate(zip(meetings, variants)):
+        for c, texts in enumerate(vs):
+            add_meeting(rows, m, texts, cache.encode(texts), copy_id=k * 10 + c,
+                        weight=CASINO_WEIGHT if m.source == "casino" else 1.0)
+        progress("features", k + 1, len(meetings))
+    return rows
+
+
+def fit_heads(rows: Rows, seed: int = 0) -> dict[str, Head]:
+    heads = {}
+    heads["moves"] = train_head("moves", rows.stack("utt_x"), rows.stack("y_moves"), MOVE_LABELS, True,
+                                hidden=128, epochs=40, sample_weight=rows.stack("weight"), mask=rows.stack("mask"), seed=seed)
+    heads["pairs"] = train_head("pairs", rows.stack("pair_x"), rows.stack("y_pair"), PAIR_LABELS, False,
+                                hidden=64, epochs=40, seed=seed)
+    heads["asks_topic"] = train_head("asks_topic", rows.stack("ask_x"), rows.stack("y_topic"), list(TOPICS), False,
+                                     hidden=64, epochs=60, seed=seed)
+    heads["asks_direction"] = train_head("asks_direction", rows.stack("ask_x"), rows.stack("y_dir"), DIRECTION_LABELS,
+                                         False, hidden=64, epochs=60, seed=seed)
+    yc = rows.stack("y_conf")
+    heads["asks_conflicts"] = train_head("asks_conflicts", rows.stack("conf_x"), yc, ["no", "conflict"], False,
+                                         hidden=32, epochs=60, weight_decay=1e-2, seed=seed)
+    return heads
+
+
+def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: float = 0.5) -> tuple[float, float]:
+    """Threshold maximising F1 where `hits` marks predictions that would be correct."""
+    best = (default, -1.0)
+    for th in np.arange(0.2, 0.95, 0.025):
+        pred = scores >= th
+        tp = int((pred & hits).sum())
+        fp = int(pred.sum()) - tp
+        f = 2 * tp / (2 * tp + fp + (n_gold - tp)) if n_gold else 0.0
+        if f > best[1] + 1e-9:
+            best = (float(th), f)
+    return best
+
+
+def tune_thresholds(heads: dict[str, Head], rows: Rows) -> dict:
+    p = heads["moves"].predict_proba(rows.stack("utt_x"))
+    y = rows.stack("y_moves")
+    mask = rows.stack("mask")
+    th = {}
+    for k, lab in enumerate(MOVE_LABELS):
+        keep = mask[:, k] > 0
+        th[lab] = _best_threshold(p[keep, k], y[keep, k] > 0, int(y[keep, k].sum()))[0]
+    # Pairs: per utterance the best candidate of each kind; a hit needs the right kind and target.
+    pp = heads["pairs"].predict_proba(rows.stack("pair_x"))
+    pair_th = {}
+    for k, kind in ((1, "paraphrase"), (2, "mirroring")):
+        best: dict[tuple, tuple[float, bool]] = {}
+        gold_n = set()
+        for (copy_id, i, j, gk, target), pr in zip(rows.pair_groups, pp):
+            key = (copy_id, i)
+            if gk == k:
+                gold_n.add(key)
+            if pr[k] > best.get(key, (-1.0, False))[0]:
+                best[key] = (float(pr[k]), gk == k and target == j)
+        s = np.asarray([v[0] for v in best.values()])
+        h = np.asarray([v[1] for v in best.values()])
+        pair_th[kind] = _best_threshold(s, h, len(gold_n))[0]
+    pc = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
+    yc = rows.stack("y_conf") > 0
+    conf_th = _best_threshold(pc, yc, int(yc.sum()))[0]
+    return {"moves": th, "pairs": pair_th, "conflicts": conf_th}
+
+
+def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
+    heads["moves"].meta["thresholds"] = th["moves"]
+    heads["pairs"].meta["thresholds"] = th["pairs"]
+    heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
+
+
+def _shared_data(data_dir: Path) -> Path:
+    env = os.environ.get("TALKSCAN_SHARED_DATA")
+    return Path(env) if env else data_dir.resolve().parent.parent / "shared" / "data"
+
+
+def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = True,
+                seed: int = 0, copies: int = AUGMENT_COPIES) -> dict:
+    """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
+    (models/); returns dev-split metrics (clean and ASR-degraded text)."""
+    from .analyzer import Analyzer
+    from .embed_cache import EmbeddingCache
+
+    import torch
+
+    # Small batches on a shared 2-core machine: one thread is ~20x faster than two fighting for cores.
+    torch.set_num_threads(1)
+    data_dir = Path(data_dir)
+    dlg = data_dir / "dialogues" if (data_dir / "dialogues").is_dir() else data_dir
+    train = load_dir(dlg / "train")
+    dev = load_dir(dlg / "dev") if (dlg / "dev").is_dir() else []
+    if len(train) < 3:
+        raise InputError("need at least 3 labelled meetings in train/ to train", path=str(dlg / "train"))
+    extra: list[Meeting] = []
+    casino = _shared_data(data_dir) / "casino" / "casino_train.json"
+    if use_casino and casino.is_file():
+        extra = casino_meetings(casino)
+    cache = EmbeddingCache()
+
+    order = list(range(len(train)))
+    random.Random(seed).shuffle(order)
+    n_tune = max(1, len(train) // 5)
+    tune_set = [train[i] for i in order[:n_tune]]
+    fit_set = [train[i] for i in order[n_tune:]]
+    fit_rows = build_rows(fit_set + extra, cache, copies, seed, progress)
+    tune_rows = build_rows(tune_set, cache, 1, seed + 1, progress)
+    thresholds = tune_thresholds(fit_heads(fit_rows, seed), tune_rows)
+
+    all_rows = build_rows(train + extra, cache, copies, seed, progress)
+    heads = fit_heads(all_rows, seed)
+    apply_thresholds(heads, thresholds)
+    sizes = {"train_meetings": len(train), "train_turns": sum(len(m.turns) for m in train),
+             "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
+    metrics: dict = {"sizes": sizes, "thresholds": thresholds}
+    if dev:
+        an = Analyzer(heads=heads)
+        metrics["dev_clean"] = evaluate(an, dev, cache.encode)
+        metrics["dev_asr"] = evaluate(an, dev, cache.encode, degrade=True)
+    for name, h in heads.items():
+        h.meta.update({"release": RELEASE, "data": sizes, "encoder": "all-MiniLM-L6-v2",
+                       "input": "see talkscan.nlp.features / train.py"})
+    heads["moves"].meta["dev_metrics"] = {k: v for k, v in metrics.items() if k.startswith("dev")}
+    out_dir = Path(out_dir)
+    for h in heads.values():
+        h.save(out_dir)
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+    import sys
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data_dir", type=Path)
+    ap.add_argument("out_dir", type=Path)
+    ap.add_argument("--no-casino", action="store_true")
+    ap.add_argument("--copies", type=int, default=AUGMENT_COPIES)
+    a = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    def progress(stage, done, total):
+        print(f"\r{stage} {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    m = train_moves(a.data_dir, a.out_dir, progress, use_casino=not a.no_casino, copies=a.copies)
+    print(file=sys.stderr)
+    print(json.dumps(m, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

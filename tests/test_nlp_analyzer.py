@@ -1,0 +1,143 @@
+"""Real-model tests: the bundled MiniLM encoder and the trained heads in models/, on a labelled dev
+meeting and on positives and hard negatives for each move (tags.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+pytest.importorskip("spacy")
+pytest.importorskip("transformers")
+
+from talkscan.nlp.analyzer import Analyzer, default_models_dir  # noqa: E402
+from talkscan.nlp.dialogues import load_dir  # noqa: E402
+from talkscan.transcript import DIRECTIONS, MOVES, TOPICS, Speaker, Transcript, Utterance  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+if not (default_models_dir() / "moves.safetensors").is_file():
+    pytest.skip("no trained heads in models/ (python -m talkscan.nlp.train data models)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer()
+
+
+def types(tags):
+    return {t.type for t in tags}
+
+
+CONTEXT = [
+    ("Priya", "We need the year-one price under four twenty, that's the mandate I have."),
+    ("Tomasz", "Honestly my team is overstretched, we cannot take on a Q4 migration on top of peak."),
+]
+
+
+def test_mirroring_of_previous_speaker(analyzer):
+    tags = analyzer.tag_utterance("Overstretched?", CONTEXT)
+    got = {t.type: t for t in tags}
+    assert "mirroring" in got and got["mirroring"].target == "1"
+
+
+def test_paraphrase_in_new_words_points_at_its_target(analyzer):
+    tags = analyzer.tag_utterance(
+        "So if I follow you, your people simply don't have room for a migration while peak season is running.", CONTEXT)
+    got = {t.type: t for t in tags}
+    assert "paraphrase" in got and got["paraphrase"].target == "1"
+
+
+def test_emotional_labeling_names_feeling_and_person(analyzer):
+    tags = analyzer.tag_utterance("Tomasz, you sound pretty worn out by this whole rollout.", CONTEXT)
+    got = {t.type: t for t in tags}
+    assert "emotional_labeling" in got
+    assert got["emotional_labeling"].target == "Tomasz"
+    assert got["emotional_labeling"].said == "worn out" and got["emotional_labeling"].emotion == "fear"
+
+
+@pytest.mark.parametrize("text", [
+    "It sounds like the vendor is stalling.",             # cue phrase, absent party
+    "Honestly, I'm frustrated with this timeline.",        # own feeling
+    "The supplier's account manager seemed really annoyed on the call yesterday.",  # absent party's feeling
+])
+def test_labeling_hard_negatives(analyzer, text):
+    assert "emotional_labeling" not in types(analyzer.tag_utterance(text, CONTEXT))
+
+
+@pytest.mark.parametrize("text", [
+    "In other words, my answer is still no.",             # cue phrase, own point
+    "Right.",                                              # bare agreement
+    "So what's the plan for next week?",                   # "so" used for something else
+])
+def test_paraphrase_hard_negatives(analyzer, text):
+    assert not types(analyzer.tag_utterance(text, CONTEXT)) & {"paraphrase", "mirroring"}
+
+
+def test_ask_topic_and_direction(analyzer):
+    tags = analyzer.tag_utterance("IT needs at least twelve weeks for the transition, not eight.", CONTEXT)
+    got = {t.type: t for t in tags}
+    assert "ask" in got and got["ask"].topic == "timeline" and got["ask"].direction == "more"
+    tags = analyzer.tag_utterance("We need the price under four hundred thousand for year one.", CONTEXT)
+    got = {t.type: t for t in tags}
+    assert "ask" in got and got["ask"].topic == "price" and got["ask"].direction == "less"
+
+
+def test_offer_is_not_an_ask(analyzer):
+    assert "ask" not in types(analyzer.tag_utterance("We can give you ten more licences at no extra cost.", CONTEXT))
+
+
+def test_similarity_and_future_vision(analyzer):
+    assert "similarity" in types(analyzer.tag_utterance(
+        "Same here, my team got burned by that vendor too, we both want this one done right.", CONTEXT))
+    assert "future_vision" in types(analyzer.tag_utterance(
+        "Picture March: contract signed, IT rolling out in two phases and procurement booking its savings.", CONTEXT))
+    assert "future_vision" not in types(analyzer.tag_utterance("Let's meet again on Tuesday at ten.", CONTEXT))
+
+
+def _dev_transcript():
+    dev = ROOT / "data" / "dialogues" / "dev"
+    meetings = load_dir(dev) if dev.is_dir() else []
+    if not meetings:
+        pytest.skip("no dev meetings in data/dialogues/dev")
+    m = min(meetings, key=lambda m: len(m.turns))
+    names = sorted(set(m.speakers), key=m.speakers.index)
+    ids = {n: f"S{k}" for k, n in enumerate(names)}
+    utts = [Utterance(id=f"u{i}", turn=i, speaker=ids[t.speaker], text=t.text) for i, t in enumerate(m.turns)]
+    return m, Transcript(source=f"{m.id}.txt", kind="transcript", utterances=utts,
+                         speakers=[Speaker(id=ids[n], name=n) for n in names])
+
+
+def test_transform_dev_meeting_valid_and_finds_key_tags(analyzer):
+    m, tr = _dev_transcript()
+    out = analyzer.transform(tr)
+    utt_ids = [u.id for u in out.utterances]
+    spk_ids = {s.id for s in out.speakers}
+    for k, u in enumerate(out.utterances):
+        assert u.emotion is not None
+        for t in u.tags:
+            assert t.type in MOVES
+            if t.type in ("paraphrase", "mirroring"):
+                assert t.target in utt_ids[:k]
+                assert out.utterance(t.target).speaker != u.speaker
+            if t.type == "emotional_labeling":
+                assert t.target in spk_ids and t.target != u.speaker and t.emotion
+            if t.type == "ask":
+                assert t.topic in TOPICS and t.direction in DIRECTIONS
+    assert [a.id for a in out.asks] == [f"a{k}" for k in range(len(out.asks))]
+    ask_ids = {a.id for a in out.asks}
+    for c in out.conflicts:
+        assert set(c.asks) <= ask_ids and c.speakers[0] != c.speakers[1]
+        names = [out.speaker_label(s) for s in c.speakers]
+        assert all(n in c.reason for n in names)
+    # Key tags: most gold asks are found, and at least one rapport move of the meeting.
+    gold_asks = {i for i, t in enumerate(m.turns) if any(g["type"] == "ask" for g in t.tags)}
+    found_asks = {i for i, u in enumerate(out.utterances) if any(t.type == "ask" for t in u.tags)}
+    assert len(gold_asks & found_asks) >= 0.6 * len(gold_asks)
+    gold_moves = {(i, g["type"]) for i, t in enumerate(m.turns) for g in t.tags if g["type"] != "ask"}
+    found = {(i, t.type) for i, u in enumerate(out.utterances) for t in u.tags}
+    assert not gold_moves or gold_moves & found
+    assert out.models["encoder"] == "all-MiniLM-L6-v2" and out.models["classifier"].startswith("talkscan-moves-")

@@ -1,0 +1,165 @@
+"""Deterministic tests of the analyzer's parts from string constants: spaCy components, pair
+features, candidate windows, conflict rules, labeling, heads I/O, ASR degradation."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+pytest.importorskip("spacy")
+
+from talkscan.errors import ModelError  # noqa: E402
+from talkscan.nlp import conflicts as cf  # noqa: E402
+from talkscan.nlp.augment import asr_degrade  # noqa: E402
+from talkscan.nlp.features import PAIR_SCALARS, candidates, longest_common_run, pair_scalars  # noqa: E402
+from talkscan.nlp.heads import load_head, train_head  # noqa: E402
+from talkscan.nlp.labeling import normalise, said_and_category, target_speaker  # noqa: E402
+from talkscan.nlp.spacy_components import FEATURE_NAMES, annotate  # noqa: E402
+
+
+def feats(text: str) -> dict[str, float]:
+    return dict(zip(FEATURE_NAMES, annotate([text])[0]._.features))
+
+
+def test_lemmas_are_lowercased_before_lookup():
+    doc = annotate(["Prices went UP and the Teams are Stretched"])[0]
+    assert "price" in doc._.content_lemmas
+    assert "team" in doc._.content_lemmas
+
+
+def test_second_person_feeling_frame():
+    f = feats("Priya, you sound pretty boxed in by that date.")
+    assert f["feeling_second_person"] == 1.0
+    assert f["feeling_first_person"] == 0.0
+
+
+def test_sensing_frame():
+    assert feats("I sense some hesitation about the rollout.")["feeling_sensing"] == 1.0
+
+
+def test_own_feeling_is_first_person_not_second():
+    f = feats("Honestly I'm frustrated with this timeline.")
+    assert f["feeling_first_person"] == 1.0
+    assert f["feeling_second_person"] == 0.0
+
+
+def test_cue_phrase_without_feeling_has_no_feeling_frame():
+    f = feats("It sounds like the vendor is stalling.")
+    assert f["feeling_word"] == 0.0 and f["feeling_sensing"] == 0.0
+    assert f["cue_absent"] >= 1.0
+
+
+def test_ask_frames():
+    f = feats("We need the price under 420k, can you send the SOW by Friday?")
+    assert f["ask_need"] >= 1 and f["ask_bound"] >= 1 and f["ask_request"] >= 1
+    assert feats("IT has to sign off before kickoff")["ask_obligation"] >= 1
+    assert feats("We can't go above four hundred.")["ask_limit"] >= 1
+
+
+def test_offer_and_wish_frames():
+    assert feats("We can give you ten more licences.")["offer"] >= 1
+    assert feats("I wish it would stop raining.")["wish"] >= 1
+
+
+def test_longest_common_run():
+    assert longest_common_run("my team is overstretched".split(), "overstretched".split()) == 1
+    assert longest_common_run("a b c d".split(), "x b c d y".split()) == 3
+    assert longest_common_run([], ["a"]) == 0
+
+
+def _pair(u: str, t: str) -> dict[str, float]:
+    du, dt = annotate([u, t])
+    return dict(zip(PAIR_SCALARS, pair_scalars(du, dt, cos=0.5, dist=1, rank=0)))
+
+
+def test_pair_features_separate_mirror_from_paraphrase():
+    target = "Honestly my team is overstretched right now."
+    mirror = _pair("Overstretched?", target)
+    para = _pair("So your people have no spare capacity at the moment.", target)
+    assert mirror["words_in_t"] == 1.0 and mirror["u_subset_t"] == 1.0 and mirror["u_short"] == 1.0
+    assert mirror["t_tail_words_in_u"] > 0
+    assert para["words_in_t"] < 0.5 and para["u_subset_t"] == 0.0
+    assert mirror["lcs_frac_u"] > para["lcs_frac_u"]
+
+
+def test_candidates_skip_own_turns_and_stop_at_window():
+    speakers = ["A", "B", "A", "B", "C", "A", "B", "C", "A", "B", "C", "A"]
+    got = candidates(speakers, 11, window=6)
+    assert all(speakers[j] != "A" for j in got)
+    assert len(got) == 6 and got == sorted(got, reverse=True)
+    assert candidates(["A", "A", "A"], 2) == []
+
+
+def test_rule_conflict_same_topic_opposite_directions():
+    a = cf.AskInfo(0, "S0", "price", "less", "We need the price under 420k")
+    b = cf.AskInfo(3, "S1", "price", "more", "We need at least 460k to make this work")
+    c = cf.AskInfo(4, "S0", "price", "more", "and more")
+    assert cf.rule_conflict(a, b)
+    assert not cf.rule_conflict(a, c)  # same speaker
+    assert not cf.rule_conflict(a, cf.AskInfo(5, "S2", "price", "less", "lower please"))
+
+
+def test_conflict_reason_names_both_people_and_wants():
+    a = cf.AskInfo(0, "S0", "price", "less", "We need the price under 420k")
+    b = cf.AskInfo(3, "S1", "price", "more", "We need at least 460k")
+    r = cf.reason(a, b, "Maya", "Greg")
+    assert "Maya" in r and "Greg" in r and "lower price" in r and "\n" not in r
+
+
+def test_conflict_features_are_symmetric():
+    rng = np.random.default_rng(0)
+    ea, eb = rng.normal(size=384).astype(np.float32), rng.normal(size=384).astype(np.float32)
+    a = cf.AskInfo(0, "S0", "timeline", "less", "kick off Monday")
+    b = cf.AskInfo(5, "S1", "compliance", "more", "no kickoff before the four-week review")
+    assert np.allclose(cf.conflict_features(a, b, ea, eb), cf.conflict_features(b, a, eb, ea))
+
+
+def test_candidate_ask_pairs_only_across_speakers():
+    asks = [cf.AskInfo(i, s, "price", None, "x") for i, s in enumerate(["S0", "S0", "S1"])]
+    assert cf.candidate_pairs(asks) == [(0, 2), (1, 2)]
+
+
+def test_labeling_said_and_category():
+    doc = annotate(["Priya, you sound pretty boxed in by that date."])[0]
+    assert said_and_category(doc) == ("boxed in", "fear")
+    doc = annotate(["You seem frustrated with the timeline."])[0]
+    assert said_and_category(doc) == ("frustrated", "anger")
+    assert normalise("stressed", None) == "fear"
+    assert normalise(None, None) == "neutral"
+
+
+def test_labeling_target_by_name_then_previous_other_speaker():
+    speakers = ["S0", "S1", "S2"]
+    names = {"S0": "Priya", "S1": "Tomasz", "S2": "Aisha"}
+    doc = annotate(["Priya, you sound boxed in."])[0]
+    assert target_speaker(doc, speakers, names, 2) == "S0"
+    doc = annotate(["You sound boxed in."])[0]
+    assert target_speaker(doc, speakers, names, 2) == "S1"
+
+
+def test_head_roundtrip_and_hash_check(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 5)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    head = train_head("moves_test", x, y, ["no", "yes"], False, hidden=8, epochs=30)
+    assert (head.predict_proba(x).argmax(1) == y).mean() > 0.9
+    head.save(tmp_path)
+    again = load_head(tmp_path, "moves_test")
+    assert np.allclose(again.predict_proba(x), head.predict_proba(x), atol=1e-6)
+    js = tmp_path / "moves_test.json"
+    js.write_text(js.read_text().replace(head.version, "0000000000"))
+    with pytest.raises(ModelError):
+        load_head(tmp_path, "moves_test")
+    with pytest.raises(ModelError):
+        load_head(tmp_path, "absent")
+
+
+def test_asr_degrade_is_seeded_and_lossy():
+    text = "So, what you're saying is: IT needs twelve weeks. Right? And the price stays under 420k."
+    a = asr_degrade(text, random.Random(3))
+    assert a == asr_degrade(text, random.Random(3))
+    assert asr_degrade(text, random.Random(3), strength=0) == text
+    outs = {asr_degrade(text, random.Random(s)) for s in range(20)}
+    assert len(outs) > 5 and any(o == o.lower() and "?" not in o for o in outs)
