@@ -49,6 +49,8 @@ class TrainConfig:
     max_length: int = 64
     seed: int = 0
     device: str = "cpu"  # "cuda" trains the same recipe on a GPU
+    seed_per_class: int = 300  # composed meeting sentences per emotion (twice for neutral); 0: GoEmotions only
+    seed_weight: float = 1.0  # loss weight of a composed sentence relative to a GoEmotions row
 
 
 def read_split(goemotions_dir: Path, split: str):
@@ -73,6 +75,112 @@ def read_split(goemotions_dir: Path, split: str):
         texts.append(parts[0])
         ys.append(y)
     return texts, np.stack(ys)
+
+
+# --- meeting-register seed sentences ---------------------------------------------------------------
+# GoEmotions is Reddit: it files many questions under curiosity (surprise), splits "frustrated" between
+# annoyance and disappointment, and barely has workplace stress. tags.md fixes those for talkscan
+# (frustration is anger, stress and feeling overstretched are fear, relief is joy, logistics and
+# questions are neutral), so a small set of sentences composed from these parts teaches the contract
+# in the register of internal meetings. They are composed, not collected: the held-out checks in the
+# model card and tests use sentences written separately.
+_OWN = ("I'm", "I am", "Honestly, I'm", "To be honest I'm", "We're", "My team is", "I'm getting", "I feel",
+        "I'm feeling", "Frankly, I'm", "yeah i'm", "i'm just", "I have to say I'm", "We're all", "Everyone here is",
+        "I'm starting to feel")
+_HOW = ("", "so ", "really ", "pretty ", "a bit ", "quite ", "very ", "increasingly ", "a little ", "extremely ")
+_WHY = ("", " about the switchover weekend", " with the timeline", " about the budget", " that legal is still sitting on the contract",
+        " with how this negotiation is going", " about the go-live date", " that finance pushed back again",
+        " about the migration", " with the pricing", " that we keep going round in circles", " about the SOW",
+        " that the pilot slipped", " with this whole approval process", " about the rollout", " that HR hasn't signed off",
+        " about next quarter", " with the supplier's attitude", " about the numbers", " that the scope keeps changing",
+        " about the staffing plan", " with the delays")
+_FEEL = {
+    "anger": ("frustrated", "irritated", "annoyed", "fed up", "angry", "exasperated", "losing patience",
+              "tired of excuses", "upset", "mad"),
+    "fear": ("worried", "stressed", "anxious", "nervous", "overstretched", "overwhelmed", "concerned", "uneasy",
+             "under a lot of pressure", "stretched thin", "scared", "stressed out", "on edge", "panicking"),
+    "joy": ("relieved", "thrilled", "excited", "happy", "pleased", "delighted", "glad", "satisfied",
+            "optimistic", "grateful", "really positive", "encouraged"),
+    "sadness": ("disappointed", "discouraged", "let down", "demoralised", "deflated", "disheartened", "sad",
+                "down", "gutted", "unhappy"),
+    "surprise": ("surprised", "shocked", "amazed", "stunned", "taken aback", "caught off guard", "astonished"),
+    "disgust": ("disgusted", "appalled", "revolted", "sickened", "grossed out"),
+}
+_SAID = {
+    "anger": ("That is not okay with me at all.", "I can't believe we're arguing about {t} again.", "Enough, we've been over {t} three times.",
+              "That's simply not acceptable to my team.", "Seriously, who approved {t} without asking us?",
+              "Stop changing {t} every week, it's driving me crazy.", "Ridiculous, we're late on {t} for the fourth time.",
+              "No. I'm done discussing {t}.", "You keep ignoring what we said about {t}!", "Why does nobody read the emails about {t}?"),
+    "fear": ("I'm afraid we won't make {d}.", "What if {t} fails in production?", "I'm not sure my team can survive another slip on {t}.",
+             "We're really stretched, I don't see how we hit {d}.", "This keeps me up at night, honestly, {t} could sink us.",
+             "I'm scared {t} will collapse under us.", "There's a real risk we miss {d} and I'm losing sleep over it."),
+    "joy": ("What a relief, that takes the pressure off.", "Good news all round, thanks everyone!", "That works perfectly for us, thanks.", "Fantastic, that's exactly what we needed on {t}.",
+            "Thank you, I really appreciate the flexibility on {t}.", "Brilliant, {t} is finally sorted!", "Love it, let's do that.",
+            "Phew, glad {t} is off the table.", "Excellent, this is a great outcome for everyone."),
+    "sadness": ("That's disappointing.", "It's a shame we couldn't agree on {t}.", "Unfortunately {t} didn't go the way we hoped.",
+                "Sadly we lost the budget for {t}.", "I had hoped for more on {t}, honestly it's a letdown.",
+                "We worked so hard on {t} and it still fell through.", "It's a pity, {t} was our best option."),
+    "surprise": ("Hang on, really? Nobody told me about {t}.", "Oh wow, I didn't expect that.", "Really? Since when has {t} been decided?",
+                 "Hold on, {t} was cancelled? That's news to me.", "Whoa, that's a lot more than I expected for {t}."),
+    "disgust": ("Frankly, the way they treated our team over {t} was disgusting.", "That's a revolting way to do business.",
+                "Ugh, the whole {t} episode makes me sick."),
+    "neutral": ("Our ceiling is {n} for year one.", "{dept} is asking for {w} weeks on {t}.", "Is there any flexibility to shift {e} to {d}?",
+                "Could you send the {doc} by {day}?", "Shall we set up a call on {day} to review the {doc}?", "What's the timeline for {t}?",
+                "Does {dept} need to sign off before {e}?", "I'll circulate the {doc} before {day}.",
+                "Just to confirm, the {doc} has to be approved before {e}?", "The {doc} is on the team drive now.", "Who owns {t}?",
+                "How many licences are we talking about?", "Okay, next item: {t}.", "Can you walk me through {t}?",
+                "When does {dept} need the {doc}?", "We can do {w} weeks if the scope stays as it is.",
+                "Finance will review {t} on {day}.", "Is {d} still the target for {e}?", "Let me check with {dept} and get back to you.",
+                "uh so yeah the {doc} um we'll have it {day} probably", "right so the plan is {e} on {d}",
+                "what did {dept} say about {t}", "Sure, I'll take that action.", "We have {w} people on {t} at the moment.",
+                "The current quote is {n} for the first year.", "Any questions before we move on to {t}?",
+                "Could we split {t} into two phases?", "I think {dept} wanted to see the {doc} first.", "Noted, thanks."),
+}
+_FILL = {
+    "t": ("the migration", "the rollout", "the pricing", "the contract", "the cutover", "the pilot", "the SOW", "the budget",
+          "the security review", "the licence count", "phase two", "the training plan", "the data transfer"),
+    "d": ("March", "the first of April", "end of quarter", "the fourteenth", "go-live", "next Friday", "Q3"),
+    "e": ("the kickoff", "go-live", "the steering meeting", "the contract signature", "the pilot start", "phase one"),
+    "doc": ("SOW", "contract", "updated figures", "risk register", "project plan", "data processing agreement"),
+    "day": ("Friday", "Monday", "Thursday", "end of day", "tomorrow", "next week"),
+    "dept": ("legal", "HR", "procurement", "finance", "IT", "security", "operations"),
+    "n": ("two hundred thousand", "180k", "a million", "forty dollars a seat"),
+    "w": ("six", "eight", "twelve", "sixteen", "four"),
+}
+
+
+def meeting_seed(per_class: int = 300, seed: int = 0):
+    """(texts, multi-hot labels) of composed meeting sentences: `per_class` for each emotion, twice that
+    many neutral. Deterministic for a seed."""
+    import random
+
+    import numpy as np
+
+    rnd = random.Random(seed)
+
+    def fill(tpl: str) -> str:
+        return tpl.format(**{k: rnd.choice(v) for k, v in _FILL.items()})
+
+    texts, labels = [], []
+    for label in EMOTIONS:
+        want = per_class * (2 if label == "neutral" else 1)
+        seen: set[str] = set()
+        for _ in range(want * 20):
+            if len(seen) >= want:
+                break
+            if label != "neutral" and rnd.random() < 0.6:
+                t = f"{rnd.choice(_OWN)} {rnd.choice(_HOW)}{rnd.choice(_FEEL[label])}{rnd.choice(_WHY)}{rnd.choice('.!.')}"
+            else:
+                t = fill(rnd.choice(_SAID[label]))
+            if rnd.random() < 0.15:  # ASR-style: no casing, no punctuation
+                t = t.lower().replace(",", "").replace(".", "").replace("!", "").replace("?", "")
+            seen.add(t)
+        for t in sorted(seen):
+            y = np.zeros(len(EMOTIONS), dtype=np.float32)
+            y[EMOTIONS.index(label)] = 1.0
+            texts.append(t)
+            labels.append(y)
+    return texts, np.stack(labels)
 
 
 def macro_f1(gold, pred) -> tuple[float, list[float]]:
@@ -253,10 +361,21 @@ def fit_emotion(
     dv_h, dv_off = _frozen_states(dv_texts, cfg.first_tuned, cfg.max_length, cache_dir, "dev", progress,
                                   "encode dev", cfg.device)
 
+    row_weight = np.ones(len(tr_texts), dtype=np.float32)
+    if cfg.seed_per_class:
+        sd_texts, sd_y = meeting_seed(cfg.seed_per_class, cfg.seed)
+        sd_h, sd_off = _frozen_states(sd_texts, cfg.first_tuned, cfg.max_length, cache_dir, "seed", progress,
+                                      "encode seed", cfg.device)
+        tr_h = np.concatenate([np.asarray(tr_h), np.asarray(sd_h)])
+        tr_off = np.concatenate([tr_off, tr_off[-1] + sd_off[1:]])
+        tr_y = np.concatenate([tr_y, sd_y])
+        row_weight = np.concatenate([row_weight, np.full(len(sd_texts), cfg.seed_weight, dtype=np.float32)])
+
     top = _Top(cfg.first_tuned, cfg.device)
-    n = len(tr_texts)
+    n = len(tr_y)
     # Multi-label rows share their probability mass among their categories.
     target = torch.from_numpy(tr_y / tr_y.sum(1, keepdims=True)).to(cfg.device)
+    row_w = torch.from_numpy(row_weight).to(cfg.device)
     freq = target.mean(0)
     weight = ((freq.mean() / freq) ** cfg.class_weight_power).to(cfg.device)
     lens = np.diff(tr_off)
@@ -284,7 +403,7 @@ def fit_emotion(
         for b, idx in enumerate(batches):
             x, m = _pad(tr_h, tr_off, idx, cfg.device)
             logp = torch.log_softmax(top.logits(x, m, dropout=0.1), -1)
-            loss = -(target[idx] * logp * weight).sum(1).mean()
+            loss = ((-(target[idx] * logp * weight).sum(1)) * row_w[idx]).sum() / row_w[idx].sum()
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(top.parameters(), 1.0)
@@ -318,6 +437,7 @@ def fit_emotion(
         "selected_epoch": best["epoch"],
         "history": history,
         "train_rows": n,
+        "goemotions_train_rows": len(tr_texts),
         "train_seconds": round(time.time() - started),
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
