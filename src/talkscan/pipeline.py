@@ -126,7 +126,9 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         min_speakers=options.speakers.min_speakers,
         max_speakers=options.speakers.max_speakers,
     )
-    speech = diarize.speech_from_words(asr.words)
+    # Split speech at short pauses: a two-word mirror between two turns of another speaker must be
+    # a span of its own so it is embedded alone (measured on the sample: short turns 4/6 → 5/6 right).
+    speech = diarize.speech_from_words(asr.words, max_gap=0.25)
     turns = diarize.diarize(audio, speech, dopts, progress)
     words = diarize.assign_speakers(asr.words, turns)
     utterances = group_utterances(words)
