@@ -9,7 +9,7 @@ and features is held at a time, so memory stays flat however long the recording 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -122,13 +122,3 @@ def embed_windows(
                     on_batch(len(part))
     return out
 
-
-def iter_batches(items: Iterable, size: int):
-    batch = []
-    for x in items:
-        batch.append(x)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
