@@ -198,13 +198,15 @@ def _reports(out: Path) -> dict[str, Path]:
 
 
 def test_sigkill_mid_batch_then_resume(tmp_path, clips):
+    """`talkscan run FOLDER --workers 2` killed with SIGKILL (the whole process group) mid-batch,
+    then run again: every input ends with exactly one complete report, each meeting once in the DB."""
     inp = _folder(tmp_path, clips, n_clips=2, bad=False)
     (inp / "overuse.txt").write_text((SAMPLES / "overuse.txt").read_text())
     files = collect_inputs(inp)
     out = tmp_path / "out"
-    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT / "tests"))
-    cmd = [sys.executable, str(ROOT / "tests" / "batch_driver.py"), str(inp), str(out), "--workers", "2", "--no-analyze"]
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    cmd = [sys.executable, "-m", "talkscan.cli", "run", str(inp), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(cmd + ["--quiet"], env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
@@ -221,16 +223,17 @@ def test_sigkill_mid_batch_then_resume(tmp_path, clips):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
-    result = run_batch(files, out, NO_ANALYSIS, BatchOptions(workers=2))
-    assert result.ok, result.failed
-    assert len(result.done) + len(result.skipped) == len(files)
-    assert len(result.skipped) >= 1  # the reports completed before the kill were kept
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
+    assert again.stderr.count("skipped (report is current)") >= 1  # reports completed before the kill were kept
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
-    assert folders == sorted(result.folders[str(f)].name for f in files)  # one folder per input, nothing else
+    assert folders == sorted(f.stem for f in files)  # one folder per input, nothing else
     for f in files:
-        report = _valid_report(result.folders[str(f)])
+        report = _valid_report(out / f.stem)
         assert report["source"] == str(f)
-    with Store(result.db) as store:
+    assert not list(out.rglob("*.tmp"))
+    with Store(out / "talkscan.db") as store:
         sources = [m.source for m in store.meetings()]
     assert sorted(sources) == sorted(str(f) for f in files)  # each meeting exactly once
 
