@@ -163,3 +163,32 @@ def test_asr_degrade_is_seeded_and_lossy():
     assert asr_degrade(text, random.Random(3), strength=0) == text
     outs = {asr_degrade(text, random.Random(s)) for s in range(20)}
     assert len(outs) > 5 and any(o == o.lower() and "?" not in o for o in outs)
+
+
+def test_bow_matches_sklearn_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from talkscan.nlp.bow import fit_vocab, transform
+
+    texts = ["We need the price under 420k, please.", "The SOW has to be signed by Friday", "price price and the SOW"]
+    ours = transform(texts, fit_vocab(texts, min_df=1))
+    ref = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts).transform(texts).toarray()
+    assert np.allclose(ours, ref, atol=1e-6)
+
+
+def test_ask_span_keeps_the_sentences_that_ask():
+    from talkscan.nlp.features import ask_span
+
+    text = "Students have been complaining for two years about the food. I need proper halal options."
+    assert ask_span(text) == "I need proper halal options."
+    assert ask_span("no punctuation here we need more time") == "no punctuation here we need more time"
+
+
+def test_cross_topic_pressure_signals_conflict():
+    rate = cf.AskInfo(0, "S0", "price", "less", "walk in at three eighty")
+    shift = cf.AskInfo(3, "S1", "scope", "more", "the weekend shift stays in the contract")
+    docs = cf.AskInfo(5, "S2", "documentation", "more", "a proper rate card")
+    assert float(cf.pressure(rate) @ cf.pressure(shift)) < 0
+    assert float(cf.pressure(shift) @ cf.pressure(docs)) > 0
+    e = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    assert cf.conflict_features(rate, shift, e, e).shape == (cf.conflict_dim(),)

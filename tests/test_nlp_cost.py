@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("spacy")
 
 from talkscan.nlp.analyzer import Analyzer  # noqa: E402
+from talkscan.nlp.conflicts import conflict_dim  # noqa: E402
 from talkscan.nlp.features import WINDOW, pair_dim, utterance_dim  # noqa: E402
 from talkscan.nlp.heads import Head  # noqa: E402
-from talkscan.nlp.spacy_components import FEATURE_NAMES  # noqa: E402
 from talkscan.transcript import TOPICS  # noqa: E402
 
 
@@ -27,21 +27,28 @@ def fake_head(name, d_in, labels, multilabel, meta):
 @pytest.fixture(scope="module")
 def analyzer():
     moves = ["similarity", "future_vision", "emotional_labeling", "ask", "restate"]
-    ask_dim = 384 + len(FEATURE_NAMES)
+    vocab = {"need": [0, 1.0], "price": [1, 1.5]}
+    ask_dim = len(vocab) + 384
     heads = {
         "moves": fake_head("moves", utterance_dim(), moves, True, {"thresholds": {m: 0.0 for m in moves}}),
         "pairs": fake_head("pairs", pair_dim(), ["none", "paraphrase", "mirroring"], False,
                            {"thresholds": {"paraphrase": 0.0, "mirroring": 0.0}}),
-        "asks_topic": fake_head("asks_topic", ask_dim, TOPICS, False, {}),
-        "asks_direction": fake_head("asks_direction", ask_dim, ["more", "less", "null"], False, {}),
-        "asks_conflicts": fake_head("asks_conflicts", 7 + 8 + 8 + 3 + 2 * 384, ["no", "conflict"], False, {"threshold": 2.0}),
+        "asks_topic": fake_head("asks_topic", ask_dim, TOPICS, False, {"vocab": vocab}),
+        "asks_direction": fake_head("asks_direction", ask_dim, ["more", "less", "null"], False, {"vocab": vocab}),
+        "asks_conflicts": fake_head("asks_conflicts", conflict_dim(), ["no", "conflict"], False, {"threshold": 2.0}),
     }
     return Analyzer(heads=heads)
 
 
+def fake_encode(texts):
+    rng = np.random.default_rng(len(texts))
+    e = rng.normal(size=(len(texts), 384)).astype(np.float32)
+    return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+
 def meeting(n: int):
     speakers = [f"S{i % 4}" for i in range(n)]
-    texts = [f"Point number {i}: we need more time on item {i % 7}." for i in range(n)]
+    texts = [f"Point number {i}. We need more time on item {i % 7}." for i in range(n)]
     emb = np.random.default_rng(n).normal(size=(n, 384)).astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     return speakers, texts, emb
@@ -51,7 +58,7 @@ def test_pair_evaluations_grow_linearly(analyzer):
     counts = {}
     for n in (50, 100, 200):
         s, t, e = meeting(n)
-        res = analyzer.analyze(s, t, emb=e)
+        res = analyzer.analyze(s, t, emb=e, encode_fn=fake_encode)
         counts[n] = res.pair_evaluations
         assert res.pair_evaluations <= WINDOW * n
     # Doubling the meeting at most doubles the work (plus the short warm-up of the first turns).
@@ -62,7 +69,7 @@ def test_pair_evaluations_grow_linearly(analyzer):
 
 def test_every_utterance_gets_a_tag_list_and_targets_are_earlier_other_speakers(analyzer):
     s, t, e = meeting(30)
-    res = analyzer.analyze(s, t, emb=e)
+    res = analyzer.analyze(s, t, emb=e, encode_fn=fake_encode)
     assert len(res.tags) == 30
     for i, tags in enumerate(res.tags):
         for tag in tags:

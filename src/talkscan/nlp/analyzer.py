@@ -65,21 +65,22 @@ class Analyzer:
 
     # -- core on plain lists -------------------------------------------------------------------
     def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
-                emb: np.ndarray | None = None, progress: ProgressFn = no_progress) -> Analysis:
-        from .features import meeting_features
+                emb: np.ndarray | None = None, progress: ProgressFn = no_progress, encode_fn=None) -> Analysis:
+        """`emb`/`encode_fn` let the trainer and the benchmark reuse cached embeddings."""
+        from .features import ask_inputs, meeting_features
         from .spacy_components import annotate
 
         n = len(texts)
         names = names or {s: s for s in speakers}
         if n == 0:
             return Analysis(tags=[])
+        if encode_fn is None:
+            from .encoder import encode as encode_fn
         if emb is None:
-            from .encoder import encode
-
-            emb = encode(texts)
+            emb = encode_fn(texts)
         progress("nlp", 1, 4)
         docs = annotate(texts)
-        feats = meeting_features(speakers, texts, emb, docs)
+        feats = meeting_features(speakers, texts, emb, docs, names=names)
         progress("nlp", 2, 4)
         h = self.heads
         th = h["moves"].meta["thresholds"]
@@ -124,7 +125,7 @@ class Analyzer:
         asks: list[conflict_rules.AskInfo] = []
         ask_scores: list[float] = []
         if ask_rows:
-            ax = np.concatenate([feats.emb[ask_rows], feats.spacy_x[ask_rows]], axis=1)
+            ax = ask_inputs([texts[i] for i in ask_rows], feats.emb[ask_rows], h["asks_topic"].meta["vocab"], encode_fn)
             pt = h["asks_topic"].predict_proba(ax)
             pd = h["asks_direction"].predict_proba(ax)
             for r, i in enumerate(ask_rows):

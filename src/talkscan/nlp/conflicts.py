@@ -36,6 +36,26 @@ def rule_conflict(a: AskInfo, b: AskInfo) -> bool:
     return a.speaker != b.speaker and a.topic == b.topic and opposite(a.direction, b.direction)
 
 
+# Which way an ask pushes the deal's cost and its calendar. Most conflicts in internal negotiations
+# cross topics (procurement's lower rate against operations' weekend shift, which costs money), so
+# two asks pulling these the opposite way is a signal beyond "same topic, opposite direction".
+_PRESSURE = {
+    "price": (1.0, 0.0), "timeline": (0.0, 1.0), "scope": (1.0, 0.5), "compliance": (0.3, 1.0),
+    "documentation": (0.2, 0.6), "process": (0.2, 0.8), "resources": (1.0, 0.3), "other": (0.3, 0.3),
+}
+_TOKENS = [(t, d) for t in TOPICS for d in ("more", "less", None)]
+_CROSS = {(i, j): k for k, (i, j) in enumerate((i, j) for i in range(len(_TOKENS)) for j in range(i, len(_TOKENS)))}
+
+
+def pressure(a: AskInfo) -> np.ndarray:
+    sign = {"more": 1.0, "less": -1.0}.get(a.direction, 0.0)
+    return sign * np.asarray(_PRESSURE[a.topic], dtype=np.float32)
+
+
+def conflict_dim() -> int:
+    return len(CONFLICT_SCALARS) + 2 + 2 * len(TOPICS) + 3 + len(_CROSS) + 2 * 384
+
+
 def conflict_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
     """Symmetric in a and b, so the head never depends on which ask came first."""
     onehot = np.zeros(len(TOPICS), dtype=np.float32)
@@ -52,7 +72,13 @@ def conflict_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) ->
     pair_topic = np.zeros(len(TOPICS), dtype=np.float32)
     if a.topic == b.topic:
         pair_topic[TOPICS.index(a.topic)] = 1
-    return np.concatenate([np.asarray(sc, dtype=np.float32), onehot, pair_topic, dirs, ea * eb, np.abs(ea - eb)]).astype(np.float32)
+    pa, pb = pressure(a), pressure(b)
+    push = np.asarray([float(pa @ pb), float(np.minimum(pa * pb, 0).sum())], dtype=np.float32)
+    cross = np.zeros(len(_CROSS), dtype=np.float32)
+    i, j = sorted((_TOKENS.index((a.topic, a.direction)), _TOKENS.index((b.topic, b.direction))))
+    cross[_CROSS[i, j]] = 1.0
+    return np.concatenate([np.asarray(sc, dtype=np.float32), push, onehot, pair_topic, dirs, cross,
+                           ea * eb, np.abs(ea - eb)]).astype(np.float32)
 
 
 def candidate_pairs(asks: list[AskInfo]) -> list[tuple[int, int]]:

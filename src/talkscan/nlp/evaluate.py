@@ -31,7 +31,8 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
     topic_ok = topic_n = dir_ok = dir_n = 0
     for k, m in enumerate(meetings):
         texts = degrade_meeting(m, seed + k) if degrade else m.texts
-        res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=encode_fn(texts))
+        res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=encode_fn(texts),
+                               encode_fn=encode_fn)
         ask_turn: dict[int, int] = {}
         for a_idx, a in enumerate(res.asks):
             ask_turn[a_idx] = a.index

@@ -25,13 +25,13 @@ class Head:
     def logits(self, x: np.ndarray) -> np.ndarray:
         p = self.params
         z = (np.asarray(x, dtype=np.float32) - p["mean"]) / p["std"]
-        h = np.maximum(z @ p["w1"].T + p["b1"], 0.0)
+        h = np.maximum(z @ p["w1"].T + p["b1"], 0.0) if "w1" in p else z   # no w1: a linear head
         return h @ p["w2"].T + p["b2"]
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         z = self.logits(x)
         if self.multilabel:
-            return 1.0 / (1.0 + np.exp(-z))
+            return 0.5 * (1.0 + np.tanh(0.5 * z))   # the logistic function, without overflow
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -139,3 +139,48 @@ def train_head(
         "w2": lin2.weight.detach().numpy().copy(), "b2": lin2.bias.detach().numpy().copy(),
     }
     return Head(name=name, labels=list(labels), multilabel=multilabel, params=params, meta=dict(meta or {}))
+
+
+def train_linear(name: str, x: np.ndarray, y: np.ndarray, labels: list[str], c: float = 1.0,
+                 meta: dict | None = None) -> Head:
+    """A multinomial logistic regression stored as a Head without hidden layer: on few examples
+    with many sparse features (the asks' word n-grams) it beats the MLP."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(x, dtype=np.float32)
+    clf = LogisticRegression(C=c, max_iter=3000).fit(x, y)
+    k = len(labels)
+    w = np.zeros((k, x.shape[1]), dtype=np.float32)
+    b = np.full(k, -30.0, dtype=np.float32)   # a class absent from training is never predicted
+    if len(clf.classes_) == 2:   # sklearn keeps one row for binary problems
+        w[clf.classes_[1]], b[clf.classes_[1]] = clf.coef_[0], clf.intercept_[0]
+        b[clf.classes_[0]] = 0.0
+    else:
+        for row, cls in enumerate(clf.classes_):
+            w[cls], b[cls] = clf.coef_[row], clf.intercept_[row]
+    params = {"mean": np.zeros(x.shape[1], np.float32), "std": np.ones(x.shape[1], np.float32), "w2": w, "b2": b}
+    return Head(name=name, labels=list(labels), multilabel=False, params=params, meta=dict(meta or {}))
+
+
+def train_linear_multilabel(name: str, x: np.ndarray, y: np.ndarray, labels: list[str], c: float = 1.0,
+                            sample_weight: np.ndarray | None = None, mask: np.ndarray | None = None,
+                            meta: dict | None = None) -> Head:
+    """One logistic regression per label, stored as one linear multi-label Head. Rows whose `mask`
+    is 0 for a label are left out of that label's fit (a source that does not annotate it)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(x, dtype=np.float32)
+    k = len(labels)
+    w = np.zeros((k, x.shape[1]), dtype=np.float32)
+    b = np.zeros(k, dtype=np.float32)
+    sw = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    for j in range(k):
+        keep = np.ones(len(x), bool) if mask is None else np.asarray(mask)[:, j] > 0
+        yj = np.asarray(y)[keep, j] > 0
+        if yj.all() or not yj.any():
+            b[j] = 30.0 if yj.all() else -30.0
+            continue
+        clf = LogisticRegression(C=c, max_iter=2000).fit(x[keep], yj, sample_weight=sw[keep])
+        w[j], b[j] = clf.coef_[0], clf.intercept_[0]
+    params = {"mean": np.zeros(x.shape[1], np.float32), "std": np.ones(x.shape[1], np.float32), "w2": w, "b2": b}
+    return Head(name=name, labels=list(labels), multilabel=True, params=params, meta=dict(meta or {}))

@@ -33,8 +33,8 @@ def said_and_category(doc) -> tuple[str | None, str | None]:
 
 
 def normalise(said: str | None, category: str | None) -> str:
-    """The 7-category emotion of a named feeling: the lexicon, then the emotion classifier when it
-    is available, else fear (what meeting-room labels most often name: stress, worry, pressure)."""
+    """The 7-category emotion of a named feeling: the lexicon, then emotion.normalise_feeling (its
+    own lexicon, then the GoEmotions classifier), else fear (what meeting-room labels most often name: stress, worry, pressure)."""
     if category:
         return category
     if not said:
@@ -44,12 +44,12 @@ def normalise(said: str | None, category: str | None) -> str:
         if w in low:
             return cat
     try:
-        from .emotion import classify_emotions
+        from .emotion import normalise_feeling
 
-        got = classify_emotions([said])[0].label
+        got = normalise_feeling(said)
         if got != "neutral":
             return got
-    except Exception:  # noqa: BLE001 - the emotion module is optional here
+    except Exception:  # noqa: BLE001 - the emotion model is optional here; never fail a label on it
         pass
     return "fear"
 
