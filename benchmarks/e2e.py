@@ -73,8 +73,9 @@ def child_talkscan(path: Path, threads: int) -> dict:
             a = pipeline._analyzer()
             a.analyze(["A", "B"], ["Can we bring the price down?", "So you need a lower price."])
             a.emotions(["I am worried about the timeline."])
-        except TalkscanError as e:
-            nlp_missing = str(e)
+        except (TalkscanError, ValueError) as e:
+            # heads absent, or (ValueError) heads that do not fit the features code of this checkout
+            nlp_missing = f"{type(e).__name__}: {e}"
             options.analyze = False
     clock.wrap(audio, "decode", "decode")
     clock.wrap(asr, "transcribe", "asr")
