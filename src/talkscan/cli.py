@@ -13,6 +13,9 @@ import typer
 from . import __version__
 from .errors import TalkscanError, UsageError
 
+# Model loaders draw their own progress bars on stderr; talkscan draws one display of its own.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
 app = typer.Typer(
     name="talkscan",
     help="Turn meeting recordings or transcripts into a report of how people negotiate: "
