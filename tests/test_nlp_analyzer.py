@@ -81,7 +81,7 @@ def test_ask_topic_and_direction(analyzer):
     tags = analyzer.tag_utterance("IT needs at least twelve weeks for the transition, not eight.", CONTEXT)
     got = {t.type: t for t in tags}
     assert "ask" in got and got["ask"].topic == "timeline" and got["ask"].direction == "more"
-    tags = analyzer.tag_utterance("We need the price under four hundred thousand for year one.", CONTEXT)
+    tags = analyzer.tag_utterance("Finance needs the year-one price under four hundred thousand.", CONTEXT[1:])
     got = {t.type: t for t in tags}
     assert "ask" in got and got["ask"].topic == "price" and got["ask"].direction == "less"
 
@@ -98,46 +98,49 @@ def test_similarity_and_future_vision(analyzer):
     assert "future_vision" not in types(analyzer.tag_utterance("Let's meet again on Tuesday at ten.", CONTEXT))
 
 
-def _dev_transcript():
+def _dev_transcripts(k: int = 5):
     dev = ROOT / "data" / "dialogues" / "dev"
-    meetings = load_dir(dev) if dev.is_dir() else []
+    meetings = load_dir(dev)[:k] if dev.is_dir() else []
     if not meetings:
         pytest.skip("no dev meetings in data/dialogues/dev")
-    m = min(meetings, key=lambda m: len(m.turns))
-    names = sorted(set(m.speakers), key=m.speakers.index)
-    ids = {n: f"S{k}" for k, n in enumerate(names)}
-    utts = [Utterance(id=f"u{i}", turn=i, speaker=ids[t.speaker], text=t.text) for i, t in enumerate(m.turns)]
-    return m, Transcript(source=f"{m.id}.txt", kind="transcript", utterances=utts,
-                         speakers=[Speaker(id=ids[n], name=n) for n in names])
+    for m in meetings:
+        names = sorted(set(m.speakers), key=m.speakers.index)
+        ids = {n: f"S{j}" for j, n in enumerate(names)}
+        utts = [Utterance(id=f"u{i}", turn=i, speaker=ids[t.speaker], text=t.text) for i, t in enumerate(m.turns)]
+        yield m, Transcript(source=f"{m.id}.txt", kind="transcript", utterances=utts,
+                            speakers=[Speaker(id=ids[n], name=n) for n in names])
 
 
-def test_transform_dev_meeting_valid_and_finds_key_tags(analyzer):
-    m, tr = _dev_transcript()
-    out = analyzer.transform(tr)
-    utt_ids = [u.id for u in out.utterances]
-    spk_ids = {s.id for s in out.speakers}
-    for k, u in enumerate(out.utterances):
-        assert u.emotion is not None
-        for t in u.tags:
-            assert t.type in MOVES
-            if t.type in ("paraphrase", "mirroring"):
-                assert t.target in utt_ids[:k]
-                assert out.utterance(t.target).speaker != u.speaker
-            if t.type == "emotional_labeling":
-                assert t.target in spk_ids and t.target != u.speaker and t.emotion
-            if t.type == "ask":
-                assert t.topic in TOPICS and t.direction in DIRECTIONS
-    assert [a.id for a in out.asks] == [f"a{k}" for k in range(len(out.asks))]
-    ask_ids = {a.id for a in out.asks}
-    for c in out.conflicts:
-        assert set(c.asks) <= ask_ids and c.speakers[0] != c.speakers[1]
-        names = [out.speaker_label(s) for s in c.speakers]
-        assert all(n in c.reason for n in names)
-    # Key tags: most gold asks are found, and at least one rapport move of the meeting.
-    gold_asks = {i for i, t in enumerate(m.turns) if any(g["type"] == "ask" for g in t.tags)}
-    found_asks = {i for i, u in enumerate(out.utterances) if any(t.type == "ask" for t in u.tags)}
-    assert len(gold_asks & found_asks) >= 0.6 * len(gold_asks)
-    gold_moves = {(i, g["type"]) for i, t in enumerate(m.turns) for g in t.tags if g["type"] != "ask"}
-    found = {(i, t.type) for i, u in enumerate(out.utterances) for t in u.tags}
-    assert not gold_moves or gold_moves & found
-    assert out.models["encoder"] == "all-MiniLM-L6-v2" and out.models["classifier"].startswith("talkscan-moves-")
+def test_transform_dev_meetings_valid_and_find_key_tags(analyzer):
+    gold_asks = found_asks = gold_moves = found_moves = 0
+    for m, tr in _dev_transcripts():
+        out = analyzer.transform(tr)
+        utt_ids = [u.id for u in out.utterances]
+        spk_ids = {s.id for s in out.speakers}
+        for k, u in enumerate(out.utterances):
+            assert u.emotion is not None
+            for t in u.tags:
+                assert t.type in MOVES
+                if t.type in ("paraphrase", "mirroring"):
+                    assert t.target in utt_ids[:k]
+                    assert out.utterance(t.target).speaker != u.speaker
+                if t.type == "emotional_labeling":
+                    assert t.target in spk_ids and t.target != u.speaker and t.emotion
+                if t.type == "ask":
+                    assert t.topic in TOPICS and t.direction in DIRECTIONS
+        assert [a.id for a in out.asks] == [f"a{k}" for k in range(len(out.asks))]
+        ask_ids = {a.id for a in out.asks}
+        for c in out.conflicts:
+            assert set(c.asks) <= ask_ids and c.speakers[0] != c.speakers[1]
+            assert all(out.speaker_label(s) in c.reason for s in c.speakers)
+        assert out.models["encoder"] == "all-MiniLM-L6-v2" and out.models["classifier"].startswith("talkscan-moves-")
+        for i, (turn, u) in enumerate(zip(m.turns, out.utterances)):
+            gold = {g["type"] for g in turn.tags}
+            pred = {t.type for t in u.tags}
+            gold_asks += "ask" in gold
+            found_asks += "ask" in gold and "ask" in pred
+            gold_moves += len(gold - {"ask"})
+            found_moves += len((gold & pred) - {"ask"})
+    # Key tags: most gold asks and a good share of the rapport moves of these meetings are found.
+    assert found_asks >= 0.6 * gold_asks
+    assert found_moves >= 0.4 * gold_moves

@@ -10,6 +10,7 @@ from collections import Counter
 
 from ..transcript import MOVES
 from .augment import asr_degrade
+from .conflicts import AskInfo, candidate_pairs, conflict_features
 from .dialogues import Meeting
 
 
@@ -55,11 +56,24 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
                 dir_n += 1
                 dir_ok += gold["ask"].get("direction") == pred["ask"].direction
         gold_pairs = {tuple(sorted(p)) for p in m.conflicts}
+        # The conflict head alone: scored on the gold asks with their gold topic and direction.
+        emb = encode_fn(texts)
+        gold_asks = [AskInfo(i, t.speaker, g["topic"], g.get("direction"), texts[i])
+                     for i, t in enumerate(m.turns) for g in t.tags if g["type"] == "ask"]
+        head = analyzer.heads["asks_conflicts"]
+        found = set()
+        for a, b in candidate_pairs(gold_asks):
+            x = conflict_features(gold_asks[a], gold_asks[b], emb[gold_asks[a].index], emb[gold_asks[b].index])
+            if head.predict_proba(x[None, :])[0, 1] >= head.meta["threshold"]:
+                found.add(tuple(sorted((gold_asks[a].index, gold_asks[b].index))))
+        c["conflict_given_gold_asks", "tp"] += len(gold_pairs & found)
+        c["conflict_given_gold_asks", "fp"] += len(found - gold_pairs)
+        c["conflict_given_gold_asks", "fn"] += len(gold_pairs - found)
         pred_pairs = {tuple(sorted((ask_turn[a], ask_turn[b]))) for a, b, _ in res.conflicts}
         c["conflict", "tp"] += len(gold_pairs & pred_pairs)
         c["conflict", "fp"] += len(pred_pairs - gold_pairs)
         c["conflict", "fn"] += len(gold_pairs - pred_pairs)
-    keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + ["conflict"]
+    keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + ["conflict", "conflict_given_gold_asks"]
     out = {k: _f1(c[k, "tp"], c[k, "fp"], c[k, "fn"]) for k in keys}
     out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
     out["ask_topic_accuracy"] = round(topic_ok / topic_n, 4) if topic_n else None

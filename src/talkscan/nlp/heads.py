@@ -164,7 +164,7 @@ def train_linear(name: str, x: np.ndarray, y: np.ndarray, labels: list[str], c: 
 
 def train_linear_multilabel(name: str, x: np.ndarray, y: np.ndarray, labels: list[str], c: float = 1.0,
                             sample_weight: np.ndarray | None = None, mask: np.ndarray | None = None,
-                            meta: dict | None = None) -> Head:
+                            meta: dict | None = None, balanced: bool = True) -> Head:
     """One logistic regression per label, stored as one linear multi-label Head. Rows whose `mask`
     is 0 for a label are left out of that label's fit (a source that does not annotate it)."""
     from sklearn.linear_model import LogisticRegression
@@ -180,7 +180,10 @@ def train_linear_multilabel(name: str, x: np.ndarray, y: np.ndarray, labels: lis
         if yj.all() or not yj.any():
             b[j] = 30.0 if yj.all() else -30.0
             continue
-        clf = LogisticRegression(C=c, max_iter=2000).fit(x[keep], yj, sample_weight=sw[keep])
+        # Balanced classes: moves are rare (2-20% of turns), and unweighted fits gave textbook
+        # positives phrased unlike the training set probabilities near 0.2.
+        clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
+        clf.fit(x[keep], yj, sample_weight=sw[keep])
         w[j], b[j] = clf.coef_[0], clf.intercept_[0]
     params = {"mean": np.zeros(x.shape[1], np.float32), "std": np.ones(x.shape[1], np.float32), "w2": w, "b2": b}
     return Head(name=name, labels=list(labels), multilabel=True, params=params, meta=dict(meta or {}))

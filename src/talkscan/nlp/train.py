@@ -148,7 +148,7 @@ def fit_heads(rows: Rows, encode_fn, seed: int = 0) -> dict[str, Head]:
     heads = {}
     # Logistic regressions beat a one-hidden-layer MLP on the dev split for every move and for
     # the pairs (the MLP overfits the embedding product features of a few hundred restatements).
-    heads["moves"] = train_linear_multilabel("moves", rows.stack("utt_x"), rows.stack("y_moves"), MOVE_LABELS, c=1.0,
+    heads["moves"] = train_linear_multilabel("moves", rows.stack("utt_x"), rows.stack("y_moves"), MOVE_LABELS, c=0.3,
                                              sample_weight=rows.stack("weight"), mask=rows.stack("mask"))
     heads["pairs"] = train_linear("pairs", rows.stack("pair_x"), rows.stack("y_pair"), PAIR_LABELS, c=0.3)
     vocab = fit_vocab(rows.ask_text)
