@@ -33,11 +33,16 @@ def encode(texts: Sequence[str], batch_size: int = 64, max_length: int = 128, no
     import torch
 
     tokenizer, model = load_encoder()
+    texts = list(texts)
+    # Batches of similar length waste little on padding: on meeting transcripts, where a one-word
+    # "Right." sits next to a 100-word turn, this roughly halves the encoder time.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    ordered = [texts[i] for i in order]
     out = []
     with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
+        for i in range(0, len(ordered), batch_size):
             batch = tokenizer(
-                list(texts[i : i + batch_size]),
+                ordered[i : i + batch_size],
                 padding=True,
                 truncation=True,
                 max_length=max_length,
@@ -51,4 +56,6 @@ def encode(texts: Sequence[str], batch_size: int = 64, max_length: int = 128, no
             out.append(pooled.numpy())
     if not out:
         return np.zeros((0, 384), dtype=np.float32)
-    return np.concatenate(out).astype(np.float32)
+    result = np.empty((len(texts), out[0].shape[1]), dtype=np.float32)
+    result[order] = np.concatenate(out)
+    return result
