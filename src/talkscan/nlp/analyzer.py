@@ -19,6 +19,7 @@ from ..progress import ProgressFn, no_progress
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
 from .labeling import normalise, said_and_category, target_speaker
+from .direction_rules import rule_direction
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
 DIRECTION_LABELS = ("more", "less", "null")
@@ -132,6 +133,8 @@ class Analyzer:
                 topic = h["asks_topic"].labels[int(pt[r].argmax())]
                 direction = h["asks_direction"].labels[int(pd[r].argmax())]
                 direction = None if direction == "null" else direction
+                # where the words say which way a price or timeline ask points, they win over the head
+                direction = rule_direction(texts[i], topic) or direction
                 score = float(p_moves[i, labels.index("ask")])
                 tags[i].append(Tag(type="ask", score=score, topic=topic, direction=direction))
                 asks.append(conflict_rules.AskInfo(i, speakers[i], topic, direction, texts[i],
