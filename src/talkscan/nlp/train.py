@@ -209,9 +209,10 @@ def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
     heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
 
 
-def _shared_data(data_dir: Path) -> Path:
+def _shared_data(dialogues_dir: Path) -> Path:
+    """<repo root>/../shared/data, found from <repo root>/data/dialogues."""
     env = os.environ.get("TALKSCAN_SHARED_DATA")
-    return Path(env) if env else data_dir.resolve().parent.parent / "shared" / "data"
+    return Path(env) if env else dialogues_dir.resolve().parents[2] / "shared" / "data"
 
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
@@ -232,7 +233,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     if len(train) < 3:
         raise InputError("need at least 3 labelled meetings in train/ to train", path=str(dlg / "train"))
     extra: list[Meeting] = []
-    casino = _shared_data(data_dir) / "casino" / "casino_train.json"
+    casino = _shared_data(dlg) / "casino" / "casino_train.json"
     if use_casino and casino.is_file():
         extra = casino_meetings(casino)
     cache = EmbeddingCache()
