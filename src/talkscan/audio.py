@@ -44,10 +44,25 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
             duration = float(stream.duration * stream.time_base)
         elif container.duration:
             duration = container.duration / 1_000_000
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)
-        chunks: list = []
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        # Frames go straight into one float32 buffer sized from the stated duration: the peak is the
+        # audio itself, not int16 chunks plus their concatenation plus float copies.
+        buf = np.empty(int((duration or 60.0) * sample_rate) + sample_rate, dtype=np.float32)
         decoded = 0
         errors = 0
+        packets = 0
+
+        def put(frames) -> None:
+            nonlocal buf, decoded
+            for out in frames:
+                arr = out.to_ndarray().reshape(-1)
+                if decoded + arr.shape[0] > buf.shape[0]:
+                    grown = np.empty(max(2 * buf.shape[0], decoded + arr.shape[0]), dtype=np.float32)
+                    grown[:decoded] = buf[:decoded]
+                    buf = grown
+                buf[decoded : decoded + arr.shape[0]] = arr
+                decoded += arr.shape[0]
+
         try:
             for packet in container.demux(stream):
                 try:
@@ -59,21 +74,19 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
                         raise
                     continue
                 for frame in frames:
-                    for out in resampler.resample(frame):
-                        arr = out.to_ndarray().reshape(-1)
-                        chunks.append(arr)
-                        decoded += arr.shape[0]
-                if duration and len(chunks) % 200 == 0:
+                    put(resampler.resample(frame))
+                packets += 1
+                if duration and packets % 200 == 0:
                     progress("decode", min(decoded / sample_rate, duration), duration)
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+            put(resampler.resample(None))
         except (av.error.FFmpegError, ValueError) as e:
-            if not chunks:
+            if not decoded:
                 raise AudioError(f"cannot be decoded ({_reason(e)})", path=str(path)) from None
             raise AudioError(f"is truncated or corrupt after {decoded / sample_rate:.1f} s ({_reason(e)})", path=str(path)) from None
-    if not chunks:
+    if not decoded:
         raise AudioError("contains no audio samples (truncated or empty stream)", path=str(path))
-    audio = np.concatenate(chunks).astype(np.float32) / 32768.0
+    # a view when the estimate was close; a compact copy when it was far too large
+    audio = buf[:decoded] if decoded > 0.8 * buf.shape[0] else buf[:decoded].copy()
     progress("decode", len(audio) / sample_rate, len(audio) / sample_rate)
     if duration and len(audio) / sample_rate < 0.5 * duration - 1.0:
         raise AudioError(
