@@ -132,11 +132,11 @@ def test_missing_weights_or_metadata_raise_model_error(tmp_path):
 
 
 def test_metadata_records_the_hash_of_the_committed_weights():
-    from talkscan.weights import sha256
+    from talkscan.weights import file_sha256
 
     meta = json.loads((models_dir() / emotion.META_FILE).read_text())
     assert meta["labels"] == list(EMOTIONS)
-    assert sha256.__wrapped__(models_dir() / meta["weights"]) == meta["sha256"]
+    assert file_sha256(models_dir() / meta["weights"]) == meta["sha256"]
     for f in models_dir().glob("emotion*"):
         assert f.stat().st_size < 15 * 1024 * 1024, f
 

@@ -82,7 +82,9 @@ def load_model(model: str | None, device: str = "auto", threads: int = 0, comput
 
 def transcribe(audio, options: AsrOptions = AsrOptions(), progress: ProgressFn = no_progress) -> AsrResult:
     """Words with timestamps for 16 kHz mono float32 `audio`."""
-    model = load_model(options.model, options.device, options.threads, options.compute_type)
+    # a batch worker's share of the cores (batch._share_cores), unless --threads says otherwise
+    threads = options.threads or int(os.environ.get("TALKSCAN_THREADS", "0"))
+    model = load_model(options.model, options.device, threads, options.compute_type)
     _, label = resolve_model(options.model)
     segments, info = model.transcribe(
         audio,

@@ -40,13 +40,16 @@ def package_dir(package: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-@lru_cache(maxsize=None)
-def sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+# weight files are hashed once per process
+sha256 = lru_cache(maxsize=None)(file_sha256)
 
 
 def verify_file(path: Path, expected: str) -> Path:

@@ -71,7 +71,7 @@ def _load(model_dir_s: str) -> _EmotionModel:
     import torch
     from safetensors.torch import load_file
 
-    from ..weights import sha256
+    from ..weights import file_sha256
     from .encoder import load_encoder
 
     model_dir = Path(model_dir_s)
@@ -80,7 +80,7 @@ def _load(model_dir_s: str) -> _EmotionModel:
     if not wpath.is_file():
         raise ModelError("emotion model weights are missing; run `talkscan train emotion`", path=str(wpath))
     # Hashed afresh, not through weights.sha256's per-path cache, so a file replaced on disk is caught.
-    got = sha256.__wrapped__(wpath)
+    got = file_sha256(wpath)
     if got != meta.get("sha256"):
         raise ModelError(
             f"emotion weights do not match their recorded SHA-256 (expected {str(meta.get('sha256'))[:12]}…, "

