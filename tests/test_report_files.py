@@ -47,20 +47,24 @@ def test_run_on_transcripts_writes_valid_reports(tmp_path):
     r = run_cli("run", str(src), "--out", str(tmp_path / "out"), "--quiet")
     assert r.returncode == 0, r.stderr
     folders = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir())
-    assert folders == ["pricing-sync-txt", "pricing-sync-vtt"]  # same stem: told apart by extension
+    # same stem: the first keeps it, the next is told apart by its extension (stable when files are added later)
+    assert folders == ["pricing-sync", "pricing-sync-vtt"]
     for folder in folders:
         d = tmp_path / "out" / folder
         assert {p.name for p in d.iterdir()} >= {"report.json", "report.html", "transcript.vtt", "transcript.srt"}
         report = json.loads((d / "report.json").read_text())
         validate(report)
         check_ids(report)
-        assert report["kind"] == "transcript" and report["source"].endswith("pricing-sync." + folder.rsplit("-", 1)[1])
+        ext = "vtt" if folder.endswith("-vtt") else "txt"
+        assert report["kind"] == "transcript" and report["source"].endswith("pricing-sync." + ext)
         assert {s["name"] for s in report["speakers"]} == {"Maya", "Greg", "Tom", "Priya"}
         assert report["utterances"][0]["turn"] == 0
         assert any(u["tags"] for u in report["utterances"]), "the analyzer tagged nothing"
         html = (d / "report.html").read_text()
         assert "<script src" not in html and "http://" not in html.replace("http://www.w3.org", "")
-    assert r.stdout.strip().splitlines()[-1].endswith("report.html")
+    lines = r.stdout.strip().splitlines()
+    assert sum(ln.startswith("report: ") and ln.endswith("report.html") for ln in lines) == 2
+    assert lines[-1] == f"index: {tmp_path / 'out' / 'index.html'}"
 
 
 def test_schema_rejects_a_broken_report():
