@@ -98,7 +98,8 @@ def speech_from_words(words: Sequence[Word], max_gap: float = 0.5) -> list[tuple
     return [(a, b) for a, b in spans if b > a]
 
 
-def _clean_spans(speech: Sequence[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
+def clean_spans(speech: Sequence[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
+    """Sorted, clipped to [0, duration], overlapping or touching spans merged, empty ones dropped."""
     spans = sorted((max(0.0, float(a)), min(duration, float(b))) for a, b in speech)
     out: list[list[float]] = []
     for a, b in spans:
@@ -319,7 +320,7 @@ def diarize(
 
         audio = resample_poly(audio, SAMPLE_RATE, sample_rate).astype(np.float32)
     duration = len(audio) / SAMPLE_RATE
-    spans = _clean_spans(speech, duration)
+    spans = clean_spans(speech, duration)
     if not spans or not np.any(audio):
         raise AudioError("no speech to diarize")
     if o.num_speakers is not None and o.num_speakers < 1:

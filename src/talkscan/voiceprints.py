@@ -131,24 +131,13 @@ def _windows(spans: Sequence[tuple[float, float]], duration: float) -> list[tupl
     return out
 
 
-def _merge(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for a, b in sorted((float(a), float(b)) for a, b in spans):
-        if b <= a:
-            continue
-        if out and a <= out[-1][1] + 1e-3:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
-
-
 def embed_spans(audio: np.ndarray, spans: Sequence[tuple[float, float]]) -> tuple[np.ndarray | None, float]:
     """(L2-normed mean d-vector, seconds of speech used) over `spans`; (None, s) when no span is long enough."""
     from . import voice
+    from .diarize import clean_spans
 
-    spans = _merge(spans)
     duration = len(audio) / SAMPLE_RATE
+    spans = clean_spans(spans, duration)
     wins = _windows(spans, duration)
     used = sum(min(b, duration) - max(a, 0.0) for a, b in spans if min(b, duration) - max(a, 0.0) >= MIN_WINDOW_S)
     if not wins:
