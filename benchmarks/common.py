@@ -232,26 +232,9 @@ def meeting_audio(minutes: float, seed: int = 0):
 
 def encode_m4a(audio, path: Path, bitrate: int = 48000) -> Path:
     """AAC in an .m4a, 16 kHz mono, about the bitrate of the sample recording."""
-    import av
-    import numpy as np
+    from talkscan.audio import write_m4a
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part.m4a")
-    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
-    with av.open(str(tmp), "w") as out:
-        st = out.add_stream("aac", rate=SR)
-        st.layout = "mono"
-        st.bit_rate = bitrate
-        step = SR  # one second per frame keeps memory small
-        for i in range(0, len(pcm), step):
-            frame = av.AudioFrame.from_ndarray(pcm[None, i : i + step], format="s16", layout="mono")
-            frame.sample_rate = SR
-            for pkt in st.encode(frame):
-                out.mux(pkt)
-        for pkt in st.encode(None):
-            out.mux(pkt)
-    tmp.replace(path)
-    return path
+    return write_m4a(audio, path, SR, bitrate)
 
 
 def built_meeting(minutes: float) -> Path:

@@ -39,22 +39,6 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: int = 600) -> subproce
 
 def encode_m4a(audio, path: Path, sample_rate: int = 16000) -> Path:
     """Write float32 mono audio as AAC in an .m4a with PyAV (no system ffmpeg)."""
-    import av
-    import numpy as np
+    from talkscan.audio import write_m4a
 
-    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream("aac", rate=sample_rate)
-        stream.layout = "mono"
-        stream.bit_rate = 48000
-        frame_size = 1024
-        for i in range(0, len(pcm), frame_size):
-            chunk = pcm[i : i + frame_size]
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = sample_rate
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
+    return write_m4a(audio, path, sample_rate)

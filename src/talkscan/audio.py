@@ -97,6 +97,31 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     return audio
 
 
+def write_m4a(audio, path: Path, sample_rate: int = SAMPLE_RATE, bitrate: int = 48000) -> Path:
+    """Float mono audio as AAC in an .m4a through PyAV (no system ffmpeg): the recordings that tests
+    and benchmarks build. Written under a temporary name, then renamed, so a half file never shows."""
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part.m4a")
+    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16)
+    with av.open(str(tmp), "w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=sample_rate)
+        stream.layout = "mono"
+        stream.bit_rate = bitrate
+        for i in range(0, len(pcm), sample_rate):  # one second per frame keeps memory small
+            frame = av.AudioFrame.from_ndarray(pcm[None, i : i + sample_rate], format="s16", layout="mono")
+            frame.sample_rate = sample_rate
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    tmp.replace(path)
+    return path
+
+
 def _reason(e: Exception) -> str:
     text = getattr(e, "strerror", None) or str(e)
     return text.split(":")[-1].strip() if ":" in text else text.strip()
