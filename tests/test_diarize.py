@@ -149,6 +149,104 @@ def test_short_turn_keeps_its_own_speaker(monkeypatch):
     assert seen and all(stage == "diarize" for stage, _, _ in seen) and seen[-1][1] == seen[-1][2]
 
 
+def test_long_recording_uses_coarse_windows_yet_keeps_short_turns_and_changes(monkeypatch):
+    """When the long spans are windowed coarsely (as a long recording's are), a
+    0.4 s "yeah" keeps its own speaker and a change of speaker inside one span is placed at the
+    fine hop's resolution, because the windows around it are re-embedded every 0.25 s."""
+    from talkscan import voice
+
+    rng = np.random.default_rng(0)
+    # two clearly different voices: this test is about where windows go, not about clustering
+    a_voice, b_voice = np.abs(rng.normal(size=256)), np.abs(rng.normal(size=256))
+    a_voice[128:] *= 0.1
+    b_voice[:128] *= 0.1
+    change = 250.3  # inside the span (240, 262): A until here, then B
+
+    def speaker_at(t: float) -> int:
+        if 120.2 <= t <= 120.6 or change <= t <= 262.0 or t >= 400.0:
+            return 1
+        return 0
+
+    embedded: list[int] = []
+
+    def fake_embed(audio, windows, gain=1.0, batch_size=128, on_batch=None):
+        embedded.append(len(windows))
+        out = []
+        for a, b in windows:
+            # the share of B in the window decides its voice, as a real window mostly hears its majority
+            t = np.linspace(a / 16000, b / 16000, 32)
+            share = np.mean([speaker_at(u) for u in t])
+            v = share * b_voice + (1 - share) * a_voice + 0.02 * np.abs(rng.normal(size=256))
+            out.append(v / np.linalg.norm(v))
+        if on_batch is not None:
+            on_batch(len(windows))
+        return np.stack(out)
+
+    monkeypatch.setattr(voice, "embed_windows", fake_embed)
+    speech = [(0.0, 120.0), (120.2, 120.6), (121.0, 238.0), (240.0, 262.0), (264.0, 398.0), (400.0, 460.0)]
+    o = DiarizeOptions(coarse_windows=100)  # 7.6 minutes of speech stand in for an hour's
+    assert dz.coarse_hop(speech, o) == o.window_s
+    seen = []
+    turns = dz.diarize(np.full(16000 * 461, 0.01, dtype=np.float32), speech, o, lambda s, d, n: seen.append((d, n)))
+    fine = sum(int((b - a - o.window_s) / o.hop_s) + 2 for a, b in speech if b - a >= o.window_s)
+    assert sum(embedded) < fine / 3, "coarse windows plus refinement should embed far fewer windows than hop_s everywhere"
+    assert len(embedded) == 2  # coarse pass, then the refinement around the change
+    who = {t.speaker for t in turns if t.start >= 400.0}
+    assert len(who) == 1
+    b_name = who.pop()
+    short = [t for t in turns if t.start == 120.2]
+    assert short and short[0].end == 120.6 and short[0].speaker == b_name
+    inside = [t for t in turns if 240.0 <= t.start < 262.0]
+    assert [t.speaker == b_name for t in inside] == [False, True]
+    assert abs(inside[1].start - change) <= 0.3, inside
+    assert seen[-1][0] == seen[-1][1]
+
+
+def test_refinement_only_where_neighbouring_windows_disagree():
+    o = DiarizeOptions()
+    spans = [(0.0, 10.0)]
+    wins = dz._windows(spans, 10.0, o, hop=1.6)
+    assert [round(w.start, 2) for w in wins] == [0.0, 1.6, 3.2, 4.8, 6.4, 8.0, 8.4]
+    assert dz._refine_windows(spans, wins, np.zeros(len(wins), dtype=int), o) == []
+    labels = np.array([0, 0, 0, 1, 1, 1, 1])  # change between the windows at 3.2 and 4.8
+    extra = dz._refine_windows(spans, wins, labels, o)
+    starts = sorted(round(w.start, 2) for w in extra)
+    assert starts == [3.45, 3.7, 3.95, 4.2, 4.45, 4.7]  # every 0.25 s from 3.2 (embedded already)
+    assert all(w.long and w.end - w.start == pytest.approx(o.window_s) and 3.2 <= w.start <= 4.8 for w in extra)
+
+
+def test_mel_filter_bank_matches_librosa():
+    librosa = pytest.importorskip("librosa")
+    from talkscan import voice
+
+    ref = librosa.filters.mel(sr=16000, n_fft=400, n_mels=40)
+    assert np.allclose(voice._mel_basis(), ref, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.slow
+def test_embed_windows_matches_resemblyzer_one_window_at_a_time():
+    """Batched, packed, threaded windows of mixed lengths give the embeddings resemblyzer's own
+    path gives each window alone (its mel spectrogram, its forward pass)."""
+    import torch
+
+    from talkscan import voice
+    from talkscan._compat import import_resemblyzer
+
+    wav = _voice("MEO069") if AMI.exists() else np.random.default_rng(0).normal(0, 0.05, 16000 * 20).astype(np.float32)
+    windows = [(0, 25600), (8000, 33600), (16000, 24000), (40000, 52345), (100000, 100000 + 25600), (3000, 11000)] * 30
+    before = torch.get_num_threads()
+    got = voice.embed_windows(wav, windows, gain=2.0, batch_size=16)
+    assert torch.get_num_threads() == before
+    audio_mod = import_resemblyzer().audio
+    enc = voice.load_voice_encoder()
+    with torch.inference_mode():
+        for (a, b), e in list(zip(windows, got))[:6]:
+            mel = audio_mod.wav_to_mel_spectrogram(wav[a:b] * 2.0)[: (b - a) // 160]
+            ref = enc(torch.from_numpy(mel[None])).numpy()[0]
+            assert float(ref @ e) > 0.99999
+    assert np.allclose(got[:6], got[6:12], atol=1e-6)  # the same window, in another batch
+
+
 # --------------------------------------------------------------------------- real encoder, real speech
 
 

@@ -1,7 +1,9 @@
 """Speaker diarization: who spoke when, from voice embeddings and spectral clustering.
 
 1. Speech spans (Silero VAD regions or runs of ASR words) are cut into 1.6 s windows every
-   0.25 s; a span shorter than a window is embedded whole, on its own.
+   0.25 s; a span shorter than a window is embedded whole, on its own. A long recording's
+   windows are spaced wider (up to one window length), so about `coarse_windows` cover it, and
+   windows every 0.25 s are added later only where neighbouring windows disagree (step 4).
 2. resemblyzer embeds every window (voice.py, batched, flat memory).
 3. The long windows' embeddings are clustered spectrally (cosine affinity, each row pruned to
    its strongest fifth); the eigengap picks k. Eigengaps cannot say "one speaker", so clusters
@@ -9,7 +11,8 @@
    down to k=1. (Centring on the recording's mean is an option; it hurt on real meetings.)
 4. Every window, short ones included, goes to its nearest centroid; a short span ("yeah",
    "four sixty?") therefore keeps its own speaker, never merged into its neighbour's turn and
-   never a speaker of its own.
+   never a speaker of its own, whatever the window spacing. Where two neighbouring windows of a
+   long span go to different speakers, the stretch they cover is re-embedded at the fine hop.
 5. Inside a long span, each 50 ms frame takes the speaker its covering windows favour, then
    runs shorter than `min_turn_s` are absorbed by their neighbours (only inside one span).
 
@@ -48,7 +51,13 @@ class DiarizeOptions:
     min_speakers: int = 1
     max_speakers: int = 8
     window_s: float = 1.6  # embedding window (resemblyzer's partial utterance length)
+    # Finest window spacing: used throughout on short recordings, and near speaker changes.
     hop_s: float = 0.25
+    # A recording with more long-span speech than this many windows at hop_s cover gets wider
+    # spacing (up to window_s) for clustering; windows at hop_s are added only where neighbouring
+    # windows disagree. Short recordings (under ~4 minutes of speech) are unaffected. The LSTM
+    # is nearly all of diarization's time, and clustering used at most max_cluster_windows anyway.
+    coarse_windows: int = 1000
     # Two clusters whose uncentred centroids are closer than this are one voice.
     same_speaker_similarity: float = 0.85
     # Speech shorter than this is widened (centred) before embedding: fewer frames than this
@@ -123,12 +132,15 @@ class _Window:
     long: bool  # a full window_s window (clustered) or a whole short span (assigned)
 
 
-def _windows(spans: Sequence[tuple[float, float]], duration: float, o: DiarizeOptions) -> list[_Window]:
+def _windows(
+    spans: Sequence[tuple[float, float]], duration: float, o: DiarizeOptions, hop: float | None = None
+) -> list[_Window]:
+    hop = o.hop_s if hop is None else hop
     out: list[_Window] = []
     for i, (a, b) in enumerate(spans):
         length = b - a
         if length >= o.window_s:
-            starts = list(np.arange(a, b - o.window_s + 1e-6, o.hop_s))
+            starts = list(np.arange(a, b - o.window_s + 1e-6, hop))
             if b - o.window_s - starts[-1] > 1e-3:  # cover the span's tail too
                 starts.append(b - o.window_s)
             out.extend(_Window(i, s, s + o.window_s, True) for s in starts)
@@ -138,6 +150,44 @@ def _windows(spans: Sequence[tuple[float, float]], duration: float, o: DiarizeOp
                 a = max(0.0, min(mid - o.min_embed_s / 2, duration - o.min_embed_s))
                 b = min(duration, a + o.min_embed_s)
             out.append(_Window(i, a, b, False))
+    return out
+
+
+def coarse_hop(spans: Sequence[tuple[float, float]], o: DiarizeOptions) -> float:
+    """Window spacing for clustering: hop_s, widened (at most to window_s) so that the long spans
+    take about `coarse_windows` windows."""
+    long_s = sum(b - a for a, b in spans if b - a >= o.window_s)
+    if o.coarse_windows <= 0 or long_s <= o.coarse_windows * o.hop_s:
+        return o.hop_s
+    return float(min(o.window_s, max(o.hop_s, long_s / o.coarse_windows)))
+
+
+def _refine_windows(
+    spans: Sequence[tuple[float, float]], wins: list[_Window], labels: np.ndarray, o: DiarizeOptions
+) -> list[_Window]:
+    """Windows at hop_s over each stretch where two neighbouring long windows of one span take
+    different speakers (from the first one's start to the second one's end), minus the starts
+    already embedded."""
+    by_span: dict[int, list[int]] = {}
+    for i, w in enumerate(wins):
+        if w.long:
+            by_span.setdefault(w.span, []).append(i)
+    out: list[_Window] = []
+    for si, idx in by_span.items():
+        a, b = spans[si]
+        idx = sorted(idx, key=lambda i: wins[i].start)
+        have = {round(wins[i].start, 3) for i in idx}
+        added: set[float] = set()
+        for i, j in zip(idx, idx[1:]):
+            if labels[i] == labels[j]:
+                continue
+            lo, hi = wins[i].start, min(b, wins[j].end)
+            for s in np.arange(lo, hi - o.window_s + 1e-6, o.hop_s):
+                s = float(min(max(a, s), b - o.window_s))
+                key = round(s, 3)
+                if key not in have and key not in added:
+                    added.add(key)
+                    out.append(_Window(si, s, s + o.window_s, True))
     return out
 
 
@@ -326,18 +376,21 @@ def diarize(
     if o.num_speakers is not None and o.num_speakers < 1:
         raise ValueError("num_speakers must be at least 1")
 
-    wins = _windows(spans, duration, o)
-    sample_ranges = [(int(round(w.start * SAMPLE_RATE)), int(round(w.end * SAMPLE_RATE))) for w in wins]
+    wins = _windows(spans, duration, o, coarse_hop(spans, o))
     gain = voice.level_gain(audio, [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans])
-    done = 0
-    progress("diarize", 0, len(wins))
+    done, total = 0, len(wins)
+    progress("diarize", 0, total)
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        progress("diarize", done, len(wins))
+        progress("diarize", done, total)
 
-    emb = voice.embed_windows(audio, sample_ranges, gain=gain, on_batch=tick)
+    def embed(ws: list[_Window]) -> np.ndarray:
+        ranges = [(int(round(w.start * SAMPLE_RATE)), int(round(w.end * SAMPLE_RATE))) for w in ws]
+        return voice.embed_windows(audio, ranges, gain=gain, on_batch=tick)
+
+    emb = embed(wins)
 
     # Cluster the long windows (or, when every span is short, the short ones).
     is_long = np.array([w.long for w in wins])
@@ -350,9 +403,18 @@ def diarize(
     )
     # Score every window against the centroids in the centred space the clusters were found in.
     mean = emb[base].mean(0)
-    centred = _normalize(emb - mean) if labels.max() > 0 and o.centre else emb
+    centre = labels.max() > 0 and o.centre
+    centred = _normalize(emb - mean) if centre else emb
     cents = centroids(centred[sample], labels)
     scores = centred @ cents.T
+
+    if labels.max() > 0:
+        extra = _refine_windows(spans, wins, scores.argmax(1), o)
+        if extra:
+            total += len(extra)
+            more = embed(extra)
+            wins = wins + extra
+            scores = np.concatenate([scores, (_normalize(more - mean) if centre else more) @ cents.T])
 
     by_span: dict[int, list[int]] = {}
     for i, w in enumerate(wins):

@@ -1,9 +1,10 @@
 """Voice embeddings: resemblyzer's VoiceEncoder (d-vectors), loaded once per process, fed in batches.
 
 resemblyzer's own `embed_utterance` runs one forward pass per utterance; diarization needs
-hundreds of overlapping 1.6 s windows per minute, so the windows' mel spectrograms are computed
-in batches here and pushed through the encoder's forward pass together. Only one batch of audio
-and features is held at a time, so memory stays flat however long the recording is.
+hundreds of windows per minute, so the windows' mel spectrograms are computed in batches here
+(torch.stft) and pushed through the encoder's LSTM together, windows of different lengths packed
+into one batch. Only the batches in flight are held, so memory stays flat however long the
+recording is.
 """
 
 from __future__ import annotations
@@ -43,33 +44,31 @@ def load_voice_encoder():
 
 @lru_cache(maxsize=1)
 def _mel_basis() -> np.ndarray:
-    import librosa
+    """(40, 201) filter bank of resemblyzer.audio.wav_to_mel_spectrogram: librosa.filters.mel's
+    defaults (Slaney mel scale, Slaney area normalisation, 0 Hz to Nyquist), computed here because
+    importing librosa (numba, scipy) costs 1.6 s of a diarization run (tests compare the two)."""
 
-    # Same filter bank as resemblyzer.audio.wav_to_mel_spectrogram (librosa defaults: slaney).
-    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    def hz_to_mel(f):
+        f = np.asarray(f, dtype=np.float64)
+        lin = f / (200.0 / 3)
+        log = 15.0 + np.log(np.maximum(f, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+        return np.where(f >= 1000.0, log, lin)
 
+    def mel_to_hz(m):
+        m = np.asarray(m, dtype=np.float64)
+        lin = m * (200.0 / 3)
+        log = 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0))
+        return np.where(m >= 15.0, log, lin)
 
-@lru_cache(maxsize=1)
-def _window() -> np.ndarray:
-    import scipy.signal
-
-    return scipy.signal.get_window("hann", N_FFT, fftbins=True).astype(np.float32)
-
-
-def mel_frames(wavs: np.ndarray) -> np.ndarray:
-    """(batch, samples) waveforms -> (batch, frames, 40) mel power spectrograms.
-
-    Matches librosa.feature.melspectrogram as resemblyzer calls it (centred frames, zero padding,
-    power 2), computed in numpy so a batch is one vectorised STFT.
-    """
-    wavs = np.asarray(wavs, dtype=np.float32)
-    pad = N_FFT // 2
-    padded = np.pad(wavs, ((0, 0), (pad, pad)))
-    n_frames = 1 + (padded.shape[1] - N_FFT) // HOP_SAMPLES
-    idx = np.arange(N_FFT)[None, :] + HOP_SAMPLES * np.arange(n_frames)[:, None]
-    frames = padded[:, idx] * _window()  # (batch, frames, n_fft)
-    power = np.abs(np.fft.rfft(frames, axis=-1)) ** 2
-    return (power.astype(np.float32) @ _mel_basis().T).astype(np.float32)
+    fft_freqs = np.linspace(0, SAMPLE_RATE / 2, 1 + N_FFT // 2)
+    mel_f = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(SAMPLE_RATE / 2), N_MELS + 2))
+    fdiff = np.diff(mel_f)
+    ramps = mel_f[:, None] - fft_freqs[None, :]
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (mel_f[2 : N_MELS + 2] - mel_f[:N_MELS]))[:, None]
+    return weights.astype(np.float32)
 
 
 def level_gain(audio: np.ndarray, spans: Sequence[tuple[int, int]]) -> float:
@@ -89,36 +88,70 @@ def embed_windows(
     audio: np.ndarray,
     windows: Sequence[tuple[int, int]],
     gain: float = 1.0,
-    batch_size: int = 64,
+    batch_size: int = 128,
     on_batch=None,
 ) -> np.ndarray:
     """One L2-normed 256-d embedding per (start, stop) sample range of `audio`.
 
-    Windows of equal length are batched through the encoder together (the usual case: every
-    full 1.6 s window); the rest go through in groups of their own length. `on_batch(n)` is called
-    after each batch with the number of windows done in it.
+    Windows are sorted by length and batched as packed sequences: each window's embedding is the
+    LSTM state after its own last frame, exactly as if it went through alone (no padding seen).
+    Batches run on `torch.get_num_threads()` threads, each batch single-threaded: the LSTM's 480
+    small steps per window synchronise an OpenMP team at every step, which stalls whenever another
+    process holds a core (measured 1.0-3.4 s for the same 256 windows at load 1.6; one thread per
+    batch, two batches at once: 1.0-1.5 s). `on_batch(n)` is called, in the caller's thread, after
+    each batch with the number of windows done in it.
     """
     import torch
 
     encoder = load_voice_encoder()
     out = np.zeros((len(windows), EMBEDDING_SIZE), dtype=np.float32)
-    by_length: dict[int, list[int]] = {}
-    for i, (a, b) in enumerate(windows):
-        by_length.setdefault(b - a, []).append(i)
-    with torch.inference_mode():
-        for length, idxs in by_length.items():
-            for j in range(0, len(idxs), batch_size):
-                part = idxs[j : j + batch_size]
-                wavs = np.zeros((len(part), length), dtype=np.float32)
-                for row, i in enumerate(part):
-                    a, b = windows[i]
-                    seg = audio[max(0, a) : b]
-                    wavs[row, : len(seg)] = seg
-                mels = mel_frames(wavs * gain)
-                # resemblyzer slices 160 frames per 1.6 s: drop the extra centred frame at the end.
-                n = max(1, length // HOP_SAMPLES)
-                out[part] = encoder(torch.from_numpy(np.ascontiguousarray(mels[:, :n]))).numpy()
-                if on_batch is not None:
-                    on_batch(len(part))
-    return out
+    if not windows:
+        return out
+    lengths = np.array([max(1, b - a) for a, b in windows])
+    order = np.argsort(-lengths, kind="stable")
+    batches = [order[j : j + batch_size] for j in range(0, len(order), batch_size)]
+    hann = torch.hann_window(N_FFT, periodic=True)
+    basis = torch.from_numpy(_mel_basis())
 
+    def run(part: np.ndarray) -> np.ndarray:
+        longest = int(lengths[part[0]])
+        wavs = np.zeros((len(part), longest), dtype=np.float32)
+        for row, i in enumerate(part):
+            a, b = windows[i]
+            seg = audio[max(0, a) : b]
+            wavs[row, : len(seg)] = seg
+        if gain != 1.0:
+            wavs *= gain
+        with torch.inference_mode():
+            # librosa.feature.melspectrogram as resemblyzer calls it: centred frames, zero padding, power 2.
+            # Zeros after a shorter window match its own centre padding, so its frames are unchanged.
+            spec = torch.stft(torch.from_numpy(wavs), N_FFT, HOP_SAMPLES, N_FFT, hann, center=True,
+                              pad_mode="constant", return_complex=True)
+            mels = (basis @ (spec.real**2 + spec.imag**2)).transpose(1, 2)  # (batch, frames, 40)
+            # resemblyzer takes 160 frames per 1.6 s: a window's frames are its first samples // 160
+            n = torch.from_numpy(np.maximum(1, lengths[part] // HOP_SAMPLES))
+            packed = torch.nn.utils.rnn.pack_padded_sequence(mels, n, batch_first=True, enforce_sorted=True)
+            _, (hidden, _) = encoder.lstm(packed)
+            emb = encoder.relu(encoder.linear(hidden[-1]))
+            return (emb / torch.norm(emb, dim=1, keepdim=True)).numpy()
+
+    workers = max(1, min(torch.get_num_threads(), len(batches)))
+    before = torch.get_num_threads()
+    try:
+        if workers == 1:
+            results = map(run, batches)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            torch.set_num_threads(1)
+            pool = ThreadPoolExecutor(workers, thread_name_prefix="talkscan-voice")
+            results = pool.map(run, batches)
+        for part, emb in zip(batches, results):
+            out[part] = emb
+            if on_batch is not None:
+                on_batch(len(part))
+    finally:
+        if workers > 1:
+            pool.shutdown(wait=True, cancel_futures=True)
+            torch.set_num_threads(before)
+    return out
