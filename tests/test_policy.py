@@ -265,14 +265,7 @@ def test_gold_labels_give_exactly_the_expected_flags(path: Path | None):
                 "so 'paraphrase overused' is not raised; strict, so a better analyzer turns this red until it is removed",
             ),
         ),
-        pytest.param(
-            "missing",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 3 open: the analyzer finds too few of the meeting's conflicting asks (dev conflict-pair "
-                "F1 0.39), so 'conflicts went unrestated' (paraphrase missing) is not raised",
-            ),
-        ),
+        "missing",
     ],
 )
 def test_flags_through_the_analyzer(name):

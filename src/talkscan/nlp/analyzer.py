@@ -18,7 +18,7 @@ import numpy as np
 from ..progress import ProgressFn, no_progress
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
-from .labeling import normalise, said_and_category, target_speaker
+from .labeling import names_own_feeling_only, normalise, said_and_category, target_speaker
 from .direction_rules import rule_direction
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
@@ -48,12 +48,29 @@ class Analysis:
     pair_evaluations: int = 0
 
 
+_FROM_DISK = object()
+
+
 class Analyzer:
-    def __init__(self, models_dir: Path | None = None, heads: dict | None = None):
+    def __init__(self, models_dir: Path | None = None, heads: dict | None = None, utterance=_FROM_DISK):
+        from ..errors import ModelError
+        from .utterance import load_utterance_model
+
         self.models_dir = Path(models_dir) if models_dir else default_models_dir()
         # Heads passed in directly let the trainer measure a model before it is saved.
         self.heads = heads if heads is not None else load_heads(self.models_dir)
         self.pair_evaluations = 0
+        # The fine-tuned utterance model counts only with the mixing weights tuned for it.
+        model = load_utterance_model(self.models_dir) if utterance is _FROM_DISK else utterance
+        self.mix = self.heads["moves"].meta.get("utterance_mix")
+        if self.mix is not None:
+            if model is None or model.sha256 != self.mix.get("sha256"):
+                raise ModelError("the moves heads were tuned with another utterance model; retrain with "
+                                 "`talkscan train moves`", path=str(self.models_dir / "utterance.safetensors"))
+            if model.labels["moves"] != self.heads["moves"].labels:
+                raise ModelError("utterance model and moves head disagree on their labels",
+                                 path=str(self.models_dir / "utterance.json"))
+        self.utterance = model if self.mix is not None else None
         from .emotion_bridge import emotion_model_name
         from .encoder import ENCODER_NAME
 
@@ -66,8 +83,11 @@ class Analyzer:
 
     # -- core on plain lists -------------------------------------------------------------------
     def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
-                emb: np.ndarray | None = None, progress: ProgressFn = no_progress, encode_fn=None) -> Analysis:
-        """`emb`/`encode_fn` let the trainer and the benchmark reuse cached embeddings."""
+                emb: np.ndarray | None = None, progress: ProgressFn = no_progress, encode_fn=None,
+                utt: np.ndarray | None = None) -> Analysis:
+        """`emb`/`encode_fn` let the trainer and the benchmark reuse cached embeddings; `utt` is the
+        utterance model's output for `texts` where the caller already has it."""
+        from .encoder import encode_shared
         from .features import ask_inputs, meeting_features
         from .spacy_components import annotate
 
@@ -75,10 +95,19 @@ class Analyzer:
         names = names or {s: s for s in speakers}
         if n == 0:
             return Analysis(tags=[])
+        tops = {"utterance": self.utterance.top} if self.utterance is not None and utt is None else {}
+        if emb is None and encode_fn is None:
+            emb, outs = encode_shared(texts, tops)
+            utt = outs.get("utterance", utt)
+        elif tops:
+            utt = encode_shared(texts, tops)[1]["utterance"]
         if encode_fn is None:
             from .encoder import encode as encode_fn
         if emb is None:
             emb = encode_fn(texts)
+        u_moves = u_topic = u_dir = None
+        if self.utterance is not None:
+            u_moves, u_topic, u_dir = self.utterance.split(utt)
         progress("nlp", 1, 4)
         docs = annotate(texts)
         feats = meeting_features(speakers, texts, emb, docs, names=names)
@@ -86,6 +115,9 @@ class Analyzer:
         h = self.heads
         th = h["moves"].meta["thresholds"]
         p_moves = h["moves"].predict_proba(feats.utt_x)
+        if u_moves is not None:
+            w = np.asarray([self.mix["moves"][lab] for lab in h["moves"].labels], dtype=np.float32)
+            p_moves = (1.0 - w) * p_moves + w * u_moves
         labels = h["moves"].labels
         tags: list[list[Tag]] = [[] for _ in range(n)]
 
@@ -112,6 +144,8 @@ class Analyzer:
                     continue
                 score = float(p_moves[i, k])
                 if move == "emotional_labeling":
+                    if names_own_feeling_only(docs[i]):
+                        continue   # "I'm frustrated with this timeline": a label names someone else's feeling
                     said, cat = said_and_category(docs[i])
                     who = target_speaker(docs[i], speakers, names, i)
                     if who is None:
@@ -129,6 +163,10 @@ class Analyzer:
             ax = ask_inputs([texts[i] for i in ask_rows], feats.emb[ask_rows], h["asks_topic"].meta["vocab"], encode_fn)
             pt = h["asks_topic"].predict_proba(ax)
             pd = h["asks_direction"].predict_proba(ax)
+            if u_topic is not None:
+                wt, wd = self.mix["topic"], self.mix["direction"]
+                pt = (1.0 - wt) * pt + wt * u_topic[ask_rows]
+                pd = (1.0 - wd) * pd + wd * u_dir[ask_rows]
             for r, i in enumerate(ask_rows):
                 topic = h["asks_topic"].labels[int(pt[r].argmax())]
                 direction = h["asks_direction"].labels[int(pd[r].argmax())]
@@ -162,13 +200,21 @@ class Analyzer:
         speakers = [u.speaker for u in utts]
         texts = [u.text for u in utts]
         names = {s.id: s.name or s.id for s in transcript.speakers}
-        result = self.analyze(speakers, texts, names, progress=progress)
+        from .emotion import emotions_from_scores, load_emotion_model
+        from .encoder import encode_shared
+
+        # One pass of the encoder's lower layers feeds the sentence embedding and both fine-tuned models.
+        tops = {"emotion": load_emotion_model().top}
+        if self.utterance is not None:
+            tops["utterance"] = self.utterance.top
+        emb, outs = encode_shared(texts, tops) if texts else (None, {})
+        result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress)
         for u, tags in zip(utts, result.tags):
             for t in tags:
                 if t.type in ("paraphrase", "mirroring"):
                     t.target = utts[int(t.target)].id
             u.tags = tags
-        for u, emo in zip(utts, self.emotions(texts)):
+        for u, emo in zip(utts, emotions_from_scores(outs["emotion"]) if texts else []):
             u.emotion = emo
         transcript.asks = []
         for k, a in enumerate(result.asks):

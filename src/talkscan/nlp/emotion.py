@@ -38,11 +38,7 @@ def models_dir() -> Path:
 
 @dataclass
 class _EmotionModel:
-    tokenizer: Any
-    model: Any  # BertModel whose top layers carry the fine-tuned weights
-    head: Any  # torch.nn.Linear(pool_dim, 7)
-    pool_layers: list[int]  # hidden_states indices, mean-pooled and concatenated
-    bias: Any  # torch tensor (7,): log-prior offsets tuned on dev for macro-F1
+    top: Any  # encoder.Top: the fine-tuned layers and head, over the shared lower layers
     labels: tuple[str, ...]
 
 
@@ -66,13 +62,11 @@ def load_emotion_model(model_dir: Path | None = None) -> _EmotionModel:
 
 @lru_cache(maxsize=4)
 def _load(model_dir_s: str) -> _EmotionModel:
-    import copy
-
     import torch
     from safetensors.torch import load_file
 
     from ..weights import file_sha256
-    from .encoder import load_encoder
+    from .encoder import Top, top_layers
 
     model_dir = Path(model_dir_s)
     meta = read_meta(model_dir)
@@ -92,65 +86,39 @@ def _load(model_dir_s: str) -> _EmotionModel:
     except Exception as e:  # safetensors raises its own types for truncated or corrupt files
         raise ModelError(f"emotion weights cannot be read: {e}", path=str(wpath)) from None
 
-    tokenizer, base = load_encoder()
-    model = copy.deepcopy(base)  # the shared encoder stays untouched for the other heads
-    n = model.config.num_hidden_layers
-    top = [int(i) for i in meta["finetuned_layers"]]
-    for i in top:
-        prefix = f"encoder.layer.{i}."
-        state = {k[len(prefix) :]: v.float() for k, v in tensors.items() if k.startswith(prefix)}
-        missing, unexpected = model.encoder.layer[i].load_state_dict(state, strict=False)
-        if missing or unexpected or not state:
-            raise ModelError(f"emotion weights do not fit layer {i} of the encoder", path=str(wpath))
-    if any(i >= n for i in top):
-        raise ModelError("emotion weights name a layer the encoder does not have", path=str(wpath))
-    model.eval()
+    if [int(i) for i in meta.get("pool_layers", [])] != [6]:
+        raise ModelError("emotion model must pool the encoder's last layer", path=str(model_dir / META_FILE))
+    try:
+        layers = top_layers(tensors, [int(i) for i in meta["finetuned_layers"]])
+    except ValueError as e:
+        raise ModelError(f"emotion weights: {e}", path=str(wpath)) from None
     head = torch.nn.Linear(tensors["head.weight"].shape[1], len(EMOTIONS))
     head.load_state_dict({"weight": tensors["head.weight"].float(), "bias": tensors["head.bias"].float()})
     head.eval()
+    # log-prior offsets tuned on dev for macro-F1
     bias = torch.tensor(meta.get("prior_offsets", [0.0] * len(EMOTIONS)), dtype=torch.float32)
-    return _EmotionModel(tokenizer, model, head, [int(i) for i in meta["pool_layers"]], bias, EMOTIONS)
-
-
-def _pooled(m: _EmotionModel, batch: dict) -> Any:
-    import torch
-
-    hs = m.model(**batch, output_hidden_states=True).hidden_states
-    mask = batch["attention_mask"].unsqueeze(-1).to(hs[0].dtype)
-    denom = mask.sum(1).clamp(min=1e-9)
-    return torch.cat([(hs[i] * mask).sum(1) / denom for i in m.pool_layers], dim=-1)
+    return _EmotionModel(Top(layers, lambda pooled: torch.softmax(head(pooled) + bias, dim=-1)), EMOTIONS)
 
 
 def emotion_scores(texts: list[str], batch_size: int = 64, model_dir: Path | None = None):
     """Probabilities over EMOTIONS (after the dev-tuned prior offsets): float32 numpy (n, 7)."""
     import numpy as np
-    import torch
+
+    from .encoder import encode_shared
 
     m = load_emotion_model(model_dir)
     if not texts:
         return np.zeros((0, len(EMOTIONS)), dtype=np.float32)
-    # Sort by length so batches pad little; restore the order at the end.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
-    with torch.inference_mode():
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
-            batch = m.tokenizer(
-                [texts[i] or "" for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=MAX_LENGTH,
-                return_tensors="pt",
-            )
-            logits = m.head(_pooled(m, dict(batch))) + m.bias
-            out[idx] = torch.softmax(logits, dim=-1).numpy()
-    return out
+    return encode_shared(list(texts), {"emotion": m.top}, batch_size=batch_size, max_length=MAX_LENGTH)[1]["emotion"]
+
+
+def emotions_from_scores(probs) -> list[Emotion]:
+    return [Emotion(label=EMOTIONS[int(p.argmax())], score=round(float(p.max()), 4)) for p in probs]
 
 
 def classify_emotions(texts: list[str], batch_size: int = 64) -> list[Emotion]:
     """One Emotion per text: the most likely of the seven categories and its probability."""
-    probs = emotion_scores(list(texts), batch_size=batch_size)
-    return [Emotion(label=EMOTIONS[int(p.argmax())], score=round(float(p.max()), 4)) for p in probs]
+    return emotions_from_scores(emotion_scores(list(texts), batch_size=batch_size))
 
 
 # --- named feelings -------------------------------------------------------------------------------

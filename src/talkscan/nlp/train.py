@@ -174,14 +174,25 @@ def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: 
     return best
 
 
-def tune_thresholds(heads: dict[str, Head], rows: Rows) -> dict:
+MIX_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | None = None) -> dict:
+    """Decision thresholds on held-back rows; with `utt_moves` (the utterance model's probabilities
+    for the same rows, from a model that never saw them) also each move's mixing weight."""
     p = heads["moves"].predict_proba(rows.stack("utt_x"))
     y = rows.stack("y_moves")
     mask = rows.stack("mask")
-    th = {}
+    th, mix = {}, {}
     for k, lab in enumerate(MOVE_LABELS):
         keep = mask[:, k] > 0
-        th[lab] = _best_threshold(p[keep, k], y[keep, k] > 0, int(y[keep, k].sum()))[0]
+        best = (-1.0, 0.5, 0.0)
+        for w in MIX_WEIGHTS if utt_moves is not None else (0.0,):
+            pk = p[keep, k] if utt_moves is None else (1 - w) * p[keep, k] + w * utt_moves[keep, k]
+            t, f = _best_threshold(pk, y[keep, k] > 0, int(y[keep, k].sum()))
+            if f > best[0] + 1e-9:
+                best = (f, t, w)
+        th[lab], mix[lab] = best[1], best[2]
     # Pairs: per utterance the best candidate of each kind; a hit needs the right kind and target.
     pp = heads["pairs"].predict_proba(rows.stack("pair_x"))
     pair_th = {}
@@ -200,7 +211,24 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows) -> dict:
     pc = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
     yc = rows.stack("y_conf") > 0
     conf_th = _best_threshold(pc, yc, int(yc.sum()))[0]
-    return {"moves": th, "pairs": pair_th, "conflicts": conf_th}
+    return {"moves": th, "pairs": pair_th, "conflicts": conf_th, "mix": mix}
+
+
+def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) -> dict:
+    """Weights of the utterance model's topic and direction probabilities, by accuracy on the
+    held-back rows' gold asks."""
+    from .features import ask_inputs
+
+    ax = ask_inputs(rows.ask_text, rows.stack("ask_emb"), heads["asks_topic"].meta["vocab"], encode_fn)
+    out = {}
+    for name, head, gold in (("topic", heads["asks_topic"], rows.stack("y_topic")),
+                             ("direction", heads["asks_direction"], rows.stack("y_dir"))):
+        p = head.predict_proba(ax)
+        u = np.asarray([utt_pred[t][name] for t in rows.ask_text], dtype=np.float32)
+        acc = {w: float((((1 - w) * p + w * u).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
+        out[name] = max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5)))
+        out[name + "_accuracy"] = acc
+    return out
 
 
 def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
@@ -209,16 +237,50 @@ def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
     heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
 
 
+def tune_split(n_meetings: int, seed: int = 0) -> list[int]:
+    """Indices of the training meetings held back to tune thresholds (20%, shuffled by `seed`)."""
+    order = list(range(n_meetings))
+    random.Random(seed).shuffle(order)
+    return order[: max(1, n_meetings // 5)]
+
+
 def _shared_data(dialogues_dir: Path) -> Path:
     """<repo root>/../shared/data, found from <repo root>/data/dialogues."""
     env = os.environ.get("TALKSCAN_SHARED_DATA")
     return Path(env) if env else dialogues_dir.resolve().parents[2] / "shared" / "data"
 
 
+def install_utterance_model(utterance_dir: Path, out_dir: Path) -> dict:
+    """Copy the fine-tuned utterance model (utterance_train.py's output folder) into `out_dir`
+    with its metadata and SHA-256; returns model A's probabilities by text."""
+    import json
+    import shutil
+
+    from ..weights import file_sha256
+
+    utterance_dir, out_dir = Path(utterance_dir), Path(out_dir)
+    try:
+        run = json.loads((utterance_dir / "utterance_train.json").read_text())
+        pred = json.loads((utterance_dir / "utterance_pred_A.json").read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"not a fine-tuning output folder: {e}", path=str(utterance_dir)) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if (utterance_dir / "utterance.safetensors").resolve() != (out_dir / "utterance.safetensors").resolve():
+        shutil.copyfile(utterance_dir / "utterance.safetensors", out_dir / "utterance.safetensors")
+    meta = {"name": "utterance", "labels": run["labels"], "finetuned_layers": run["hyperparameters"]["finetuned_layers"],
+            "hyperparameters": run["hyperparameters"], "rows": {"fit (model A)": run["fit_rows"], "all (shipped)": run["all_rows"]},
+            "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(out_dir / "utterance.safetensors")}
+    (out_dir / "utterance.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return {t: {"moves": m, "topic": tp, "direction": d}
+            for t, m, tp, d in zip(pred["texts"], pred["moves"], pred["topic"], pred["direction"])}
+
+
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
-                seed: int = 0, copies: int = AUGMENT_COPIES) -> dict:
+                seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
-    (models/); returns dev-split metrics (clean and ASR-degraded text)."""
+    (models/); returns dev-split metrics (clean and ASR-degraded text). With `utterance_dir` (the
+    output of utterance_train.py), the fine-tuned utterance model is installed beside the heads
+    and mixed with them by weights tuned on the held-back meetings."""
     from .analyzer import Analyzer
     from .embed_cache import EmbeddingCache
 
@@ -238,23 +300,36 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         extra = casino_meetings(casino)
     cache = EmbeddingCache()
 
-    order = list(range(len(train)))
-    random.Random(seed).shuffle(order)
-    n_tune = max(1, len(train) // 5)
-    tune_set = [train[i] for i in order[:n_tune]]
+    tune_ids = tune_split(len(train), seed)
+    tune_set = [train[i] for i in tune_ids]
     # Features of every meeting once; the threshold fit and the final fit take subsets.
     parts = build_rows(train + extra, cache, copies, seed, progress)
-    tune_ids = set(order[:n_tune])
     fit_rows = merge([p for k, p in enumerate(parts) if k not in tune_ids])
     tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress))
-    thresholds = tune_thresholds(fit_heads(fit_rows, cache.encode, seed), tune_rows)
+    fit_a = fit_heads(fit_rows, cache.encode, seed)
+    utt_model, utt_pred, utt_moves, ask_mix = None, None, None, None
+    if utterance_dir is not None:
+        from .utterance import load_utterance_model
+        from .utterance_data import renderings
+
+        utt_pred = install_utterance_model(Path(utterance_dir), Path(out_dir))
+        utt_model = load_utterance_model(Path(out_dir))
+        # tune_rows' utterance rows are, per held-back meeting, its clean text then one rendering
+        tune_texts = [t for vs in renderings(tune_set, 1, seed + 1) for texts in vs for t in texts]
+        utt_moves = np.asarray([utt_pred[t]["moves"] for t in tune_texts], dtype=np.float32)
+        ask_mix = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode)
+    thresholds = tune_thresholds(fit_a, tune_rows, utt_moves)
     heads = fit_heads(merge(parts), cache.encode, seed)
     apply_thresholds(heads, thresholds)
+    if utt_model is not None:
+        heads["moves"].meta["utterance_mix"] = {"moves": thresholds["mix"], "topic": ask_mix["topic"],
+                                                "direction": ask_mix["direction"], "sha256": utt_model.sha256,
+                                                "tune_accuracy": {k: v for k, v in ask_mix.items() if k.endswith("accuracy")}}
     sizes = {"train_meetings": len(train), "train_turns": sum(len(m.turns) for m in train),
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
     metrics: dict = {"sizes": sizes, "thresholds": thresholds}
     if dev:
-        an = Analyzer(heads=heads)
+        an = Analyzer(heads=heads, utterance=utt_model)
         progress("evaluate", 0, 2)
         metrics["dev_clean"] = evaluate(an, dev, cache.encode)
         metrics["dev_asr"] = evaluate(an, dev, cache.encode, degrade=True)
@@ -278,13 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--casino", action="store_true", help="add CaSiNo need utterances as asks (no dev gain measured)")
     ap.add_argument("--copies", type=int, default=AUGMENT_COPIES)
+    ap.add_argument("--utterance", type=Path, default=None,
+                    help="output folder of utterance_train.py: install and mix the fine-tuned utterance model")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     def progress(stage, done, total):
         print(f"\r{stage} {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies)
+    m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies, utterance_dir=a.utterance)
     print(file=sys.stderr)
     print(json.dumps(m, indent=2))
     return 0

@@ -1,0 +1,72 @@
+"""The utterance model: fine-tuned top layers of all-MiniLM-L6-v2 with three heads (moves, ask
+topic, ask direction), trained by `utterance_train.py`. The analyzer mixes its probabilities with
+those of the linear heads, by weights tuned on held-back training meetings (models/moves.json,
+`utterance_mix`). Optional: without models/utterance.safetensors the linear heads decide alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+
+WEIGHTS_FILE = "utterance.safetensors"
+META_FILE = "utterance.json"
+
+
+@dataclass
+class UtteranceModel:
+    top: Any          # encoder.Top
+    labels: dict      # {"moves": [...], "topics": [...], "directions": [...]}
+    sha256: str
+
+    def split(self, out):
+        """(moves, topic, direction) probability blocks of `encode_shared`'s output for this model."""
+        a, b = len(self.labels["moves"]), len(self.labels["moves"]) + len(self.labels["topics"])
+        return out[:, :a], out[:, a:b], out[:, b:]
+
+
+def load_utterance_model(models_dir: Path) -> UtteranceModel | None:
+    """The model after its weights passed their SHA-256 check; None where models_dir has none."""
+    return _load(str(models_dir))
+
+
+@lru_cache(maxsize=4)
+def _load(models_dir_s: str) -> UtteranceModel | None:
+    import torch
+    from safetensors.torch import load_file
+
+    from ..weights import file_sha256
+    from .encoder import Top, top_layers
+
+    models_dir = Path(models_dir_s)
+    meta_path, wpath = models_dir / META_FILE, models_dir / WEIGHTS_FILE
+    if not meta_path.is_file() and not wpath.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        got = file_sha256(wpath)
+    except (OSError, ValueError) as e:
+        raise ModelError(f"utterance model cannot be read: {e}", path=str(meta_path)) from None
+    if got != meta.get("sha256"):
+        raise ModelError(f"utterance weights do not match their recorded SHA-256 (expected "
+                         f"{str(meta.get('sha256'))[:12]}…, got {got[:12]}…); refusing to load them", path=str(wpath))
+    try:
+        state = load_file(str(wpath))
+        layers = top_layers(state, meta["finetuned_layers"])
+    except Exception as e:  # safetensors and the layer check raise their own types
+        raise ModelError(f"utterance weights cannot be loaded: {e}", path=str(wpath)) from None
+    lin = {}
+    for name in ("moves", "topic", "direction"):
+        w = state[f"{name}.weight"].float()
+        lin[name] = torch.nn.Linear(w.shape[1], w.shape[0])
+        lin[name].load_state_dict({"weight": w, "bias": state[f"{name}.bias"].float()})
+
+    def head(pooled):
+        return torch.cat([torch.sigmoid(lin["moves"](pooled)), torch.softmax(lin["topic"](pooled), -1),
+                          torch.softmax(lin["direction"](pooled), -1)], dim=-1)
+
+    return UtteranceModel(Top(layers, head), meta["labels"], got)
