@@ -1,0 +1,101 @@
+"""The fine-tuned utterance model and the shared lower-layer pass (nlp/encoder.encode_shared),
+on the real bundled encoder and the committed weights in models/."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from talkscan.errors import ModelError  # noqa: E402
+from talkscan.nlp.analyzer import Analyzer, default_models_dir  # noqa: E402
+from talkscan.nlp.encoder import encode, encode_shared, load_encoder  # noqa: E402
+from talkscan.nlp.utterance import load_utterance_model  # noqa: E402
+
+MODELS = default_models_dir()
+pytestmark = pytest.mark.slow
+if not (MODELS / "utterance.safetensors").is_file():
+    pytest.skip("no utterance model in models/", allow_module_level=True)
+
+TEXTS = ["We need the price under two hundred k.", "Twelve weeks?", "",
+         "Picture next summer: one system, and everyone home by six.", "You sound worn out, Tom."]
+
+
+def _full_forward(texts, top_state_model):
+    """The slow way: a whole copy of the encoder with its top layers replaced, run end to end."""
+    tok, base = load_encoder()
+    model = copy.deepcopy(base)
+    for k, layer in enumerate(top_state_model.top.layers):
+        model.encoder.layer[4 + k].load_state_dict(layer.state_dict())
+    batch = tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+    with torch.inference_mode():
+        h = model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        return top_state_model.top.head((h * mask).sum(1) / mask.sum(1)).numpy()
+
+
+def test_shared_pass_matches_a_full_forward_of_the_fine_tuned_model():
+    m = load_utterance_model(MODELS)
+    emb, outs = encode_shared(TEXTS, {"utterance": m.top}, batch_size=2)
+    np.testing.assert_allclose(outs["utterance"], _full_forward(TEXTS, m), atol=1e-4)
+    # ...and the sentence embedding is the one every other head was trained on
+    np.testing.assert_allclose(emb, encode(TEXTS), atol=1e-5)
+
+
+def test_outputs_are_probabilities_split_by_head():
+    m = load_utterance_model(MODELS)
+    moves, topic, direction = m.split(encode_shared(TEXTS, {"u": m.top})[1]["u"])
+    assert moves.shape == (len(TEXTS), len(m.labels["moves"]))
+    assert ((moves >= 0) & (moves <= 1)).all()
+    np.testing.assert_allclose(topic.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(direction.sum(1), 1.0, atol=1e-5)
+    ask = m.labels["moves"].index("ask")
+    assert moves[0, ask] > 0.5 > moves[3, ask]
+    assert m.labels["topics"][int(topic[0].argmax())] == "price"
+
+
+def _copy_models(tmp_path: Path) -> Path:
+    out = tmp_path / "models"
+    shutil.copytree(MODELS, out, ignore=shutil.ignore_patterns("*.md"))
+    return out
+
+
+def test_tampered_utterance_weights_are_refused(tmp_path):
+    d = _copy_models(tmp_path)
+    w = d / "utterance.safetensors"
+    data = bytearray(w.read_bytes())
+    data[-10] ^= 0xFF
+    w.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        Analyzer(d)
+
+
+def test_heads_tuned_for_another_utterance_model_are_refused(tmp_path):
+    d = _copy_models(tmp_path)
+    meta = json.loads((d / "moves.json").read_text())
+    meta["utterance_mix"]["sha256"] = "0" * 64
+    (d / "moves.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="another utterance model"):
+        Analyzer(d)
+
+
+def test_without_the_utterance_model_and_its_mix_the_linear_heads_decide_alone(tmp_path):
+    d = _copy_models(tmp_path)
+    (d / "utterance.safetensors").unlink()
+    (d / "utterance.json").unlink()
+    meta = json.loads((d / "moves.json").read_text())
+    del meta["utterance_mix"]
+    (d / "moves.json").write_text(json.dumps(meta))
+    an = Analyzer(d)
+    assert an.utterance is None
+    res = an.analyze(["A", "B"], ["We need the price under two hundred k.", "Under two hundred?"])
+    assert "ask" in {t.type for t in res.tags[0]}
