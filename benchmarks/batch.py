@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     SAMPLE,
+    LoadSampler,
     WORK,
     TreeRssSampler,
     audio_seconds,
@@ -106,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for w in args.workers:
         say(f"workers={w} …")
-        r = run_child(Path(__file__), ["--child", str(w), "--folder", str(folder), "--threads", str(args.threads)])
+        with LoadSampler() as load:
+            r = run_child(Path(__file__), ["--child", str(w), "--folder", str(folder), "--threads", str(args.threads)])
+        r["load"], r["loadavg"] = load.summary(), load.text()
         if r["failed"]:
             say(f"  failed: {r['failed']}")
         rows.append(r)
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         r["speedup"] = base / r["wall_s"] if base else None
     print(table(rows, [("workers", "workers"), ("files", "files"), ("done", "done"), ("audio_s", "audio s"),
                        ("wall_s", "wall s"), ("files_per_min", "files/min"), ("rtf", "x real time"),
-                       ("speedup", "speedup"), ("peak_tree_rss_mb", "peak MiB (tree)")],
+                       ("speedup", "speedup"), ("peak_tree_rss_mb", "peak MiB (tree)"), ("loadavg", "load avg")],
                 "run_batch throughput (model loading included, force=True)"))
     write_json(args.json, {"benchmark": "batch", "machine": env, "machine_after": machine(), "folder": str(folder),
                            "results": rows})

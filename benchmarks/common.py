@@ -296,3 +296,38 @@ class TreeRssSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class LoadSampler:
+    """1-minute load average sampled every `every` seconds in a thread while a run lasts: the
+    machine is shared, so each result says how busy it was (min, mean, max)."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        import threading
+
+        self.every = every
+        self.samples: list[float] = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> "LoadSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> dict[str, float]:
+        x = self.samples
+        return {"min": round(min(x), 2), "mean": round(sum(x) / len(x), 2), "max": round(max(x), 2)}
+
+    def text(self) -> str:
+        s = self.summary()
+        return f"{s['min']:.1f}–{s['max']:.1f}"
+

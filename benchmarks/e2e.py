@@ -11,9 +11,9 @@ its own model loading. The 15- and 60-minute meetings are built from the sample 
 Stages are timed by wrapping the pipeline's own functions (what `talkscan run` calls, via
 pipeline.run_file): decode (audio.decode), asr (asr.transcribe, VAD included, as faster-whisper
 runs it), diarize (speech_from_words + diarize + assign_speakers), group, nlp
-(Analyzer.transform), flags (policy), report (write_report). VAD is timed again on its own after
-the run (faster_whisper.vad.get_speech_timestamps, default options as transcribe uses them) and
-shown as a part of asr.
+(Analyzer.transform), flags (policy), report (write_report). VAD (asr.speech_chunks, which
+transcribe runs first) is timed inside asr and shown as a part of it. The 1-minute load average is
+sampled every 5 s during each run and printed with it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     SAMPLE,
     WORK,
+    LoadSampler,
     StageClock,
     audio_seconds,
     built_meeting,
@@ -79,6 +80,17 @@ def child_talkscan(path: Path, threads: int) -> dict:
             options.analyze = False
     clock.wrap(audio, "decode", "decode")
     clock.wrap(asr, "transcribe", "asr")
+    vad = {"s": 0.0, "speech_s": 0.0}
+    speech_chunks = asr.speech_chunks
+
+    def timed_vad(*a, **kw):  # inside asr: its own timer, not a stage
+        t = time.perf_counter()
+        chunks = speech_chunks(*a, **kw)
+        vad["s"] += time.perf_counter() - t
+        vad["speech_s"] += sum(c["end"] - c["start"] for c in chunks) / 16000
+        return chunks
+
+    asr.speech_chunks = timed_vad
     for fn in ("speech_from_words", "diarize", "assign_speakers"):
         clock.wrap(diarize, fn, "diarize")
     clock.wrap(pipeline, "group_utterances", "group")
@@ -96,25 +108,18 @@ def child_talkscan(path: Path, threads: int) -> dict:
     peak = peak_rss_mb()
 
     t = json.loads((out / "transcript.json").read_text())
-    # VAD alone, on the same audio, after the peak was taken (decoding again costs memory).
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    samples = audio.decode.__wrapped__(path)
-    t1 = time.perf_counter()
-    speech = get_speech_timestamps(samples, VadOptions())
-    vad = time.perf_counter() - t1
 
     stages = {k: round(v, 3) for k, v in clock.seconds.items()}
     work = sum(v for k, v in clock.seconds.items() if k not in ("import", "load"))
     stages["other"] = round(max(0.0, total - work), 3)
     return {
         "mode": "talkscan",
-        "audio_s": round(len(samples) / 16000, 2),
+        "audio_s": round(t["duration_s"], 2),
         "stages_s": stages,
         "stages_cpu_s": {k: round(v, 3) for k, v in clock.cpu.items()},
         "total_cpu_s": round(total_cpu, 3),
-        "vad_s": round(vad, 3),
-        "vad_speech_s": round(sum(s["end"] - s["start"] for s in speech) / 16000, 1),
+        "vad_s": round(vad["s"], 3),
+        "vad_speech_s": round(vad["speech_s"], 1),
         "total_s": round(total, 3),
         "cold_s": round(cold, 3),
         "peak_rss_mb": round(peak, 1),
@@ -194,6 +199,7 @@ def summarise(name: str, ts: dict, wh: dict | None) -> dict:
         "cpu_diarize": ts["stages_cpu_s"].get("diarize"),
         "cpu_nlp": ts["stages_cpu_s"].get("nlp"),
         "beyond_asr_pct": 100 * (ts["total_s"] - s.get("asr", 0)) / s["asr"] if s.get("asr") else None,
+        "loadavg": f"{ts['load']['min']:.1f}–{ts['load']['max']:.1f}",
     }
     if wh:
         row.update(
@@ -203,6 +209,7 @@ def summarise(name: str, ts: dict, wh: dict | None) -> dict:
             cpu_overhead_pct=100 * (ts["total_cpu_s"] - wh["total_cpu_s"]) / wh["total_cpu_s"],
             ratio=ts["total_s"] / wh["total_s"],
             overhead_pct=100 * (ts["total_s"] - wh["total_s"]) / wh["total_s"],
+            whisper_load=f"{wh['load']['min']:.1f}–{wh['load']['max']:.1f}",
         )
     return row
 
@@ -242,9 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         wh = None
         if not args.no_whisper and (args.whisper_all or name in ("sample", longest_name)):
             say(f"{name}: faster-whisper alone …")
-            wh = run_child(Path(__file__), ["--child", "whisper", "--path", str(path), "--threads", str(args.threads)])
+            with LoadSampler() as load:
+                wh = run_child(Path(__file__), ["--child", "whisper", "--path", str(path), "--threads", str(args.threads)])
+            wh["load"] = load.summary()
         say(f"{name}: talkscan run …")
-        ts = run_child(Path(__file__), ["--child", "talkscan", "--path", str(path), "--threads", str(args.threads)])
+        with LoadSampler() as load:
+            ts = run_child(Path(__file__), ["--child", "talkscan", "--path", str(path), "--threads", str(args.threads)])
+        ts["load"] = load.summary()
         if ts.get("nlp_missing"):
             say(f"  NLP skipped: {ts['nlp_missing']}")
         row = summarise(name, ts, wh)
@@ -256,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         ("recording", "recording"), ("audio_min", "min"), ("decode", "decode s"), ("vad", "(vad) s"),
         ("asr", "asr s"), ("diarize", "diarize s"), ("nlp", "nlp s"), ("report", "report s"), ("rest", "rest s"),
         ("total", "total s"), ("rtf", "x rt"), ("load", "load s"), ("rtf_cold", "x rt cold"), ("peak_mb", "peak MiB"),
+        ("loadavg", "load avg"),
     ], "talkscan run, per stage, wall seconds (asr includes vad; 'load' = imports and model loading, in 'cold')"))
     print()
     print(table(rows, [("recording", "recording"), ("cpu_asr", "asr cpu s"), ("cpu_diarize", "diarize cpu s"),
@@ -267,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             ("recording", "recording"), ("whisper", "whisper s"), ("total", "talkscan s"), ("ratio", "ratio"),
             ("overhead_pct", "overhead %"), ("beyond_asr_pct", "beyond asr %"), ("whisper_cpu", "whisper cpu s"),
             ("cpu_total", "talkscan cpu s"), ("cpu_overhead_pct", "cpu overhead %"), ("whisper_peak_mb", "whisper MiB"),
+            ("whisper_load", "whisper load avg"),
         ], "overhead against plain faster-whisper (same audio, model, int8, threads; models loaded in both)"))
 
     targets = {}

@@ -169,7 +169,7 @@ def test_long_recording_uses_coarse_windows_yet_keeps_short_turns_and_changes(mo
 
     embedded: list[int] = []
 
-    def fake_embed(audio, windows, gain=1.0, batch_size=128, on_batch=None):
+    def fake_embed(audio, windows, gain=1.0, batch_size=16, on_batch=None):
         embedded.append(len(windows))
         out = []
         for a, b in windows:
@@ -235,7 +235,7 @@ def test_embed_windows_matches_resemblyzer_one_window_at_a_time():
     wav = _voice("MEO069") if AMI.exists() else np.random.default_rng(0).normal(0, 0.05, 16000 * 20).astype(np.float32)
     windows = [(0, 25600), (8000, 33600), (16000, 24000), (40000, 52345), (100000, 100000 + 25600), (3000, 11000)] * 30
     before = torch.get_num_threads()
-    got = voice.embed_windows(wav, windows, gain=2.0, batch_size=16)
+    got = voice.embed_windows(wav, windows, gain=2.0, batch_size=7)
     assert torch.get_num_threads() == before
     audio_mod = import_resemblyzer().audio
     enc = voice.load_voice_encoder()
