@@ -36,7 +36,16 @@ def need_shared(what: str) -> Path:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far (ru_maxrss is KiB on Linux)."""
+    """This process's peak resident set size so far, in MiB.
+
+    VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child started by a parent that
+    had built a 60-minute meeting in memory reported the parent's 754 MiB as its own peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
