@@ -2,6 +2,7 @@
 
     HF_HUB_OFFLINE=1 python benchmarks/nlp_eval.py                 # dev split, clean + ASR-degraded
     HF_HUB_OFFLINE=1 python benchmarks/nlp_eval.py --qmsum         # + speed on ../shared/data/qmsum
+    HF_HUB_OFFLINE=1 python benchmarks/nlp_eval.py --split test    # the independent writer's held-out meetings
     HF_HUB_OFFLINE=1 python benchmarks/nlp_eval.py --split train   # sanity check on training meetings
 
 Dev scores: per-move F1 (type only, and type + target for paraphrase, mirroring, labeling), ask
@@ -60,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             r = report[kind]
             print(f"[{kind}] {r['meetings']} meetings, {r['turns']} turns")
             for k, v in r.items():
-                if isinstance(v, dict):
+                if isinstance(v, dict) and "f1" in v:
                     print(f"  {k:28s} F1 {v['f1']:.3f}  P {v['precision']:.3f}  R {v['recall']:.3f}  n={v['support']}")
             print(f"  moves macro-F1 {r['moves_macro_f1']:.3f}  ask topic acc {r['ask_topic_accuracy']}  "
-                  f"direction acc {r['ask_direction_accuracy']}")
+                  f"direction acc {r['ask_direction_accuracy']}  utterance emotion macro-F1 {r['emotion_macro_f1']}")
     else:
         print(f"no meetings in {a.data / a.split}", file=sys.stderr)
     if a.qmsum:

@@ -53,11 +53,12 @@ def test_shared_pass_matches_a_full_forward_of_the_fine_tuned_model():
 
 def test_outputs_are_probabilities_split_by_head():
     m = load_utterance_model(MODELS)
-    moves, topic, direction = m.split(encode_shared(TEXTS, {"u": m.top})[1]["u"])
+    moves, topic, direction, emotion = m.split(encode_shared(TEXTS, {"u": m.top})[1]["u"])
     assert moves.shape == (len(TEXTS), len(m.labels["moves"]))
     assert ((moves >= 0) & (moves <= 1)).all()
     np.testing.assert_allclose(topic.sum(1), 1.0, atol=1e-5)
     np.testing.assert_allclose(direction.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(emotion.sum(1), 1.0, atol=1e-5)
     ask = m.labels["moves"].index("ask")
     assert moves[0, ask] > 0.5 > moves[3, ask]
     assert m.labels["topics"][int(topic[0].argmax())] == "price"
@@ -99,3 +100,25 @@ def test_without_the_utterance_model_and_its_mix_the_linear_heads_decide_alone(t
     assert an.utterance is None
     res = an.analyze(["A", "B"], ["We need the price under two hundred k.", "Under two hundred?"])
     assert "ask" in {t.type for t in res.tags[0]}
+
+
+def test_emotion_mix_weights_and_offsets():
+    from talkscan.nlp.utterance import mix_emotions
+
+    go = np.array([[0.7, 0.3], [0.2, 0.8]])
+    meet = np.array([[0.1, 0.9], [0.9, 0.1]])
+    np.testing.assert_allclose(mix_emotions(go, meet, None), go, atol=1e-6)
+    np.testing.assert_allclose(mix_emotions(go, meet, {"weight": 1.0, "offsets": [0, 0]}), meet, atol=1e-6)
+    half = mix_emotions(go, meet, {"weight": 0.5, "offsets": [0, 0]})
+    np.testing.assert_allclose(half, (go + meet) / 2, atol=1e-6)
+    # a log offset of ln 9 on the first category turns 0.1 vs 0.9 into a tie
+    tied = mix_emotions(go, meet, {"weight": 1.0, "offsets": [np.log(9.0), 0.0]})
+    np.testing.assert_allclose(tied[0], [0.5, 0.5], atol=1e-6)
+
+
+def test_analyzer_emotions_use_the_meeting_head():
+    an = Analyzer()
+    assert an.mix.get("emotion", {}).get("weight", 0) > 0
+    texts = ["Great news, they signed!", "I am really worried we will miss the audit.", "Okay, next item.",
+             "Wait, they cancelled?"]
+    assert [e.label for e in an.emotions(texts)] == ["joy", "fear", "neutral", "surprise"]

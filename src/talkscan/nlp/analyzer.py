@@ -107,7 +107,7 @@ class Analyzer:
             emb = encode_fn(texts)
         u_moves = u_topic = u_dir = None
         if self.utterance is not None:
-            u_moves, u_topic, u_dir = self.utterance.split(utt)
+            u_moves, u_topic, u_dir, _ = self.utterance.split(utt)
         progress("nlp", 1, 4)
         docs = annotate(texts)
         feats = meeting_features(speakers, texts, emb, docs, names=names)
@@ -200,7 +200,7 @@ class Analyzer:
         speakers = [u.speaker for u in utts]
         texts = [u.text for u in utts]
         names = {s.id: s.name or s.id for s in transcript.speakers}
-        from .emotion import emotions_from_scores, load_emotion_model
+        from .emotion import load_emotion_model
         from .encoder import encode_shared
 
         # One pass of the encoder's lower layers feeds the sentence embedding and both fine-tuned models.
@@ -214,7 +214,7 @@ class Analyzer:
                 if t.type in ("paraphrase", "mirroring"):
                     t.target = utts[int(t.target)].id
             u.tags = tags
-        for u, emo in zip(utts, emotions_from_scores(outs["emotion"]) if texts else []):
+        for u, emo in zip(utts, self.emotions_from(outs["emotion"], outs.get("utterance")) if texts else []):
             u.emotion = emo
         transcript.asks = []
         for k, a in enumerate(result.asks):
@@ -232,10 +232,26 @@ class Analyzer:
         transcript.models.update(self.model_names)
         return transcript
 
-    def emotions(self, texts: list[str]) -> list[Emotion]:
-        from .emotion_bridge import utterance_emotions
+    def emotions_from(self, goemotions: np.ndarray, utt: np.ndarray | None) -> list[Emotion]:
+        """Utterance emotions from the GoEmotions model's probabilities and, where the heads carry
+        a tuned mix, the utterance model's meeting-speech emotion head."""
+        from .emotion import emotions_from_scores
+        from .utterance import mix_emotions
 
-        return utterance_emotions(texts)
+        meeting = self.utterance.split(utt)[3] if self.utterance is not None and utt is not None else None
+        return emotions_from_scores(mix_emotions(goemotions, meeting, (self.mix or {}).get("emotion")))
+
+    def emotions(self, texts: list[str]) -> list[Emotion]:
+        from .emotion import load_emotion_model
+        from .encoder import encode_shared
+
+        if not texts:
+            return []
+        tops = {"emotion": load_emotion_model().top}
+        if self.utterance is not None:
+            tops["utterance"] = self.utterance.top
+        outs = encode_shared(list(texts), tops)[1]
+        return self.emotions_from(outs["emotion"], outs.get("utterance"))
 
     def tag_utterance(self, text: str, context: list[tuple[str, str]] = ()) -> list[Tag]:
         """Tags of one utterance said after `context` [(speaker, text), …]; targets are context

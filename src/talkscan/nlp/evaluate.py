@@ -30,6 +30,8 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
     """`encode_fn(texts) -> embeddings` lets callers use the embedding cache."""
     c: Counter = Counter()
     topic_ok = topic_n = dir_ok = dir_n = 0
+    emo_gold: list[str] = []
+    emo_pred: list[str] = []
     for k, m in enumerate(meetings):
         texts = degrade_meeting(m, seed + k) if degrade else m.texts
         res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=encode_fn(texts),
@@ -55,6 +57,8 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
                 topic_ok += gold["ask"].get("topic") == pred["ask"].topic
                 dir_n += 1
                 dir_ok += gold["ask"].get("direction") == pred["ask"].direction
+        emo_gold += [t.emotion for t in m.turns]
+        emo_pred += [e.label for e in analyzer.emotions(texts)]
         gold_pairs = {tuple(sorted(p)) for p in m.conflicts}
         # The conflict head alone: scored on the gold asks with their gold topic and direction.
         emb = encode_fn(texts)
@@ -78,6 +82,11 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
     out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
     out["ask_topic_accuracy"] = round(topic_ok / topic_n, 4) if topic_n else None
     out["ask_direction_accuracy"] = round(dir_ok / dir_n, 4) if dir_n else None
+    present = sorted(set(emo_gold))
+    per = {e: _f1(sum(g == e == p for g, p in zip(emo_gold, emo_pred)), sum(p == e != g for g, p in zip(emo_gold, emo_pred)),
+                  sum(g == e != p for g, p in zip(emo_gold, emo_pred)))["f1"] for e in present}
+    out["emotion_f1"] = per
+    out["emotion_macro_f1"] = round(sum(per.values()) / len(per), 4) if per else None
     out["meetings"] = len(meetings)
     out["turns"] = sum(len(m.turns) for m in meetings)
     return out

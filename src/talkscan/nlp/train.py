@@ -271,8 +271,52 @@ def install_utterance_model(utterance_dir: Path, out_dir: Path) -> dict:
             "hyperparameters": run["hyperparameters"], "rows": {"fit (model A)": run["fit_rows"], "all (shipped)": run["all_rows"]},
             "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(out_dir / "utterance.safetensors")}
     (out_dir / "utterance.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    return {t: {"moves": m, "topic": tp, "direction": d}
-            for t, m, tp, d in zip(pred["texts"], pred["moves"], pred["topic"], pred["direction"])}
+    return {t: {"moves": m, "topic": tp, "direction": d, "emotion": e}
+            for t, m, tp, d, e in zip(pred["texts"], pred["moves"], pred["topic"], pred["direction"], pred["emotion"])}
+
+
+def _macro_f1(pred: np.ndarray, gold: np.ndarray, classes=None) -> float:
+    classes = np.unique(gold) if classes is None else classes
+    f = [2 * float(((pred == k) & (gold == k)).sum()) / max(1.0, float((pred == k).sum() + (gold == k).sum()))
+         for k in classes]
+    return float(np.mean(f))
+
+
+# Emotion mixing is tuned on a few thousand held-back turns, ~80% neutral: categories with fewer
+# examples than this (disgust: a handful) would make macro-F1 swing on one turn, so they are left
+# out of the objective and keep a zero offset; offsets stay within +-1 (a factor of e).
+EMOTION_MIN_SUPPORT = 20
+EMOTION_OFFSETS = np.arange(-1.0, 1.01, 0.25)
+
+
+def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarray) -> dict:
+    """Weight of the meeting-speech emotion head against the GoEmotions model, and per-category log
+    offsets (coordinate ascent), for macro-F1 on held-back meetings."""
+    from .utterance import mix_emotions
+
+    counts = np.bincount(gold, minlength=goemotions.shape[1])
+    classes = [k for k in range(goemotions.shape[1]) if counts[k] >= EMOTION_MIN_SUPPORT]
+
+    def score_of(w, off):
+        return _macro_f1(mix_emotions(goemotions, meeting, {"weight": w, "offsets": off}).argmax(1), gold, classes)
+
+    best = {"weight": 0.0, "offsets": [0.0] * goemotions.shape[1], "tune_macro_f1": -1.0}
+    for w in MIX_WEIGHTS:
+        off = np.zeros(goemotions.shape[1])
+        score = score_of(w, off)
+        for _ in range(2):
+            for k in classes:
+                for v in EMOTION_OFFSETS:
+                    trial = off.copy()
+                    trial[k] = v
+                    f = score_of(w, trial)
+                    if f > score + 1e-9:
+                        score, off = f, trial
+        if score > best["tune_macro_f1"]:
+            best = {"weight": w, "offsets": [round(float(x), 3) for x in off], "tune_macro_f1": round(score, 4)}
+    best["goemotions_only_tune_macro_f1"] = round(_macro_f1(goemotions.argmax(1), gold, classes), 4)
+    best["categories_scored"] = [int(k) for k in classes]
+    return best
 
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
@@ -318,12 +362,21 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         tune_texts = [t for vs in renderings(tune_set, 1, seed + 1) for texts in vs for t in texts]
         utt_moves = np.asarray([utt_pred[t]["moves"] for t in tune_texts], dtype=np.float32)
         ask_mix = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode)
+        from ..transcript import EMOTIONS
+        from .emotion import emotion_scores
+
+        gold_emotion = np.asarray([EMOTIONS.index(t.emotion) for m, vs in zip(tune_set, renderings(tune_set, 1, seed + 1))
+                                   for _ in vs for t in m.turns])
+        emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
+                                       np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),
+                                       gold_emotion)
     thresholds = tune_thresholds(fit_a, tune_rows, utt_moves)
     heads = fit_heads(merge(parts), cache.encode, seed)
     apply_thresholds(heads, thresholds)
     if utt_model is not None:
         heads["moves"].meta["utterance_mix"] = {"moves": thresholds["mix"], "topic": ask_mix["topic"],
                                                 "direction": ask_mix["direction"], "sha256": utt_model.sha256,
+                                                "emotion": emotion_mix,
                                                 "tune_accuracy": {k: v for k, v in ask_mix.items() if k.endswith("accuracy")}}
     sizes = {"train_meetings": len(train), "train_turns": sum(len(m.turns) for m in train),
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}

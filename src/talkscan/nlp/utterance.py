@@ -1,5 +1,5 @@
-"""The utterance model: fine-tuned top layers of all-MiniLM-L6-v2 with three heads (moves, ask
-topic, ask direction), trained by `utterance_train.py`. The analyzer mixes its probabilities with
+"""The utterance model: fine-tuned top layers of all-MiniLM-L6-v2 with four heads (moves, ask
+topic, ask direction, emotion on meeting speech), trained by `utterance_train.py`. The analyzer mixes its probabilities with
 those of the linear heads, by weights tuned on held-back training meetings (models/moves.json,
 `utterance_mix`). Optional: without models/utterance.safetensors the linear heads decide alone."""
 
@@ -24,9 +24,11 @@ class UtteranceModel:
     sha256: str
 
     def split(self, out):
-        """(moves, topic, direction) probability blocks of `encode_shared`'s output for this model."""
-        a, b = len(self.labels["moves"]), len(self.labels["moves"]) + len(self.labels["topics"])
-        return out[:, :a], out[:, a:b], out[:, b:]
+        """(moves, topic, direction, emotion) probability blocks of `encode_shared`'s output for
+        this model; emotion is None for a model trained without that head."""
+        sizes = [len(self.labels[k]) for k in ("moves", "topics", "directions")]
+        a, b, c = sizes[0], sizes[0] + sizes[1], sum(sizes)
+        return out[:, :a], out[:, a:b], out[:, b:c], (out[:, c:] if out.shape[1] > c else None)
 
 
 def load_utterance_model(models_dir: Path) -> UtteranceModel | None:
@@ -60,13 +62,31 @@ def _load(models_dir_s: str) -> UtteranceModel | None:
     except Exception as e:  # safetensors and the layer check raise their own types
         raise ModelError(f"utterance weights cannot be loaded: {e}", path=str(wpath)) from None
     lin = {}
-    for name in ("moves", "topic", "direction"):
+    names = [n for n in ("moves", "topic", "direction", "emotion") if f"{n}.weight" in state]
+    for name in names:
         w = state[f"{name}.weight"].float()
         lin[name] = torch.nn.Linear(w.shape[1], w.shape[0])
         lin[name].load_state_dict({"weight": w, "bias": state[f"{name}.bias"].float()})
 
     def head(pooled):
-        return torch.cat([torch.sigmoid(lin["moves"](pooled)), torch.softmax(lin["topic"](pooled), -1),
-                          torch.softmax(lin["direction"](pooled), -1)], dim=-1)
+        return torch.cat([torch.sigmoid(lin["moves"](pooled))] +
+                         [torch.softmax(lin[n](pooled), -1) for n in names[1:]], dim=-1)
 
     return UtteranceModel(Top(layers, head), meta["labels"], got)
+
+
+def mix_emotions(goemotions, meeting, mix: dict | None):
+    """Utterance emotion probabilities: the GoEmotions model's, mixed with the utterance model's
+    meeting-speech head by `mix["weight"]`, then shifted by per-category log offsets (both tuned
+    on held-back training meetings for macro-F1). Without a mix, the GoEmotions model's alone."""
+    import numpy as np
+
+    p = np.asarray(goemotions, dtype=np.float64)
+    if not mix or meeting is None:
+        return p.astype(np.float32)
+    w = float(mix.get("weight", 0.0))
+    p = (1.0 - w) * p + w * np.asarray(meeting, dtype=np.float64)
+    z = np.log(np.clip(p, 1e-9, 1.0)) + np.asarray(mix.get("offsets", [0.0] * p.shape[1]))
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..transcript import TOPICS
+from ..transcript import EMOTIONS, TOPICS
 from .dialogues import Meeting, load_dir
 from .evaluate import degrade_meeting
 from .train import DIRECTION_LABELS, MOVE_LABELS, tune_split
@@ -27,7 +27,8 @@ def meeting_rows(m: Meeting, texts: list[str]) -> list[list]:
         ask = next((t for t in turn.tags if t.get("type") == "ask" and t.get("topic") in TOPICS), None)
         topic = TOPICS.index(ask["topic"]) if ask else -1
         direction = DIRECTION_LABELS.index(ask.get("direction") or "null") if ask else -1
-        rows.append([text, moves, topic, direction])
+        emotion = EMOTIONS.index(turn.emotion) if turn.emotion in EMOTIONS else -1
+        rows.append([text, moves, topic, direction, emotion])
     return rows
 
 
@@ -60,7 +61,7 @@ def build(dialogues: Path, seed: int = 0, copies: int = 2) -> dict:
         for k, m in enumerate(ms):
             predict += m.texts + degrade_meeting(m, 13 + k)   # evaluate()'s default seeds
     predict = sorted(set(predict))
-    labels = {"moves": MOVE_LABELS, "topics": list(TOPICS), "directions": DIRECTION_LABELS}
+    labels = {"moves": MOVE_LABELS, "topics": list(TOPICS), "directions": DIRECTION_LABELS, "emotions": list(EMOTIONS)}
     return {"labels": labels, "fit": fit, "all": all_rows, "tune": tune, "predict": predict}
 
 

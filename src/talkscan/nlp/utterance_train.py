@@ -1,6 +1,6 @@
 """Fine-tuning of the utterance model (`models/utterance.safetensors`): the top two layers of
-all-MiniLM-L6-v2 and three linear heads (moves, ask topic, ask direction), trained jointly on the
-project's labelled meetings while layers 0–3 stay exactly as bundled, so the analyzer runs the
+all-MiniLM-L6-v2 and four linear heads (moves, ask topic, ask direction, emotion), trained jointly
+on the project's labelled meetings while layers 0–3 stay exactly as bundled, so the analyzer runs the
 lower layers once for the sentence embedding, this model and the emotion model.
 
 It needs only torch, transformers, safetensors and numpy, so it also runs on a GPU machine that
@@ -26,7 +26,7 @@ FINETUNED_LAYERS = (4, 5)
 MAX_LENGTH = 128
 
 
-def _build(encoder_dir: str, n_moves: int, n_topics: int, n_dirs: int, device: str):
+def _build(encoder_dir: str, n_moves: int, n_topics: int, n_dirs: int, n_emotions: int, device: str):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -42,6 +42,7 @@ def _build(encoder_dir: str, n_moves: int, n_topics: int, n_dirs: int, device: s
         "moves": torch.nn.Linear(dim, n_moves),
         "topic": torch.nn.Linear(dim, n_topics),
         "direction": torch.nn.Linear(dim, n_dirs),
+        "emotion": torch.nn.Linear(dim, n_emotions),
     })
     return tok, enc.to(device), heads.to(device)
 
@@ -56,20 +57,25 @@ def _pooled(enc, batch):
 
 def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs: int = 4,
         batch_size: int = 32, lr: float = 5e-5, head_lr: float = 2e-3, seed: int = 0, log=print):
-    """rows: [text, [move 0/1 …], topic index or -1, direction index or -1]. Returns (tok, enc, heads)."""
+    """rows: [text, [move 0/1 …], topic index or -1, direction index or -1, emotion index or -1].
+    Returns (tok, enc, heads)."""
     import numpy as np
     import torch
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    n_m, n_t, n_d = len(labels["moves"]), len(labels["topics"]), len(labels["directions"])
-    tok, enc, heads = _build(encoder_dir, n_m, n_t, n_d, device)
+    n_m, n_t, n_d, n_e = (len(labels[k]) for k in ("moves", "topics", "directions", "emotions"))
+    tok, enc, heads = _build(encoder_dir, n_m, n_t, n_d, n_e, device)
     y = np.asarray([r[1] for r in rows], dtype=np.float32)
     pos = y.sum(0)
     # Balanced-ish: rare moves (a few hundred of 20k rows) would otherwise never fire.
     pos_weight = torch.tensor(np.clip((len(rows) - pos) / np.maximum(pos, 1), 1.0, 15.0), device=device)
     bce = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     ce = torch.nn.CrossEntropyLoss(ignore_index=-1)
+    # Meeting turns are ~80% neutral: square-root class weights keep the rarer feelings in play.
+    counts = np.bincount([r[4] for r in rows if r[4] >= 0], minlength=n_e).astype(np.float64)
+    ce_emotion = torch.nn.CrossEntropyLoss(ignore_index=-1, weight=torch.tensor(
+        np.sqrt(counts.max() / np.maximum(counts, 1.0)), dtype=torch.float32, device=device))
     params = [{"params": [p for p in enc.parameters() if p.requires_grad], "lr": lr},
               {"params": heads.parameters(), "lr": head_lr}]
     opt = torch.optim.AdamW(params, weight_decay=0.01)
@@ -95,6 +101,9 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
                 loss = loss + ce(heads["topic"](pooled), yt)
             if (yd >= 0).any():
                 loss = loss + ce(heads["direction"](pooled), yd)
+            ye = torch.tensor([rows[i][4] for i in idx], device=device)
+            if (ye >= 0).any():
+                loss = loss + ce_emotion(heads["emotion"](pooled), ye)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -106,10 +115,10 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
 
 
 def predict(tok, enc, heads, texts: list[str], device: str = "cpu", batch_size: int = 128) -> dict:
-    """{"moves": (n, k) sigmoid, "topic": (n, 8) softmax, "direction": (n, 3) softmax} as lists."""
+    """{"moves": (n, k) sigmoid, "topic", "direction", "emotion": softmax} as lists."""
     import torch
 
-    out = {"moves": [], "topic": [], "direction": []}
+    out = {"moves": [], "topic": [], "direction": [], "emotion": []}
     with torch.inference_mode():
         for s in range(0, len(texts), batch_size):
             batch = tok(texts[s : s + batch_size], padding=True, truncation=True, max_length=MAX_LENGTH,
@@ -118,6 +127,7 @@ def predict(tok, enc, heads, texts: list[str], device: str = "cpu", batch_size: 
             out["moves"] += torch.sigmoid(heads["moves"](pooled)).cpu().tolist()
             out["topic"] += torch.softmax(heads["topic"](pooled), -1).cpu().tolist()
             out["direction"] += torch.softmax(heads["direction"](pooled), -1).cpu().tolist()
+            out["emotion"] += torch.softmax(heads["emotion"](pooled), -1).cpu().tolist()
     return {k: [[round(x, 4) for x in row] for row in v] for k, v in out.items()}
 
 
@@ -140,8 +150,13 @@ def tune_score(rows: list, pred: dict) -> dict:
     asks = [i for i, r in enumerate(rows) if r[2] >= 0]
     topic = float(np.mean([np.argmax(pred["topic"][i]) == rows[i][2] for i in asks])) if asks else 0.0
     direction = float(np.mean([np.argmax(pred["direction"][i]) == rows[i][3] for i in asks])) if asks else 0.0
+    ye = np.asarray([r[4] for r in rows])
+    pe = np.asarray(pred["emotion"]).argmax(1)
+    emo_f1 = [2 * float(((pe == k) & (ye == k)).sum()) / max(1.0, float((pe == k).sum() + (ye == k).sum()))
+              for k in sorted(set(ye[ye >= 0].tolist()))]
+    emotion = float(np.mean(emo_f1)) if emo_f1 else 0.0
     return {"move_f1": f1s, "topic": round(topic, 4), "direction": round(direction, 4),
-            "score": round(float(np.mean(f1s + [topic, direction])), 4)}
+            "emotion_macro_f1": round(emotion, 4), "score": round(float(np.mean(f1s + [topic, direction])), 4)}
 
 
 def state_of(enc, heads) -> dict:
@@ -173,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     fit_rows, all_rows = data["fit"], data["all"]
     if a.limit:
         fit_rows, all_rows = fit_rows[: a.limit], all_rows[: a.limit]
-        data["tune"], data["predict"] = data["tune"][: a.limit], data["predict"][: a.limit]
+        data["tune"] = data["tune"][: a.limit]
     a.out_dir.mkdir(parents=True, exist_ok=True)
     # Recipes are compared by model A on the held-back rows; the best one trains model B.
     recipes = [{"epochs": e, "lr": lr} for e in a.epochs for lr in a.lr]
