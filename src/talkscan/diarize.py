@@ -376,7 +376,8 @@ def diarize(
     if o.num_speakers is not None and o.num_speakers < 1:
         raise ValueError("num_speakers must be at least 1")
 
-    wins = _windows(spans, duration, o, coarse_hop(spans, o))
+    hop = coarse_hop(spans, o)
+    wins = _windows(spans, duration, o, hop)
     gain = voice.level_gain(audio, [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in spans])
     done, total = 0, len(wins)
     progress("diarize", 0, total)
@@ -408,7 +409,7 @@ def diarize(
     cents = centroids(centred[sample], labels)
     scores = centred @ cents.T
 
-    if labels.max() > 0:
+    if labels.max() > 0 and hop > o.hop_s:  # at hop_s already, there is nothing finer to add
         extra = _refine_windows(spans, wins, scores.argmax(1), o)
         if extra:
             total += len(extra)
