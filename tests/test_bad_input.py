@@ -106,6 +106,14 @@ def test_unwritable_out_is_a_usage_error(tmp_path):
     assert_one_clean_line(r.stderr, "reports", "not writable")
 
 
+def test_train_moves_refuses_a_folder_that_is_not_a_fine_tuning_output(tmp_path):
+    (tmp_path / "run").mkdir()
+    r = run_cli("train", "moves", "--utterance", str(tmp_path / "run"), "--out", str(tmp_path / "models"))
+    assert r.returncode == 1
+    assert_one_clean_line(r.stderr, "run", "utterance_pred_A.json")
+    assert not (tmp_path / "models").exists()
+
+
 def test_bad_option_values_exit_2(tmp_path):
     (tmp_path / "a.txt").write_text(GOOD_TXT)
     r = run_cli("transcribe", str(tmp_path / "a.txt"), "--min-speakers", "5", "--max-speakers", "2", "--out", str(tmp_path / "o"))

