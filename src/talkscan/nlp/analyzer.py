@@ -80,6 +80,8 @@ class Analyzer:
             "classifier": f"talkscan-moves-{m.meta.get('release', '1')}-{m.version}",
             "emotion": emotion_model_name(),
         }
+        if self.utterance is not None:
+            self.model_names["utterance"] = f"talkscan-utterance-{self.utterance.sha256[:10]} (mixed)"
 
     # -- core on plain lists -------------------------------------------------------------------
     def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
