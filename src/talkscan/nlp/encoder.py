@@ -83,16 +83,18 @@ def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batc
     outs: dict[str, Any] = {}
     # Batches of similar length waste little on padding: on meeting transcripts, where a one-word
     # "Right." sits next to a 100-word turn, this roughly halves the encoder time.
-    with torch.inference_mode():
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
-            batch = tokenizer([texts[i] or "" for i in idx], padding=True, truncation=True,
-                              max_length=max_length, return_tensors="pt")
+    batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    # Tokenized here, in one thread: a fast tokenizer shared between threads can raise "Already borrowed".
+    encoded = [tokenizer([texts[i] or "" for i in idx], padding=True, truncation=True, max_length=max_length,
+                         return_tensors="pt") for idx in batches]
+
+    def run(batch):
+        with torch.inference_mode():
             res = model(**batch, output_hidden_states=bool(tops))
             mask = batch["attention_mask"].unsqueeze(-1).to(res.last_hidden_state.dtype)
             denom = mask.sum(1).clamp(min=1e-9)
             pooled = (res.last_hidden_state * mask).sum(1) / denom
-            emb[idx] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            got = {"": torch.nn.functional.normalize(pooled, dim=-1).numpy()}
             # The additive 4-D mask the layers take: 0 where attended, the dtype's minimum where padded.
             ext = (1.0 - batch["attention_mask"][:, None, None, :].float()) * torch.finfo(torch.float32).min
             for name, top in tops.items():
@@ -100,8 +102,30 @@ def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batc
                 for layer in top.layers:
                     h = layer(h, attention_mask=ext)
                     h = h[0] if isinstance(h, tuple) else h
-                y = top.head((h * mask).sum(1) / denom).numpy()
+                got[name] = top.head((h * mask).sum(1) / denom).numpy()
+        return got
+
+    def collect(results):
+        for idx, got in zip(batches, results):
+            emb[idx] = got[""]
+            for name in tops:
                 if name not in outs:
-                    outs[name] = np.zeros((len(texts), y.shape[1]), dtype=np.float32)
-                outs[name][idx] = y
+                    outs[name] = np.zeros((len(texts), got[name].shape[1]), dtype=np.float32)
+                outs[name][idx] = got[name]
+
+    # One single-threaded batch per core rather than every op split across the cores: on a shared
+    # machine a two-thread op waits for whichever core another process holds (same as voice.py).
+    workers = min(torch.get_num_threads(), len(batches))
+    if workers <= 1:
+        collect(map(run, encoded))
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers, thread_name_prefix="talkscan-encode") as pool:
+                collect(pool.map(run, encoded))
+        finally:
+            torch.set_num_threads(before)
     return emb, outs
