@@ -128,11 +128,14 @@ class Analyzer:
         if feats.pairs:
             p_pairs = h["pairs"].predict_proba(feats.pair_x)
             pth = h["pairs"].meta["thresholds"]
+            beta = h["pairs"].meta.get("restate_weight", {})
+            restate = p_moves[:, labels.index("restate")]
             # Scores are compared relative to each kind's threshold, so one utterance gets one kind.
             best: dict[int, tuple[float, str, int, float]] = {}
             for (i, j), p in zip(feats.pairs, p_pairs):
                 for k, kind in ((1, "paraphrase"), (2, "mirroring")):
-                    score = float(p[k])
+                    b = beta.get(kind, 0.0)
+                    score = float((1.0 - b) * p[k] + b * restate[i])
                     rel = score / max(pth[kind], 1e-6)
                     if score >= pth[kind] and rel > best.get(i, (0.0,))[0]:
                         best[i] = (rel, kind, j, score)

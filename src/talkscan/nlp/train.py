@@ -44,6 +44,7 @@ class Rows:
     pair_x: list = field(default_factory=list)
     y_pair: list = field(default_factory=list)
     pair_groups: list = field(default_factory=list)   # (meeting copy, utterance i, candidate j, gold kind, gold target)
+    utt_keys: list = field(default_factory=list)      # (meeting copy, utterance i) of each utt_x row
     ask_text: list = field(default_factory=list)
     ask_emb: list = field(default_factory=list)
     y_topic: list = field(default_factory=list)
@@ -83,6 +84,7 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
     if not only_asks:
         mask[:] = 1.0
     rows.utt_x.append(feats.utt_x)
+    rows.utt_keys.extend((copy_id, i) for i in range(n))
     rows.y_moves.append(y)
     rows.mask.append(mask)
     rows.weight.extend([weight] * n)
@@ -175,6 +177,7 @@ def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: 
 
 
 MIX_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+PAIR_RESTATE_WEIGHTS = (0.0, 0.25, 0.5)
 
 
 def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | None = None) -> dict:
@@ -195,23 +198,35 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | 
         th[lab], mix[lab] = best[1], best[2]
     # Pairs: per utterance the best candidate of each kind; a hit needs the right kind and target.
     pp = heads["pairs"].predict_proba(rows.stack("pair_x"))
-    pair_th = {}
+    # A pair's score may lean on the utterance-level restate probability (linear head mixed with the
+    # utterance model): it sees the whole turn's wording, the pair head only overlap and distance.
+    kr = MOVE_LABELS.index("restate")
+    wr = mix.get("restate", 0.0) if utt_moves is not None else 0.0
+    p_restate = (1 - wr) * p[:, kr] + (wr * utt_moves[:, kr] if utt_moves is not None else 0.0)
+    restate_of = dict(zip(rows.utt_keys, p_restate.tolist()))
+    pair_th, pair_rw = {}, {}
     for k, kind in ((1, "paraphrase"), (2, "mirroring")):
-        best: dict[tuple, tuple[float, bool]] = {}
-        gold_n = set()
-        for (copy_id, i, j, gk, target), pr in zip(rows.pair_groups, pp):
-            key = (copy_id, i)
-            if gk == k:
-                gold_n.add(key)
-            if pr[k] > best.get(key, (-1.0, False))[0]:
-                best[key] = (float(pr[k]), gk == k and target == j)
-        s = np.asarray([v[0] for v in best.values()])
-        h = np.asarray([v[1] for v in best.values()])
-        pair_th[kind] = _best_threshold(s, h, len(gold_n))[0]
+        choice = (-1.0, 0.5, 0.0)
+        for beta in PAIR_RESTATE_WEIGHTS:
+            best: dict[tuple, tuple[float, bool]] = {}
+            gold_n = set()
+            for (copy_id, i, j, gk, target), pr in zip(rows.pair_groups, pp):
+                key = (copy_id, i)
+                if gk == k:
+                    gold_n.add(key)
+                score = (1 - beta) * pr[k] + beta * restate_of[key]
+                if score > best.get(key, (-1.0, False))[0]:
+                    best[key] = (float(score), gk == k and target == j)
+            s_ = np.asarray([v[0] for v in best.values()])
+            h = np.asarray([v[1] for v in best.values()])
+            t, f = _best_threshold(s_, h, len(gold_n))
+            if f > choice[0] + 1e-9:
+                choice = (f, t, beta)
+        pair_th[kind], pair_rw[kind] = choice[1], choice[2]
     pc = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
     yc = rows.stack("y_conf") > 0
     conf_th = _best_threshold(pc, yc, int(yc.sum()))[0]
-    return {"moves": th, "pairs": pair_th, "conflicts": conf_th, "mix": mix}
+    return {"moves": th, "pairs": pair_th, "pair_restate_weight": pair_rw, "conflicts": conf_th, "mix": mix}
 
 
 def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) -> dict:
@@ -234,6 +249,7 @@ def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) 
 def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
     heads["moves"].meta["thresholds"] = th["moves"]
     heads["pairs"].meta["thresholds"] = th["pairs"]
+    heads["pairs"].meta["restate_weight"] = th["pair_restate_weight"]
     heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
 
 
