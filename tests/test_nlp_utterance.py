@@ -122,3 +122,22 @@ def test_analyzer_emotions_use_the_meeting_head():
     texts = ["Great news, they signed!", "I am really worried we will miss the audit.", "Okay, next item.",
              "Wait, they cancelled?"]
     assert [e.label for e in an.emotions(texts)] == ["joy", "fear", "neutral", "surprise"]
+
+
+def test_pair_scores_follow_the_tuned_restate_weight(tmp_path):
+    """With the restate weight at 1 a pair's score is the utterance's restate probability alone,
+    so the kind's threshold decides by the turn's wording and the most recent candidate wins ties."""
+    d = _copy_models(tmp_path)
+    meta = json.loads((d / "pairs.json").read_text())
+    assert set(meta["restate_weight"]) == {"paraphrase", "mirroring"}
+    meta["restate_weight"] = {"paraphrase": 1.0, "mirroring": 0.0}
+    meta["thresholds"] = {"paraphrase": 0.5, "mirroring": 2.0}   # mirroring can never fire here
+    (d / "pairs.json").write_text(json.dumps(meta))
+    an = Analyzer(d)
+    speakers = ["A", "B", "C"]
+    texts = ["IT needs twelve weeks to install it properly.", "Finance wants it done this quarter.",
+             "So what you're both telling me is the quarter and the install can't both happen."]
+    tags = an.analyze(speakers, texts).tags[2]
+    assert [(t.type, t.target) for t in tags] == [("paraphrase", "1")]
+    tags = an.analyze(speakers, texts[:2] + ["Let's move on to the catering contract."]).tags[2]
+    assert "paraphrase" not in {t.type for t in tags}
