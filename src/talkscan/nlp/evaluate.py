@@ -19,6 +19,14 @@ def degrade_meeting(m: Meeting, seed: int, strength: float = 1.0) -> list[str]:
     return [asr_degrade(t, rng, strength) for t in m.texts]
 
 
+def renderings(meetings: list[Meeting], copies: int, seed: int) -> list[list[list[str]]]:
+    """Per meeting: its clean text, then `copies` ASR renderings seeded by meeting index and copy.
+    Training rows (train.build_rows) and the fine-tuning rows (utterance_data) both come from here,
+    so the fine-tuned model's probabilities line up with the rows the trainer tunes on."""
+    return [[m.texts] + [degrade_meeting(m, seed * 1000 + 7 * k + c) for c in range(copies)]
+            for k, m in enumerate(meetings)]
+
+
 def _f1(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
@@ -26,7 +34,10 @@ def _f1(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
 
 
-def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False, seed: int = 13) -> dict:
+EVAL_SEED = 13
+
+
+def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False, seed: int = EVAL_SEED) -> dict:
     """`encode_fn(texts) -> embeddings` lets callers use the embedding cache."""
     c: Counter = Counter()
     topic_ok = topic_n = dir_ok = dir_n = 0

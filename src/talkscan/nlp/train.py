@@ -22,7 +22,7 @@ from ..progress import ProgressFn, no_progress
 from ..transcript import TOPICS
 from .conflicts import AskInfo, candidate_pairs, conflict_features
 from .dialogues import Meeting, casino_meetings, load_dir
-from .evaluate import degrade_meeting, evaluate
+from .evaluate import evaluate, renderings
 from .features import meeting_features
 from .heads import Head, train_linear, train_linear_multilabel
 from .spacy_components import annotate
@@ -120,9 +120,8 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
 
 def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn) -> list[Rows]:
     """One Rows per meeting (its clean text and `copies` ASR renderings), so subsets are cheap to merge."""
-    variants = [[m.texts] if m.source == "casino" else
-                [m.texts] + [degrade_meeting(m, seed * 1000 + 7 * k + c) for c in range(copies)]
-                for k, m in enumerate(meetings)]
+    # CaSiNo is typed chat, not speech: its clean text only.
+    variants = [vs[:1] if m.source == "casino" else vs for m, vs in zip(meetings, renderings(meetings, copies, seed))]
     # One encoder pass over everything new, so the cache is written once.
     cache.encode([t for vs in variants for texts in vs for t in texts], progress)
     parts = []
@@ -376,18 +375,17 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     utt_model, utt_pred, utt_moves, ask_mix = None, None, None, None
     if utterance_dir is not None:
         from .utterance import load_utterance_model
-        from .utterance_data import renderings
-
         utt_pred = install_utterance_model(Path(utterance_dir), Path(out_dir))
         utt_model = load_utterance_model(Path(out_dir))
         # tune_rows' utterance rows are, per held-back meeting, its clean text then one rendering
-        tune_texts = [t for vs in renderings(tune_set, 1, seed + 1) for texts in vs for t in texts]
+        tune_variants = renderings(tune_set, 1, seed + 1)
+        tune_texts = [t for vs in tune_variants for texts in vs for t in texts]
         utt_moves = np.asarray([utt_pred[t]["moves"] for t in tune_texts], dtype=np.float32)
         ask_mix = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode)
         from ..transcript import EMOTIONS
         from .emotion import emotion_scores
 
-        gold_emotion = np.asarray([EMOTIONS.index(t.emotion) for m, vs in zip(tune_set, renderings(tune_set, 1, seed + 1))
+        gold_emotion = np.asarray([EMOTIONS.index(t.emotion) for m, vs in zip(tune_set, tune_variants)
                                    for _ in vs for t in m.turns])
         emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
                                        np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..transcript import EMOTIONS, TOPICS
 from .dialogues import Meeting, load_dir
-from .evaluate import degrade_meeting
+from .evaluate import EVAL_SEED, degrade_meeting, renderings
 from .train import DIRECTION_LABELS, MOVE_LABELS, tune_split
 
 
@@ -30,12 +30,6 @@ def meeting_rows(m: Meeting, texts: list[str]) -> list[list]:
         emotion = EMOTIONS.index(turn.emotion) if turn.emotion in EMOTIONS else -1
         rows.append([text, moves, topic, direction, emotion])
     return rows
-
-
-def renderings(meetings: list[Meeting], copies: int, seed: int) -> list[list[str]]:
-    """Per meeting: its clean text, then `copies` ASR renderings, seeded as train.build_rows does."""
-    return [[m.texts] + [degrade_meeting(m, seed * 1000 + 7 * k + c) for c in range(copies)]
-            for k, m in enumerate(meetings)]
 
 
 def build(dialogues: Path, seed: int = 0, copies: int = 2) -> dict:
@@ -59,7 +53,7 @@ def build(dialogues: Path, seed: int = 0, copies: int = 2) -> dict:
     for split in ("dev", "test"):
         ms = load_dir(dialogues / split) if (dialogues / split).is_dir() else []
         for k, m in enumerate(ms):
-            predict += m.texts + degrade_meeting(m, 13 + k)   # evaluate()'s default seeds
+            predict += m.texts + degrade_meeting(m, EVAL_SEED + k)   # as evaluate() renders them
     predict = sorted(set(predict))
     labels = {"moves": MOVE_LABELS, "topics": list(TOPICS), "directions": DIRECTION_LABELS, "emotions": list(EMOTIONS)}
     return {"labels": labels, "fit": fit, "all": all_rows, "tune": tune, "predict": predict}

@@ -48,8 +48,6 @@ def _build(encoder_dir: str, n_moves: int, n_topics: int, n_dirs: int, n_emotion
 
 
 def _pooled(enc, batch):
-    import torch
-
     hidden = enc(**batch).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
