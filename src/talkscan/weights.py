@@ -52,13 +52,15 @@ def file_sha256(path: Path) -> str:
 sha256 = lru_cache(maxsize=None)(file_sha256)
 
 
-def verify_file(path: Path, expected: str) -> Path:
+def verify_file(path: Path, expected: str, what: str = "model file", fresh: bool = False) -> Path:
+    """`path` after its SHA-256 matched `expected`. `fresh` hashes it again rather than trusting this
+    process's earlier hash, for files a user retrains in place (models/)."""
     if not path.is_file():
-        raise ModelError("model file is missing", path=str(path))
-    got = sha256(path)
+        raise ModelError(f"{what} is missing", path=str(path))
+    got = file_sha256(path) if fresh else sha256(path)
     if got != expected:
         raise ModelError(
-            f"model file does not match its recorded SHA-256 (expected {expected[:12]}…, got {got[:12]}…); "
+            f"{what} does not match its recorded SHA-256 (expected {str(expected)[:12]}…, got {got[:12]}…); "
             "refusing to load it",
             path=str(path),
         )

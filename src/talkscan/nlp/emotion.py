@@ -65,7 +65,7 @@ def _load(model_dir_s: str) -> _EmotionModel:
     import torch
     from safetensors.torch import load_file
 
-    from ..weights import file_sha256
+    from ..weights import verify_file
     from .encoder import Top, top_layers
 
     model_dir = Path(model_dir_s)
@@ -73,14 +73,7 @@ def _load(model_dir_s: str) -> _EmotionModel:
     wpath = model_dir / meta.get("weights", WEIGHTS_FILE)
     if not wpath.is_file():
         raise ModelError("emotion model weights are missing; run `talkscan train emotion`", path=str(wpath))
-    # Hashed afresh, not through weights.sha256's per-path cache, so a file replaced on disk is caught.
-    got = file_sha256(wpath)
-    if got != meta.get("sha256"):
-        raise ModelError(
-            f"emotion weights do not match their recorded SHA-256 (expected {str(meta.get('sha256'))[:12]}…, "
-            f"got {got[:12]}…); refusing to load them",
-            path=str(wpath),
-        )
+    verify_file(wpath, meta.get("sha256"), what="emotion weight file", fresh=True)
     try:
         tensors = load_file(str(wpath))
     except Exception as e:  # safetensors raises its own types for truncated or corrupt files

@@ -41,7 +41,7 @@ def _load(models_dir_s: str) -> UtteranceModel | None:
     import torch
     from safetensors.torch import load_file
 
-    from ..weights import file_sha256
+    from ..weights import verify_file
     from .encoder import Top, top_layers
 
     models_dir = Path(models_dir_s)
@@ -50,12 +50,9 @@ def _load(models_dir_s: str) -> UtteranceModel | None:
         return None
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        got = file_sha256(wpath)
     except (OSError, ValueError) as e:
-        raise ModelError(f"utterance model cannot be read: {e}", path=str(meta_path)) from None
-    if got != meta.get("sha256"):
-        raise ModelError(f"utterance weights do not match their recorded SHA-256 (expected "
-                         f"{str(meta.get('sha256'))[:12]}…, got {got[:12]}…); refusing to load them", path=str(wpath))
+        raise ModelError(f"utterance model metadata cannot be read: {e}", path=str(meta_path)) from None
+    verify_file(wpath, meta.get("sha256"), what="utterance weight file", fresh=True)
     try:
         state = load_file(str(wpath))
         layers = top_layers(state, meta["finetuned_layers"])
@@ -72,7 +69,7 @@ def _load(models_dir_s: str) -> UtteranceModel | None:
         return torch.cat([torch.sigmoid(lin["moves"](pooled))] +
                          [torch.softmax(lin[n](pooled), -1) for n in names[1:]], dim=-1)
 
-    return UtteranceModel(Top(layers, head), meta["labels"], got)
+    return UtteranceModel(Top(layers, head), meta["labels"], meta["sha256"])
 
 
 def mix_emotions(goemotions, meeting, mix: dict | None):
