@@ -205,14 +205,7 @@ class Analyzer:
         speakers = [u.speaker for u in utts]
         texts = [u.text for u in utts]
         names = {s.id: s.name or s.id for s in transcript.speakers}
-        from .emotion import load_emotion_model
-        from .encoder import encode_shared
-
-        # One pass of the encoder's lower layers feeds the sentence embedding and both fine-tuned models.
-        tops = {"emotion": load_emotion_model().top}
-        if self.utterance is not None:
-            tops["utterance"] = self.utterance.top
-        emb, outs = encode_shared(texts, tops) if texts else (None, {})
+        emb, outs = self._encode_all(texts) if texts else (None, {})
         result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress)
         for u, tags in zip(utts, result.tags):
             for t in tags:
@@ -246,16 +239,21 @@ class Analyzer:
         meeting = self.utterance.split(utt)[3] if self.utterance is not None and utt is not None else None
         return emotions_from_scores(mix_emotions(goemotions, meeting, (self.mix or {}).get("emotion")))
 
-    def emotions(self, texts: list[str]) -> list[Emotion]:
+    def _encode_all(self, texts: list[str]):
+        """Sentence embeddings and the emotion and utterance models' outputs: one pass of the
+        encoder's lower layers feeds all three."""
         from .emotion import load_emotion_model
         from .encoder import encode_shared
 
-        if not texts:
-            return []
         tops = {"emotion": load_emotion_model().top}
         if self.utterance is not None:
             tops["utterance"] = self.utterance.top
-        outs = encode_shared(list(texts), tops)[1]
+        return encode_shared(list(texts), tops)
+
+    def emotions(self, texts: list[str]) -> list[Emotion]:
+        if not texts:
+            return []
+        outs = self._encode_all(texts)[1]
         return self.emotions_from(outs["emotion"], outs.get("utterance"))
 
     def tag_utterance(self, text: str, context: list[tuple[str, str]] = ()) -> list[Tag]:
