@@ -56,8 +56,12 @@ def check(path: Path) -> list[str]:
     return errs
 
 
-def main(root: Path) -> int:
-    files = sorted(root.glob("*/*.json"))
+def main(paths: list[Path]) -> int:
+    """Files as given; a folder means its split folders' meetings (default: this folder's)."""
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.glob("*/*.json")))
+    if not files:
+        print(f"no meetings found in {', '.join(map(str, paths))}")
+        return 1
     errs: list[str] = []
     counts: Counter[str] = Counter()
     n_turns = 0
@@ -76,4 +80,4 @@ def main(root: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent))
+    sys.exit(main([Path(a) for a in sys.argv[1:]] or [Path(__file__).parent]))
