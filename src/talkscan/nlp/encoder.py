@@ -68,6 +68,43 @@ def top_layers(state: dict, layer_ids: Sequence[int]):
     return layers
 
 
+def load_top_files(models_dir, stem: str, what: str):
+    """(metadata, tensors, fine-tuned layers) of `stem`.json / `stem`.safetensors in models_dir after
+    the weights pass their SHA-256 check; None where models_dir has neither file."""
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    from ..errors import ModelError
+    from ..weights import verify_file
+
+    meta_path, wpath = Path(models_dir) / f"{stem}.json", Path(models_dir) / f"{stem}.safetensors"
+    if not meta_path.is_file() and not wpath.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{what} metadata cannot be read: {e}", path=str(meta_path)) from None
+    verify_file(wpath, meta.get("sha256"), what=f"{what} weight file", fresh=True)
+    try:
+        state = load_file(str(wpath))
+        layers = top_layers(state, meta["finetuned_layers"])
+    except Exception as e:  # safetensors and the layer check raise their own types
+        raise ModelError(f"{what} weights cannot be loaded: {e}", path=str(wpath)) from None
+    return meta, state, layers
+
+
+def linear_from(state: dict, name: str):
+    """torch Linear `name` from a state dict holding `name`.weight and `name`.bias."""
+    import torch
+
+    w = state[f"{name}.weight"].float()
+    lin = torch.nn.Linear(w.shape[1], w.shape[0])
+    lin.load_state_dict({"weight": w, "bias": state[f"{name}.bias"].float()})
+    return lin
+
+
 def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batch_size: int = 64,
                   max_length: int = 128):
     """(normalised sentence embeddings (n, 384), {name: (n, k) outputs of each top}) from one pass

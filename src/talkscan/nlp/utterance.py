@@ -5,16 +5,10 @@ those of the linear heads, by weights tuned on held-back training meetings (mode
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from ..errors import ModelError
-
-WEIGHTS_FILE = "utterance.safetensors"
-META_FILE = "utterance.json"
 
 
 @dataclass
@@ -39,31 +33,15 @@ def load_utterance_model(models_dir: Path) -> UtteranceModel | None:
 @lru_cache(maxsize=4)
 def _load(models_dir_s: str) -> UtteranceModel | None:
     import torch
-    from safetensors.torch import load_file
 
-    from ..weights import verify_file
-    from .encoder import Top, top_layers
+    from .encoder import Top, linear_from, load_top_files
 
-    models_dir = Path(models_dir_s)
-    meta_path, wpath = models_dir / META_FILE, models_dir / WEIGHTS_FILE
-    if not meta_path.is_file() and not wpath.is_file():
+    got = load_top_files(models_dir_s, "utterance", "utterance model")
+    if got is None:
         return None
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise ModelError(f"utterance model metadata cannot be read: {e}", path=str(meta_path)) from None
-    verify_file(wpath, meta.get("sha256"), what="utterance weight file", fresh=True)
-    try:
-        state = load_file(str(wpath))
-        layers = top_layers(state, meta["finetuned_layers"])
-    except Exception as e:  # safetensors and the layer check raise their own types
-        raise ModelError(f"utterance weights cannot be loaded: {e}", path=str(wpath)) from None
-    lin = {}
+    meta, state, layers = got
     names = [n for n in ("moves", "topic", "direction", "emotion") if f"{n}.weight" in state]
-    for name in names:
-        w = state[f"{name}.weight"].float()
-        lin[name] = torch.nn.Linear(w.shape[1], w.shape[0])
-        lin[name].load_state_dict({"weight": w, "bias": state[f"{name}.bias"].float()})
+    lin = {name: linear_from(state, name) for name in names}
 
     def head(pooled):
         return torch.cat([torch.sigmoid(lin["moves"](pooled))] +
