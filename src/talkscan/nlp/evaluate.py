@@ -10,7 +10,7 @@ from collections import Counter
 
 from ..transcript import MOVES
 from .augment import asr_degrade
-from .conflicts import AskInfo, candidate_pairs, conflict_features
+from .conflicts import AskInfo, candidate_pairs
 from .dialogues import Meeting
 
 
@@ -75,12 +75,10 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
         emb = encode_fn(texts)
         gold_asks = [AskInfo(i, t.speaker, g["topic"], g.get("direction"), texts[i])
                      for i, t in enumerate(m.turns) for g in t.tags if g["type"] == "ask"]
-        head = analyzer.heads["asks_conflicts"]
-        found = set()
-        for a, b in candidate_pairs(gold_asks):
-            x = conflict_features(gold_asks[a], gold_asks[b], emb[gold_asks[a].index], emb[gold_asks[b].index])
-            if head.predict_proba(x[None, :])[0, 1] >= head.meta["threshold"]:
-                found.add(tuple(sorted((gold_asks[a].index, gold_asks[b].index))))
+        cands = candidate_pairs(gold_asks)
+        pc = analyzer.conflict_scores(gold_asks, cands, emb)
+        th = analyzer.heads["asks_conflicts"].meta["threshold"]
+        found = {tuple(sorted((gold_asks[a].index, gold_asks[b].index))) for (a, b), p in zip(cands, pc) if p >= th}
         c["conflict_given_gold_asks", "tp"] += len(gold_pairs & found)
         c["conflict_given_gold_asks", "fp"] += len(found - gold_pairs)
         c["conflict_given_gold_asks", "fn"] += len(gold_pairs - found)

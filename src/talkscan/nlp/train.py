@@ -51,6 +51,7 @@ class Rows:
     y_dir: list = field(default_factory=list)
     conf_x: list = field(default_factory=list)
     y_conf: list = field(default_factory=list)
+    conf_text: list = field(default_factory=list)     # (ask text, ask text) of each conf_x row
 
     def extend(self, other: "Rows") -> "Rows":
         for k in self.__dataclass_fields__:
@@ -116,6 +117,7 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
     for a, b in candidate_pairs(asks):
         rows.conf_x.append(conflict_features(asks[a], asks[b], feats.emb[asks[a].index], feats.emb[asks[b].index])[None, :])
         rows.y_conf.append(int(tuple(sorted((asks[a].index, asks[b].index))) in gold))
+        rows.conf_text.append((asks[a].text, asks[b].text))
 
 
 def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn) -> list[Rows]:
@@ -176,7 +178,7 @@ def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: 
 
 
 MIX_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-PAIR_RESTATE_WEIGHTS = (0.0, 0.25, 0.5)
+PAIR_RESTATE_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 
 
 def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | None = None) -> dict:
@@ -185,13 +187,15 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | 
     p = heads["moves"].predict_proba(rows.stack("utt_x"))
     y = rows.stack("y_moves")
     mask = rows.stack("mask")
-    th, mix = {}, {}
+    th, mix, alone = {}, {}, {}
     for k, lab in enumerate(MOVE_LABELS):
         keep = mask[:, k] > 0
         best = (-1.0, 0.5, 0.0)
         for w in MIX_WEIGHTS if utt_moves is not None else (0.0,):
             pk = p[keep, k] if utt_moves is None else (1 - w) * p[keep, k] + w * utt_moves[keep, k]
             t, f = _best_threshold(pk, y[keep, k] > 0, int(y[keep, k].sum()))
+            if w == 0.0:
+                alone[lab] = t
             if f > best[0] + 1e-9:
                 best = (f, t, w)
         th[lab], mix[lab] = best[1], best[2]
@@ -225,7 +229,9 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | 
     pc = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
     yc = rows.stack("y_conf") > 0
     conf_th = _best_threshold(pc, yc, int(yc.sum()))[0]
-    return {"moves": th, "pairs": pair_th, "pair_restate_weight": pair_rw, "conflicts": conf_th, "mix": mix}
+    # The linear heads' own thresholds, for when the utterance model is not installed.
+    return {"moves": th, "moves_alone": alone, "pairs": pair_th, "pair_restate_weight": pair_rw,
+            "conflicts": conf_th, "mix": mix}
 
 
 def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) -> dict:
@@ -245,8 +251,49 @@ def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) 
     return out
 
 
+def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, float]) -> dict:
+    """Weight of the conflict cross-encoder (model A's scores of the held-back pairs, both orders)
+    against the linear head, and the decision threshold, by conflict-pair F1 on held-back rows."""
+    from .conflict_train import pair_text
+
+    p = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
+    ce = np.asarray([0.5 * (ce_pred[pair_text(a, b)] + ce_pred[pair_text(b, a)]) for a, b in rows.conf_text])
+    y = rows.stack("y_conf") > 0
+    got = {w: _best_threshold((1 - w) * p + w * ce, y, int(y.sum())) for w in MIX_WEIGHTS}
+    w = max(MIX_WEIGHTS, key=lambda k: (got[k][1], -abs(k - 0.5)))
+    return {"weight": w, "threshold": got[w][0], "tune_f1": {str(k): round(v[1], 4) for k, v in got.items()}}
+
+
+def install_conflict_model(run_dir: Path, out_dir: Path) -> dict[str, float] | None:
+    """Copy the conflict cross-encoder (conflict_train.py's output, beside the utterance model's)
+    into `out_dir` with its SHA-256; returns model A's scores of the held-back pairs, or None
+    where the folder has no conflict model."""
+    import json
+    import shutil
+
+    from ..weights import file_sha256
+
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    if not (run_dir / "conflict.safetensors").is_file():
+        return None
+    try:
+        run = json.loads((run_dir / "conflict_train.json").read_text())
+        pred = json.loads((run_dir / "conflict_pred_A.json").read_text())
+    except (OSError, ValueError) as e:
+        raise InputError(f"conflict model output incomplete: {e}", path=str(run_dir)) from None
+    if (run_dir / "conflict.safetensors").resolve() != (out_dir / "conflict.safetensors").resolve():
+        shutil.copyfile(run_dir / "conflict.safetensors", out_dir / "conflict.safetensors")
+    meta = {"name": "conflict", "finetuned_layers": run["hyperparameters"]["finetuned_layers"],
+            "hyperparameters": run["hyperparameters"], "rows": {"fit (model A)": run["fit_rows"], "all (shipped)": run["all_rows"]},
+            "recipes_on_held_back_pairs": run.get("recipes_on_held_back_pairs"),
+            "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(out_dir / "conflict.safetensors")}
+    (out_dir / "conflict.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return pred
+
+
 def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
     heads["moves"].meta["thresholds"] = th["moves"]
+    heads["moves"].meta["thresholds_alone"] = th["moves_alone"]
     heads["pairs"].meta["thresholds"] = th["pairs"]
     heads["pairs"].meta["restate_weight"] = th["pair_restate_weight"]
     heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
@@ -373,6 +420,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress))
     fit_a = fit_heads(fit_rows, cache.encode, seed)
     utt_model, utt_pred, utt_moves, ask_mix = None, None, None, None
+    ce_model, conflict_mix = None, None
     if utterance_dir is not None:
         from .utterance import load_utterance_model
         utt_pred = install_utterance_model(Path(utterance_dir), Path(out_dir))
@@ -390,7 +438,14 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
                                        np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),
                                        gold_emotion)
+        ce_pred = install_conflict_model(Path(utterance_dir), Path(out_dir))
+        if ce_pred is not None:
+            from .conflict_model import load_conflict_model
+            ce_model = load_conflict_model(Path(out_dir))
+            conflict_mix = tune_conflict_mix(fit_a, tune_rows, ce_pred)
     thresholds = tune_thresholds(fit_a, tune_rows, utt_moves)
+    if conflict_mix is not None:
+        thresholds["conflicts"] = conflict_mix["threshold"]
     heads = fit_heads(merge(parts), cache.encode, seed)
     apply_thresholds(heads, thresholds)
     if utt_model is not None:
@@ -398,11 +453,14 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
                                                 "direction": ask_mix["direction"], "sha256": utt_model.sha256,
                                                 "emotion": emotion_mix,
                                                 "tune_accuracy": {k: v for k, v in ask_mix.items() if k.endswith("accuracy")}}
+    if ce_model is not None:
+        heads["asks_conflicts"].meta["cross_encoder"] = {"sha256": ce_model.sha256, "weight": conflict_mix["weight"],
+                                                         "tune_f1": conflict_mix["tune_f1"]}
     sizes = {"train_meetings": len(train), "train_turns": sum(len(m.turns) for m in train),
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
     metrics: dict = {"sizes": sizes, "thresholds": thresholds}
     if dev:
-        an = Analyzer(heads=heads, utterance=utt_model)
+        an = Analyzer(heads=heads, utterance=utt_model, conflict=ce_model)
         progress("evaluate", 0, 2)
         metrics["dev_clean"] = evaluate(an, dev, cache.encode)
         metrics["dev_asr"] = evaluate(an, dev, cache.encode, degrade=True)

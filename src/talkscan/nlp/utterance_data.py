@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..transcript import EMOTIONS, TOPICS
 from .dialogues import Meeting, load_dir
+from .conflict_train import pair_text, swapped
 from .evaluate import EVAL_SEED, degrade_meeting, renderings
 from .train import DIRECTION_LABELS, MOVE_LABELS, tune_split
 
@@ -32,17 +33,29 @@ def meeting_rows(m: Meeting, texts: list[str]) -> list[list]:
     return rows
 
 
+def conflict_rows(m: Meeting, texts: list[str]) -> list[list]:
+    """[pair text, 1 if the two asks conflict] for every two gold asks by different speakers."""
+    asks = [i for i, t in enumerate(m.turns) if any(g.get("type") == "ask" for g in t.tags)]
+    gold = {tuple(sorted(c)) for c in m.conflicts}
+    return [[pair_text(texts[i], texts[j]), int((i, j) in gold)]
+            for k, i in enumerate(asks) for j in asks[k + 1 :] if m.turns[i].speaker != m.turns[j].speaker]
+
+
 def build(dialogues: Path, seed: int = 0, copies: int = 2) -> dict:
     train = load_dir(dialogues / "train")
     tune_ids = tune_split(len(train), seed)
     variants = renderings(train, copies, seed)
     fit, all_rows = [], []
+    conflict: dict = {"fit": [], "all": [], "tune": [], "predict": [], "dev": []}
     for k, (m, vs) in enumerate(zip(train, variants)):
         for texts in vs:
             rows = meeting_rows(m, texts)
             all_rows += rows
+            pairs = conflict_rows(m, texts)
+            conflict["all"] += pairs
             if k not in tune_ids:
                 fit += rows
+                conflict["fit"] += pairs
     predict: list[str] = []
     tune: list[list] = []
     tune_set = [train[i] for i in tune_ids]
@@ -50,13 +63,18 @@ def build(dialogues: Path, seed: int = 0, copies: int = 2) -> dict:
         for texts in vs:
             predict += texts
             tune += meeting_rows(m, texts)
+            conflict["tune"] += conflict_rows(m, texts)
     for split in ("dev", "test"):
         ms = load_dir(dialogues / split) if (dialogues / split).is_dir() else []
         for k, m in enumerate(ms):
             predict += m.texts + degrade_meeting(m, EVAL_SEED + k)   # as evaluate() renders them
     predict = sorted(set(predict))
+    # Model A scores the held-back pairs in both orders (the analyzer averages the two).
+    conflict["predict"] = sorted({t for text, _ in conflict["tune"] for t in (text, swapped(text))})
+    if (dialogues / "dev").is_dir():
+        conflict["dev"] = [r for m in load_dir(dialogues / "dev") for r in conflict_rows(m, m.texts)]
     labels = {"moves": MOVE_LABELS, "topics": list(TOPICS), "directions": DIRECTION_LABELS, "emotions": list(EMOTIONS)}
-    return {"labels": labels, "fit": fit, "all": all_rows, "tune": tune, "predict": predict}
+    return {"labels": labels, "fit": fit, "all": all_rows, "tune": tune, "predict": predict, "conflict": conflict}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     data = build(a.dialogues)
     a.out.write_text(json.dumps(data))
-    print(f"{len(data['fit'])} fit rows, {len(data['all'])} rows, {len(data['predict'])} texts to predict")
+    c = data["conflict"]
+    print(f"{len(data['fit'])} fit rows, {len(data['all'])} rows, {len(data['predict'])} texts to predict; "
+          f"conflict pairs: {len(c['fit'])} fit, {len(c['all'])} all, {len(c['tune'])} held back")
     return 0
 
 

@@ -1,0 +1,106 @@
+"""The conflict cross-encoder (nlp/conflict_model.py, trained by nlp/conflict_train.py): its mixing
+with the linear head, and the committed model run on the real bundled encoder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from talkscan.nlp import conflict_train  # noqa: E402
+from talkscan.nlp.train import Rows, tune_conflict_mix  # noqa: E402
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+class _Head:
+    def __init__(self, p):
+        self.p = np.asarray(p, dtype=np.float32)
+
+    def predict_proba(self, x):
+        return np.stack([1 - self.p, self.p], axis=1)
+
+
+def test_pair_text_round_trips_through_swapping():
+    t = conflict_train.pair_text("We need it by May.", "Legal needs six weeks first.")
+    assert conflict_train.swapped(conflict_train.swapped(t)) == t
+    assert conflict_train.swapped(t).startswith("Legal needs")
+    rows = conflict_train.both_orders([[t, 1]])
+    assert rows == [[t, 1], [conflict_train.swapped(t), 1]]
+
+
+def test_mix_weight_follows_whichever_scorer_separates_the_pairs():
+    pairs = [("a", "b"), ("c", "d"), ("e", "f"), ("g", "h")]
+    y = [1, 0, 1, 0]
+    rows = Rows(conf_x=[np.zeros((1, 3), dtype=np.float32)] * 4, y_conf=y, conf_text=pairs)
+    good = {conflict_train.pair_text(a, b): s for (a, b), s in zip(pairs, (0.9, 0.1, 0.8, 0.2))}
+    good.update({conflict_train.swapped(k): v for k, v in list(good.items())})
+    # the head ranks the pairs backwards, the cross-encoder right: only a high weight separates them
+    mix = tune_conflict_mix({"asks_conflicts": _Head([0.1, 0.9, 0.1, 0.9])}, rows, good)
+    assert mix["weight"] >= 0.75 and mix["tune_f1"][str(mix["weight"])] == 1.0
+    assert mix["tune_f1"]["0.0"] < 1.0
+    # and the other way round
+    bad = {k: 1.0 - v for k, v in good.items()}
+    mix = tune_conflict_mix({"asks_conflicts": _Head([0.9, 0.1, 0.8, 0.2])}, rows, bad)
+    assert mix["weight"] <= 0.25 and mix["tune_f1"][str(mix["weight"])] == 1.0
+
+
+def test_best_f1_picks_a_threshold_between_the_classes():
+    f1, th = conflict_train.best_f1([0.9, 0.7, 0.3, 0.1], [1, 1, 0, 0])
+    assert f1 == 1.0 and 0.3 < th <= 0.7
+
+
+needs_model = pytest.mark.skipif(not (MODELS / "conflict.safetensors").is_file(), reason="no conflict model in models/")
+
+
+@pytest.mark.slow
+@needs_model
+def test_committed_model_is_symmetric_and_separates_a_clash_from_compatible_asks():
+    from talkscan.nlp.conflict_model import load_conflict_model
+
+    m = load_conflict_model(MODELS)
+    clash = ("The supermarket wants deliveries six days a week from March.",
+             "I can't fund a sixth day. The transport budget is capped at five days, full stop.")
+    fine = ("Can someone send me the draft contract by Friday?",
+            "I'd like the kickoff meeting on site so the team can see the warehouse.")
+    s = m.scores([clash, fine, clash[::-1]])
+    assert s[0] == pytest.approx(s[2], abs=1e-5)
+    assert s[0] > s[1]
+
+
+@pytest.mark.slow
+@needs_model
+def test_heads_tuned_for_another_conflict_model_are_refused(tmp_path):
+    from talkscan.errors import ModelError
+    from talkscan.nlp.analyzer import Analyzer
+
+    d = tmp_path / "models"
+    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
+    meta = json.loads((d / "asks_conflicts.json").read_text())
+    meta["cross_encoder"]["sha256"] = "0" * 64
+    (d / "asks_conflicts.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="another conflict model"):
+        Analyzer(d)
+
+
+@pytest.mark.slow
+@needs_model
+def test_tampered_conflict_weights_are_refused(tmp_path):
+    from talkscan.errors import ModelError
+    from talkscan.nlp.conflict_model import load_conflict_model
+
+    d = tmp_path / "models"
+    d.mkdir()
+    for f in ("conflict.safetensors", "conflict.json"):
+        shutil.copyfile(MODELS / f, d / f)
+    data = bytearray((d / "conflict.safetensors").read_bytes())
+    data[-10] ^= 0xFF
+    (d / "conflict.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_conflict_model(d)
