@@ -104,3 +104,43 @@ def test_tampered_conflict_weights_are_refused(tmp_path):
     (d / "conflict.safetensors").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="SHA-256"):
         load_conflict_model(d)
+
+
+class _CountingModel:
+    """Stands in for the cross-encoder: a fixed verdict, and a record of the pairs it was asked."""
+
+    def __init__(self, verdict):
+        self.verdict, self.seen = verdict, []
+
+    def scores(self, pairs):
+        self.seen += pairs
+        return np.full(len(pairs), self.verdict, dtype=np.float32)
+
+
+@pytest.mark.slow
+@needs_model
+def test_cross_encoder_reads_only_pairs_it_could_lift_over_the_threshold():
+    from talkscan.nlp.analyzer import Analyzer
+    from talkscan.nlp.conflicts import AskInfo, candidate_pairs, conflict_features
+    from talkscan.nlp.encoder import encode
+
+    an = Analyzer()
+    texts = ["We need the price under two hundred thousand.", "Sales needs the full three hundred licences.",
+             "Can someone send me the SOW by Friday?", "IT needs twelve weeks for the rollout, not six.",
+             "I need this live by the first of March.", "Legal has to review the DPA first."]
+    topics = [("price", "less"), ("scope", "more"), ("documentation", "more"), ("timeline", "more"),
+              ("timeline", "less"), ("compliance", "more")]
+    asks = [AskInfo(i, f"S{i}", t, d, texts[i]) for i, (t, d) in enumerate(topics)]
+    cands = candidate_pairs(asks)
+    emb = encode(texts)
+    w = an.conflict_mix["weight"]
+    th = an.heads["asks_conflicts"].meta["threshold"]
+    head = an.heads["asks_conflicts"].predict_proba(np.stack(
+        [conflict_features(asks[a], asks[b], emb[asks[a].index], emb[asks[b].index]) for a, b in cands]))[:, 1]
+    for verdict in (0.0, 1.0):
+        an.conflict_model = model = _CountingModel(verdict)
+        got = an.conflict_scores(asks, cands, emb)
+        # every decision is the one that reading all pairs gives...
+        assert ((got >= th) == ((1 - w) * head + w * verdict >= th)).all()
+        # ...and only the pairs that a "conflict" verdict could lift over the threshold were read
+        assert len(model.seen) == int(((1 - w) * head + w >= th).sum())

@@ -18,6 +18,7 @@ import numpy as np
 from ..progress import ProgressFn, no_progress
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
+from . import restatements
 from .labeling import names_own_feeling_only, normalise, said_and_category, target_speaker
 from .direction_rules import rule_direction
 
@@ -140,19 +141,10 @@ class Analyzer:
         self.pair_evaluations = len(feats.pairs)
         if feats.pairs:
             p_pairs = h["pairs"].predict_proba(feats.pair_x)
-            pth = h["pairs"].meta["thresholds"]
-            beta = h["pairs"].meta.get("restate_weight", {})
             restate = p_moves[:, labels.index("restate")]
-            # Scores are compared relative to each kind's threshold, so one utterance gets one kind.
-            best: dict[int, tuple[float, str, int, float]] = {}
-            for (i, j), p in zip(feats.pairs, p_pairs):
-                for k, kind in ((1, "paraphrase"), (2, "mirroring")):
-                    b = beta.get(kind, 0.0)
-                    score = float((1.0 - b) * p[k] + b * restate[i])
-                    rel = score / max(pth[kind], 1e-6)
-                    if score >= pth[kind] and rel > best.get(i, (0.0,))[0]:
-                        best[i] = (rel, kind, j, score)
-            for i, (_, kind, j, score) in best.items():
+            chosen = restatements.choose(feats.pairs, p_pairs, restate, h["pairs"].meta["thresholds"],
+                                         h["pairs"].meta.get("restate_weight", {}), h["pairs"].meta.get("restate_gate"))
+            for i, (_, kind, j, score) in chosen.items():
                 tags[i].append(Tag(type=kind, target=str(j), score=score))
 
         ask_rows = []
@@ -207,7 +199,8 @@ class Analyzer:
 
     def conflict_scores(self, asks: list, cands: list[tuple[int, int]], emb: np.ndarray) -> np.ndarray:
         """Conflict probability of each candidate pair of asks: the linear head on the pair's
-        features, mixed with the cross-encoder that reads both asks' words where one is installed."""
+        features, mixed with the cross-encoder that reads both asks' words where one is installed
+        (pairs that cannot reach the threshold keep the head's share alone)."""
         if not cands:
             return np.zeros(0, dtype=np.float32)
         cx = np.stack([conflict_rules.conflict_features(asks[a], asks[b], emb[asks[a].index], emb[asks[b].index])
@@ -215,7 +208,13 @@ class Analyzer:
         p = self.heads["asks_conflicts"].predict_proba(cx)[:, 1]
         if self.conflict_model is not None:
             w = float(self.conflict_mix["weight"])
-            p = (1.0 - w) * p + w * self.conflict_model.scores([(asks[a].text, asks[b].text) for a, b in cands])
+            p = (1.0 - w) * p
+            # The cross-encoder reads a pair only where its verdict could lift the pair over the
+            # threshold: the same decisions as reading every pair, at a fraction of the cost, which
+            # keeps a long meeting with many asks from paying a transformer pass per pair of asks.
+            need = np.flatnonzero(p + w >= self.heads["asks_conflicts"].meta["threshold"])
+            if len(need):
+                p[need] += w * self.conflict_model.scores([(asks[cands[k][0]].text, asks[cands[k][1]].text) for k in need])
         return p
 
     # -- public API -----------------------------------------------------------------------------

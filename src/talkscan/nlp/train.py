@@ -226,12 +226,50 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | 
             if f > choice[0] + 1e-9:
                 choice = (f, t, beta)
         pair_th[kind], pair_rw[kind] = choice[1], choice[2]
+    gate, gate_f1 = tune_restate_gate(rows, pp, restate_of, pair_th, pair_rw)
     pc = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
     yc = rows.stack("y_conf") > 0
     conf_th = _best_threshold(pc, yc, int(yc.sum()))[0]
     # The linear heads' own thresholds, for when the utterance model is not installed.
     return {"moves": th, "moves_alone": alone, "pairs": pair_th, "pair_restate_weight": pair_rw,
-            "conflicts": conf_th, "mix": mix}
+            "restate_gate": gate, "restate_gate_f1": gate_f1, "conflicts": conf_th, "mix": mix}
+
+
+RESTATE_GATES = (None, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dict, pair_rw: dict):
+    """The restate probability above which a turn with no passing pair is still a paraphrase
+    (restatements.choose), by the mean of paraphrase F1 with and without the target required, on
+    held-back rows."""
+    from collections import defaultdict
+
+    from .restatements import choose
+
+    by_copy: dict = defaultdict(lambda: ([], [], {}))
+    gold: dict = {}
+    for (copy_id, i, j, gk, target), pr in zip(rows.pair_groups, pp):
+        pairs, probs, rs = by_copy[copy_id]
+        pairs.append((i, j))
+        probs.append(pr)
+        rs[i] = restate_of[(copy_id, i)]
+        gold[copy_id, i] = (gk, target)
+    n_gold = sum(1 for gk, _ in gold.values() if gk == 1)
+    scores = {}
+    for gate in RESTATE_GATES:
+        tp = tp_target = n = 0
+        for copy_id, (pairs, probs, rs) in by_copy.items():
+            for i, (_, kind, j, _) in choose(pairs, probs, rs, pair_th, pair_rw, gate).items():
+                if kind == "paraphrase":
+                    n += 1
+                    tp += gold[copy_id, i][0] == 1
+                    tp_target += gold[copy_id, i] == (1, j)
+        # Both count: finding the paraphrase (the move's F1) and naming what it restates.
+        f_type, f_target = (2 * t / max(1, n + n_gold) for t in (tp, tp_target))
+        scores[gate] = {"type": round(f_type, 4), "target": round(f_target, 4), "mean": round((f_type + f_target) / 2, 4)}
+    gate = max(RESTATE_GATES, key=lambda g: scores[g]["mean"] + (1e-9 if g is None else 0.0))   # ties: no gate
+    return gate, {str(g): f for g, f in scores.items()}
+
 
 
 def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) -> dict:
@@ -296,6 +334,7 @@ def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
     heads["moves"].meta["thresholds_alone"] = th["moves_alone"]
     heads["pairs"].meta["thresholds"] = th["pairs"]
     heads["pairs"].meta["restate_weight"] = th["pair_restate_weight"]
+    heads["pairs"].meta["restate_gate"] = th["restate_gate"]
     heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
 
 
