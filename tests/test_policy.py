@@ -256,18 +256,7 @@ def test_gold_labels_give_exactly_the_expected_flags(path: Path | None):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            "overuse",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 3 open: the analyzer finds 3 of Dana's 5 paraphrases (paraphrase F1 0.77 dev, 0.63 test; "
-                "'In other words, hiring is frozen' is missed), so 'paraphrase overused' is not raised; strict, so a "
-                "better analyzer turns this red until it is removed",
-            ),
-        ),
-        "missing",
-    ],
+    ["overuse", "missing"],
 )
 def test_flags_through_the_analyzer(name):
     """The real analyzer on the sample transcript, then the policy: the expected flags."""
