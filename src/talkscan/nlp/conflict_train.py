@@ -26,7 +26,12 @@ import random
 import time
 from pathlib import Path
 
-FINETUNED_LAYERS = (4, 5)
+try:   # inside the package, or run as a script beside utterance_train.py (a GPU machine without it)
+    from . import utterance_train as _ut
+except ImportError:
+    import utterance_train as _ut
+
+FINETUNED_LAYERS = _ut.FINETUNED_LAYERS
 MAX_LENGTH = 160
 SEP = " [SEP] "
 
@@ -157,13 +162,7 @@ def best_f1(scores: list[float], labels: list[int]) -> tuple[float, float]:
 
 
 def state_of(layers, head) -> dict:
-    state = {}
-    for i, layer in zip(FINETUNED_LAYERS, layers):
-        for k, v in layer.state_dict().items():
-            state[f"encoder.layer.{i}.{k}"] = v.detach().cpu().half().contiguous()
-    state["conflict.weight"] = head.weight.detach().cpu().float().contiguous()
-    state["conflict.bias"] = head.bias.detach().cpu().float().contiguous()
-    return state
+    return _ut.layer_state(dict(zip(FINETUNED_LAYERS, layers)), {"conflict": head})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -159,9 +159,15 @@ def tune_score(rows: list, pred: dict) -> dict:
 
 def state_of(enc, heads) -> dict:
     """The tensors that ship: the fine-tuned layers (fp16, like the emotion model) and the heads."""
+    return layer_state({i: enc.encoder.layer[i] for i in FINETUNED_LAYERS}, heads)
+
+
+def layer_state(layers: dict, heads: dict) -> dict:
+    """{"encoder.layer.i.*": fp16 tensor} for each fine-tuned layer i, {"name.weight"/"name.bias"}
+    (fp32) for each linear head: the layout encoder.load_top_files reads."""
     state = {}
-    for i in FINETUNED_LAYERS:
-        for k, v in enc.encoder.layer[i].state_dict().items():
+    for i, layer in layers.items():
+        for k, v in layer.state_dict().items():
             state[f"encoder.layer.{i}.{k}"] = v.detach().cpu().half().contiguous()
     for name, lin in heads.items():
         state[f"{name}.weight"] = lin.weight.detach().cpu().float().contiguous()
