@@ -3,7 +3,9 @@
 One encoder batch and one spaCy pass per transcript; the heads in models/ do the deciding:
 `moves` (similarity, future_vision, emotional_labeling, ask, restate), `pairs` (is utterance i a
 paraphrase or a mirror of recent utterance j by someone else), `asks_topic`, `asks_direction` and
-`asks_conflicts`. Cost is linear in utterances: each one is paired with at most WINDOW others.
+`asks_conflicts` (mixed with the conflict cross-encoder, `conflict_model.py`), and the fine-tuned
+utterance model where installed. Cost is linear in utterances: each one is paired with at most
+WINDOW others.
 """
 
 from __future__ import annotations
