@@ -271,7 +271,6 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
     return gate, {str(g): f for g, f in scores.items()}
 
 
-
 def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) -> dict:
     """Weights of the utterance model's topic and direction probabilities, by accuracy on the
     held-back rows' gold asks."""
@@ -306,27 +305,37 @@ def install_conflict_model(run_dir: Path, out_dir: Path) -> dict[str, float] | N
     """Copy the conflict cross-encoder (conflict_train.py's output, beside the utterance model's)
     into `out_dir` with its SHA-256; returns model A's scores of the held-back pairs, or None
     where the folder has no conflict model."""
+    if not (Path(run_dir) / "conflict.safetensors").is_file():
+        return None
+    return _install_run(run_dir, out_dir, "conflict", "conflict model output incomplete",
+                        keep=("recipes_on_held_back_pairs",))[1]
+
+
+def _install_run(run_dir: Path, out_dir: Path, stem: str, problem: str, keep: tuple[str, ...]) -> tuple[dict, dict]:
+    """Copy `stem`.safetensors from a fine-tuning output folder into `out_dir` and write `stem`.json
+    (layers, hyperparameters, sizes, the run's `keep` entries, SHA-256); returns the run's record
+    and model A's held-back predictions."""
     import json
     import shutil
 
     from ..weights import file_sha256
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    if not (run_dir / "conflict.safetensors").is_file():
-        return None
     try:
-        run = json.loads((run_dir / "conflict_train.json").read_text())
-        pred = json.loads((run_dir / "conflict_pred_A.json").read_text())
+        run = json.loads((run_dir / f"{stem}_train.json").read_text())
+        pred = json.loads((run_dir / f"{stem}_pred_A.json").read_text())
     except (OSError, ValueError) as e:
-        raise InputError(f"conflict model output incomplete: {e}", path=str(run_dir)) from None
-    if (run_dir / "conflict.safetensors").resolve() != (out_dir / "conflict.safetensors").resolve():
-        shutil.copyfile(run_dir / "conflict.safetensors", out_dir / "conflict.safetensors")
-    meta = {"name": "conflict", "finetuned_layers": run["hyperparameters"]["finetuned_layers"],
+        raise InputError(f"{problem}: {e}", path=str(run_dir)) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = out_dir / f"{stem}.safetensors"
+    if (run_dir / weights.name).resolve() != weights.resolve():
+        shutil.copyfile(run_dir / weights.name, weights)
+    meta = {"name": stem, "finetuned_layers": run["hyperparameters"]["finetuned_layers"],
             "hyperparameters": run["hyperparameters"], "rows": {"fit (model A)": run["fit_rows"], "all (shipped)": run["all_rows"]},
-            "recipes_on_held_back_pairs": run.get("recipes_on_held_back_pairs"),
-            "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(out_dir / "conflict.safetensors")}
-    (out_dir / "conflict.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    return pred
+            **{k: run.get(k) for k in keep},
+            "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(weights)}
+    (out_dir / f"{stem}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return run, pred
 
 
 def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
@@ -354,24 +363,7 @@ def _shared_data(dialogues_dir: Path) -> Path:
 def install_utterance_model(utterance_dir: Path, out_dir: Path) -> dict:
     """Copy the fine-tuned utterance model (utterance_train.py's output folder) into `out_dir`
     with its metadata and SHA-256; returns model A's probabilities by text."""
-    import json
-    import shutil
-
-    from ..weights import file_sha256
-
-    utterance_dir, out_dir = Path(utterance_dir), Path(out_dir)
-    try:
-        run = json.loads((utterance_dir / "utterance_train.json").read_text())
-        pred = json.loads((utterance_dir / "utterance_pred_A.json").read_text())
-    except (OSError, ValueError) as e:
-        raise InputError(f"not a fine-tuning output folder: {e}", path=str(utterance_dir)) from None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if (utterance_dir / "utterance.safetensors").resolve() != (out_dir / "utterance.safetensors").resolve():
-        shutil.copyfile(utterance_dir / "utterance.safetensors", out_dir / "utterance.safetensors")
-    meta = {"name": "utterance", "labels": run["labels"], "finetuned_layers": run["hyperparameters"]["finetuned_layers"],
-            "hyperparameters": run["hyperparameters"], "rows": {"fit (model A)": run["fit_rows"], "all (shipped)": run["all_rows"]},
-            "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(out_dir / "utterance.safetensors")}
-    (out_dir / "utterance.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    _, pred = _install_run(utterance_dir, out_dir, "utterance", "not a fine-tuning output folder", keep=("labels",))
     return {t: {"moves": m, "topic": tp, "direction": d, "emotion": e}
             for t, m, tp, d, e in zip(pred["texts"], pred["moves"], pred["topic"], pred["direction"], pred["emotion"])}
 
