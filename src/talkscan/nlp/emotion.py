@@ -66,7 +66,7 @@ def _load(model_dir_s: str) -> _EmotionModel:
     from safetensors.torch import load_file
 
     from ..weights import verify_file
-    from .encoder import Top, top_layers
+    from .encoder import Top, linear_from, top_layers
 
     model_dir = Path(model_dir_s)
     meta = read_meta(model_dir)
@@ -85,9 +85,9 @@ def _load(model_dir_s: str) -> _EmotionModel:
         layers = top_layers(tensors, [int(i) for i in meta["finetuned_layers"]])
     except ValueError as e:
         raise ModelError(f"emotion weights: {e}", path=str(wpath)) from None
-    head = torch.nn.Linear(tensors["head.weight"].shape[1], len(EMOTIONS))
-    head.load_state_dict({"weight": tensors["head.weight"].float(), "bias": tensors["head.bias"].float()})
-    head.eval()
+    head = linear_from(tensors, "head")
+    if head.out_features != len(EMOTIONS):
+        raise ModelError(f"emotion head has {head.out_features} outputs, not {len(EMOTIONS)}", path=str(wpath))
     # log-prior offsets tuned on dev for macro-F1
     bias = torch.tensor(meta.get("prior_offsets", [0.0] * len(EMOTIONS)), dtype=torch.float32)
     return _EmotionModel(Top(layers, lambda pooled: torch.softmax(head(pooled) + bias, dim=-1)), EMOTIONS)
