@@ -322,7 +322,7 @@ def train_utterance_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/, dev/, test/)."),
     out: Path = typer.Option(Path("build/utterance"), "--out", help="Where the fine-tuned model and model A's "
                              "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
-    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about an hour here), or cuda."),
+    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about an hour and a half here), or cuda."),
     epochs: int = typer.Option(5, "--epochs"),
     lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
     conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", help="Epochs of the conflict cross-encoder."),

@@ -19,12 +19,10 @@ model against the linear head; model B (all) is what ships.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
 import time
-from pathlib import Path
 
 try:   # inside the package, or run as a script beside utterance_train.py (a GPU machine without it)
     from . import utterance_train as _ut
@@ -166,13 +164,7 @@ def state_of(layers, head) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Fine-tune the conflict cross-encoder (see the module docstring).")
-    ap.add_argument("rows", type=Path)
-    ap.add_argument("encoder_dir")
-    ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--epochs", type=int, nargs="+", default=[6])
-    ap.add_argument("--lr", type=float, nargs="+", default=[1e-4])
+    ap = _ut.recipe_parser("Fine-tune the conflict cross-encoder (see the module docstring).", 6, 1e-4)
     ap.add_argument("--only-a", action="store_true", help="stop after model A (experiments)")
     a = ap.parse_args(argv)
     from safetensors.torch import save_file

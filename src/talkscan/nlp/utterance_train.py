@@ -175,14 +175,21 @@ def layer_state(layers: dict, heads: dict) -> dict:
     return state
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Fine-tune the utterance model (see the module docstring).")
+def recipe_parser(description: str, epochs: int, lr: float) -> argparse.ArgumentParser:
+    """The command line both fine-tuning scripts share: rows, encoder, output folder, device and the
+    recipes to compare (every epochs x lr)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("rows", type=Path)
     ap.add_argument("encoder_dir")
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--epochs", type=int, nargs="+", default=[4])
-    ap.add_argument("--lr", type=float, nargs="+", default=[5e-5])
+    ap.add_argument("--epochs", type=int, nargs="+", default=[epochs])
+    ap.add_argument("--lr", type=float, nargs="+", default=[lr])
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = recipe_parser("Fine-tune the utterance model (see the module docstring).", 4, 5e-5)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N rows (smoke test)")
     a = ap.parse_args(argv)
     from safetensors.torch import save_file
