@@ -272,64 +272,66 @@ def progress_to_stderr(enabled: bool) -> Callable[[str], None]:
     return say
 
 
-class TreeRssSampler:
-    """Peak of the summed RSS of this process and all its descendants (worker pools), sampled in a
-    thread every `every` seconds: ru_maxrss cannot add up concurrent processes."""
+class _Sampler:
+    """Calls `sample()` on entry, every `every` seconds in a thread while the run lasts, and on exit."""
 
-    def __init__(self, every: float = 0.5) -> None:
+    def __init__(self, every: float) -> None:
         import threading
 
         self.every = every
-        self.peak_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _loop(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for p in [me, *me.children(recursive=True)]:
-                try:
-                    total += p.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-            self._stop.wait(self.every)
-
-    def __enter__(self) -> "TreeRssSampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class LoadSampler:
-    """1-minute load average sampled every `every` seconds in a thread while a run lasts: the
-    machine is shared, so each result says how busy it was (min, mean, max)."""
-
-    def __init__(self, every: float = 5.0) -> None:
-        import threading
-
-        self.every = every
-        self.samples: list[float] = [os.getloadavg()[0]]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+    def sample(self) -> None:
+        raise NotImplementedError
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
-            self.samples.append(os.getloadavg()[0])
+            self.sample()
 
-    def __enter__(self) -> "LoadSampler":
+    def __enter__(self):
+        self.sample()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self.sample()
+
+
+class TreeRssSampler(_Sampler):
+    """Peak of the summed RSS of this process and all its descendants (worker pools), sampled every
+    `every` seconds: ru_maxrss cannot add up concurrent processes."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        import psutil
+
+        super().__init__(every)
+        self.peak_mb = 0.0
+        self._me = psutil.Process()
+
+    def sample(self) -> None:
+        import psutil
+
+        total = 0
+        for p in [self._me, *self._me.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        self.peak_mb = max(self.peak_mb, total / 2**20)
+
+
+class LoadSampler(_Sampler):
+    """1-minute load average sampled every `every` seconds while a run lasts: the machine is
+    shared, so each result says how busy it was (min, mean, max)."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        super().__init__(every)
+        self.samples: list[float] = []
+
+    def sample(self) -> None:
         self.samples.append(os.getloadavg()[0])
 
     def summary(self) -> dict[str, float]:
