@@ -107,9 +107,7 @@ def fit(states: list, labels: list[int], enc, device: str, epochs: int = 6, batc
     bce = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(min(6.0, (len(labels) - pos) / pos), device=device))
     opt = torch.optim.AdamW([{"params": layers.parameters(), "lr": lr}, {"params": head.parameters(), "lr": head_lr}],
                             weight_decay=0.01)
-    steps = epochs * math.ceil(len(states) / batch_size)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+    sched = _ut.warmup_linear(opt, epochs * math.ceil(len(states) / batch_size))
     y_all = torch.tensor(labels, dtype=torch.float32, device=device)
     t0 = time.time()
     for ep in range(epochs):

@@ -53,6 +53,15 @@ def _pooled(enc, batch):
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
+def warmup_linear(opt, steps: int):
+    """Learning rate up linearly over the first tenth of `steps`, then down linearly to zero."""
+    import torch
+
+    warm = max(1, steps // 10)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+
+
 def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs: int = 4,
         batch_size: int = 32, lr: float = 5e-5, head_lr: float = 2e-3, seed: int = 0, log=print):
     """rows: [text, [move 0/1 …], topic index or -1, direction index or -1, emotion index or -1].
@@ -77,9 +86,7 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
     params = [{"params": [p for p in enc.parameters() if p.requires_grad], "lr": lr},
               {"params": heads.parameters(), "lr": head_lr}]
     opt = torch.optim.AdamW(params, weight_decay=0.01)
-    steps = epochs * math.ceil(len(rows) / batch_size)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
+    sched = warmup_linear(opt, epochs * math.ceil(len(rows) / batch_size))
     enc.train()
     t0 = time.time()
     for ep in range(epochs):
