@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .torch_threads import map_per_core
+
 SAMPLE_RATE = 16000
 HOP_SAMPLES = 160  # resemblyzer: 10 ms mel hop
 N_FFT = 400  # 25 ms window
@@ -137,23 +139,8 @@ def embed_windows(
             emb = encoder.relu(encoder.linear(hidden[-1]))
             return (emb / torch.norm(emb, dim=1, keepdim=True)).numpy()
 
-    workers = max(1, min(torch.get_num_threads(), len(batches)))
-    before = torch.get_num_threads()
-    try:
-        if workers == 1:
-            results = map(run, batches)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            torch.set_num_threads(1)
-            pool = ThreadPoolExecutor(workers, thread_name_prefix="talkscan-voice")
-            results = pool.map(run, batches)
-        for part, emb in zip(batches, results):
-            out[part] = emb
-            if on_batch is not None:
-                on_batch(len(part))
-    finally:
-        if workers > 1:
-            pool.shutdown(wait=True, cancel_futures=True)
-            torch.set_num_threads(before)
+    for part, emb in zip(batches, map_per_core(run, batches, "talkscan-voice")):
+        out[part] = emb
+        if on_batch is not None:
+            on_batch(len(part))
     return out

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
 
+from ..torch_threads import map_per_core
+
 ENCODER_NAME = "all-MiniLM-L6-v2"
 
 
@@ -150,19 +152,5 @@ def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batc
                     outs[name] = np.zeros((len(texts), got[name].shape[1]), dtype=np.float32)
                 outs[name][idx] = got[name]
 
-    # One single-threaded batch per core rather than every op split across the cores: on a shared
-    # machine a two-thread op waits for whichever core another process holds (same as voice.py).
-    workers = min(torch.get_num_threads(), len(batches))
-    if workers <= 1:
-        collect(map(run, encoded))
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with ThreadPoolExecutor(workers, thread_name_prefix="talkscan-encode") as pool:
-                collect(pool.map(run, encoded))
-        finally:
-            torch.set_num_threads(before)
+    collect(map_per_core(run, encoded, "talkscan-encode"))
     return emb, outs
