@@ -27,6 +27,25 @@ def renderings(meetings: list[Meeting], copies: int, seed: int) -> list[list[lis
             for k, m in enumerate(meetings)]
 
 
+def match_asks(gold: list[dict], pred: list) -> list[tuple[dict, object]]:
+    """Pairs the predicted asks of one turn with its gold asks, same topic first: a turn may carry
+    two asks ("all six depots, and before the January peak"), and a predicted ask is judged
+    against the gold ask it names, not against whichever gold ask happens to be listed last."""
+    left = list(gold)
+    pairs, unmatched = [], []
+    for p in pred:
+        hit = next((g for g in left if g.get("topic") == p.topic), None)
+        if hit is None:
+            unmatched.append(p)
+            continue
+        left.remove(hit)
+        pairs.append((hit, p))
+    for p in unmatched:
+        if left:
+            pairs.append((left.pop(0), p))
+    return pairs
+
+
 def _f1(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
@@ -63,11 +82,12 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
                     c[move + "+target", "tp"] += hit
                     c[move + "+target", "fp"] += p and not hit
                     c[move + "+target", "fn"] += g and not hit
-            if "ask" in gold and "ask" in pred:
+            for g, p in match_asks([t for t in turn.tags if t["type"] == "ask"],
+                                   [t for t in res.tags[i] if t.type == "ask"]):
                 topic_n += 1
-                topic_ok += gold["ask"].get("topic") == pred["ask"].topic
+                topic_ok += g.get("topic") == p.topic
                 dir_n += 1
-                dir_ok += gold["ask"].get("direction") == pred["ask"].direction
+                dir_ok += g.get("direction") == p.direction
         emo_gold += [t.emotion for t in m.turns]
         emo_pred += [e.label for e in analyzer.emotions(texts)]
         gold_pairs = {tuple(sorted(p)) for p in m.conflicts}
