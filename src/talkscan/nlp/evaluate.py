@@ -53,6 +53,13 @@ def _f1(tp: int, fp: int, fn: int) -> dict:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
 
 
+def per_class_f1(gold: list[str], pred: list[str]) -> tuple[dict, float | None]:
+    """F1 of each category present in `gold`, and their mean (macro-F1)."""
+    per = {e: _f1(sum(g == e == p for g, p in zip(gold, pred)), sum(p == e != g for g, p in zip(gold, pred)),
+                  sum(g == e != p for g, p in zip(gold, pred)))["f1"] for e in sorted(set(gold))}
+    return per, (round(sum(per.values()) / len(per), 4) if per else None)
+
+
 EVAL_SEED = 13
 
 
@@ -111,11 +118,7 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
     out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
     out["ask_topic_accuracy"] = round(topic_ok / topic_n, 4) if topic_n else None
     out["ask_direction_accuracy"] = round(dir_ok / dir_n, 4) if dir_n else None
-    present = sorted(set(emo_gold))
-    per = {e: _f1(sum(g == e == p for g, p in zip(emo_gold, emo_pred)), sum(p == e != g for g, p in zip(emo_gold, emo_pred)),
-                  sum(g == e != p for g, p in zip(emo_gold, emo_pred)))["f1"] for e in present}
-    out["emotion_f1"] = per
-    out["emotion_macro_f1"] = round(sum(per.values()) / len(per), 4) if per else None
+    out["emotion_f1"], out["emotion_macro_f1"] = per_class_f1(emo_gold, emo_pred)
     out["meetings"] = len(meetings)
     out["turns"] = sum(len(m.turns) for m in meetings)
     return out

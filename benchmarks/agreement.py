@@ -1,0 +1,115 @@
+"""How far two people agree on the test split, and how far the analyzer agrees with each (issue 3).
+
+    HF_HUB_OFFLINE=1 python benchmarks/agreement.py            # annotators, then the analyzer
+    HF_HUB_OFFLINE=1 python benchmarks/agreement.py --no-model # annotators only (instant)
+
+data/dialogues/test is writer w10's annotation; data/agreement/test_second_annotator.json is a second
+annotator's, made blind to w10's topics, conflicts and emotions (given only which turns are asks).
+Their agreement is the ceiling a model can show on this split: where two careful people differ,
+neither label is an error. Measures, with A as the reference:
+- ask topic and direction: on turns both call asks, B's label is right if it matches one of A's
+  asks of that turn (evaluate.match_asks, as the analyzer is scored);
+- conflict pairs: F1 of B's pairs against A's;
+- utterance emotion: macro-F1 over the categories present in A.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Labels:
+    asks: dict[tuple[str, int], list]          # (meeting, turn) -> [(topic, direction)]
+    conflicts: set[tuple[str, int, int]]
+    emotions: list[str]
+
+
+def from_meetings(meetings) -> Labels:
+    asks = {(m.id, i): [(t["topic"], t.get("direction")) for t in turn.tags if t["type"] == "ask"]
+            for m in meetings for i, turn in enumerate(m.turns)}
+    return Labels({k: v for k, v in asks.items() if v},
+                  {(m.id, *sorted(c)) for m in meetings for c in m.conflicts},
+                  [t.emotion for m in meetings for t in m.turns])
+
+
+def from_second(doc: dict, meetings) -> Labels:
+    asks, conflicts, emotions = {}, set(), []
+    for m in meetings:
+        r = doc["meetings"][m.id]
+        asks.update({(m.id, int(i)): [(a["topic"], a["direction"])] for i, a in r["asks"].items()})
+        conflicts |= {(m.id, *sorted(c)) for c in r["conflicts"]}
+        emotions += r["emotions"]
+    return Labels(asks, conflicts, emotions)
+
+
+def from_analyzer(meetings) -> Labels:
+    from talkscan.nlp.analyzer import Analyzer
+
+    an = Analyzer()
+    asks, conflicts, emotions = {}, set(), []
+    for m in meetings:
+        res = an.analyze(m.speakers, m.texts)
+        for a in res.asks:
+            asks.setdefault((m.id, a.index), []).append((a.topic, a.direction))
+        conflicts |= {(m.id, *sorted((res.asks[x].index, res.asks[y].index))) for x, y, _ in res.conflicts}
+        emotions += [e.label for e in an.emotions(m.texts)]
+    return Labels(asks, conflicts, emotions)
+
+
+def compare(ref: Labels, other: Labels) -> dict:
+    from talkscan.nlp.evaluate import _f1, match_asks, per_class_f1
+    from talkscan.transcript import Tag
+
+    n = topic = direction = 0
+    for key, gold in ref.asks.items():
+        pred = [Tag(type="ask", topic=t, direction=d) for t, d in other.asks.get(key, [])]
+        for g, p in match_asks([{"topic": t, "direction": d} for t, d in gold], pred):
+            n += 1
+            topic += g["topic"] == p.topic
+            direction += g["direction"] == p.direction
+    tp = len(ref.conflicts & other.conflicts)
+    return {"ask_turns_compared": n,
+            "topic_agreement": round(topic / n, 4) if n else None,
+            "direction_agreement": round(direction / n, 4) if n else None,
+            "conflict_f1": _f1(tp, len(other.conflicts) - tp, len(ref.conflicts) - tp)["f1"],
+            "emotion_macro_f1": per_class_f1(ref.emotions, other.emotions)[1],
+            "neutral_share": round(other.emotions.count("neutral") / max(1, len(other.emotions)), 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT / "src"))
+    from talkscan.nlp.dialogues import load_dir
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--second", type=Path, default=ROOT / "data" / "agreement" / "test_second_annotator.json")
+    ap.add_argument("--no-model", action="store_true", help="compare the two annotations only")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    a = ap.parse_args(argv)
+    meetings = load_dir(ROOT / "data" / "dialogues" / "test")
+    w10 = from_meetings(meetings)
+    second = from_second(json.loads(a.second.read_text()), meetings)
+    rows = {"second annotator vs w10": compare(w10, second), "w10 vs second annotator": compare(second, w10)}
+    if not a.no_model:
+        model = from_analyzer(meetings)
+        rows["analyzer vs w10"] = compare(w10, model)
+        rows["analyzer vs second annotator"] = compare(second, model)
+    print(f"{'':32} {'topic':>6} {'dir':>6} {'confl':>6} {'emotion':>8} {'neutral':>8}")
+    for name, r in rows.items():
+        print(f"{name:32} {r['topic_agreement']:>6} {r['direction_agreement']:>6} {r['conflict_f1']:>6} "
+              f"{r['emotion_macro_f1']:>8} {r['neutral_share']:>8}")
+    if a.json:
+        a.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
