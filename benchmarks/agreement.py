@@ -57,11 +57,11 @@ def from_analyzer(meetings) -> Labels:
     an = Analyzer()
     asks, conflicts, emotions = {}, set(), []
     for m in meetings:
-        res = an.analyze(m.speakers, m.texts)
+        res, emos = an.analyze_with_emotions(m.speakers, m.texts)
         for a in res.asks:
             asks.setdefault((m.id, a.index), []).append((a.topic, a.direction))
         conflicts |= {(m.id, *sorted((res.asks[x].index, res.asks[y].index))) for x, y, _ in res.conflicts}
-        emotions += [e.label for e in an.emotions(m.texts)]
+        emotions += [e.label for e in emos]
     return Labels(asks, conflicts, emotions)
 
 

@@ -226,14 +226,13 @@ class Analyzer:
         speakers = [u.speaker for u in utts]
         texts = [u.text for u in utts]
         names = {s.id: s.name or s.id for s in transcript.speakers}
-        emb, outs = self._encode_all(texts) if texts else (None, {})
-        result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress)
+        result, emotions = self.analyze_with_emotions(speakers, texts, names, progress)
         for u, tags in zip(utts, result.tags):
             for t in tags:
                 if t.type in ("paraphrase", "mirroring"):
                     t.target = utts[int(t.target)].id
             u.tags = tags
-        for u, emo in zip(utts, self.emotions_from(outs["emotion"], outs.get("utterance")) if texts else []):
+        for u, emo in zip(utts, emotions):
             u.emotion = emo
         transcript.asks = []
         for k, a in enumerate(result.asks):
@@ -250,6 +249,15 @@ class Analyzer:
                 reason=conflict_rules.reason(x, y, transcript.speaker_label(x.speaker), transcript.speaker_label(y.speaker))))
         transcript.models.update(self.model_names)
         return transcript
+
+    def analyze_with_emotions(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
+                              progress: ProgressFn = no_progress) -> tuple[Analysis, list[Emotion]]:
+        """analyze() and each utterance's emotion from one pass of the encoder's lower layers."""
+        if not texts:
+            return self.analyze(speakers, texts, names), []
+        emb, outs = self._encode_all(texts)
+        result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress)
+        return result, self.emotions_from(outs["emotion"], outs.get("utterance"))
 
     def emotions_from(self, goemotions: np.ndarray, utt: np.ndarray | None) -> list[Emotion]:
         """Utterance emotions from the GoEmotions model's probabilities and, where the heads carry
