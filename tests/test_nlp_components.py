@@ -121,6 +121,19 @@ def test_candidate_ask_pairs_only_across_speakers():
     assert cf.candidate_pairs(asks) == [(0, 2), (1, 2)]
 
 
+def test_a_restated_ask_does_not_repeat_its_conflict():
+    asks = [cf.AskInfo(0, "S0", "price", "less", "under 420k"), cf.AskInfo(2, "S1", "price", "more", "at least 460k"),
+            cf.AskInfo(4, "S0", "price", "less", "I still need it under 420k"),
+            cf.AskInfo(6, "S2", "timeline", "less", "live by March")]
+    # S0's restatement (ask 2) clashes with S1 again: only the first statement's conflict is kept;
+    # S2's conflict with the restatement stays, since S2's ask has no earlier partner from S0.
+    found = [(0, 1, 0.9), (1, 2, 0.95), (2, 3, 0.6)]
+    assert cf.first_stated(found, asks) == [(0, 1, 0.9), (2, 3, 0.6)]
+    # order in a pair does not matter, and one speaker's two asks against two others both stand
+    assert cf.first_stated([(1, 0, 0.9), (2, 1, 0.95)], asks) == [(1, 0, 0.9)]
+    assert cf.first_stated([(0, 1, 0.9), (0, 3, 0.8)], asks) == [(0, 1, 0.9), (0, 3, 0.8)]
+
+
 def test_labeling_said_and_category():
     doc = annotate(["Priya, you sound pretty boxed in by that date."])[0]
     assert said_and_category(doc) == ("boxed in", "fear")

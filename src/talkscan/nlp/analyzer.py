@@ -194,7 +194,7 @@ class Analyzer:
         cands = conflict_rules.candidate_pairs(asks)
         pc = self.conflict_scores(asks, cands, feats.emb)
         cth = h["asks_conflicts"].meta["threshold"]
-        found = [(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= cth]
+        found = conflict_rules.first_stated([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= cth], asks)
         progress("nlp", 4, 4)
         return Analysis(tags=tags, asks=asks, ask_scores=ask_scores, conflicts=found,
                         pair_evaluations=len(feats.pairs))
