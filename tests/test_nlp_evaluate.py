@@ -33,3 +33,19 @@ def test_each_gold_ask_is_used_once():
 def test_f1():
     assert _f1(2, 2, 0)["f1"] == round(2 * 0.5 * 1.0 / 1.5, 4)
     assert _f1(0, 0, 3)["f1"] == 0.0
+
+
+def test_conflict_threshold_is_tuned_for_the_first_stated_rule():
+    import numpy as np
+
+    from talkscan.nlp.train import _best_conflict_threshold, _best_threshold
+
+    # One meeting: S0 asks (turn 0), S1 clashes with it (turn 2), S0 restates (turn 4). The pair of
+    # the restatement is not a gold conflict but scores high; the analyzer drops it anyway, so the
+    # threshold need not climb above it and lose the true pair of another meeting at 0.5.
+    groups = [(0, 0, "S0", 2, "S1"), (0, 2, "S1", 4, "S0"), (10, 1, "S2", 3, "S3")]
+    scores = np.asarray([0.9, 0.8, 0.5])
+    y = np.asarray([True, False, True])
+    raw_th, raw_f = _best_threshold(scores, y, 2)
+    th, f = _best_conflict_threshold(scores, y, groups)
+    assert raw_f < 1.0 and f == 1.0 and th <= 0.5

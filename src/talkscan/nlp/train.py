@@ -52,6 +52,7 @@ class Rows:
     conf_x: list = field(default_factory=list)
     y_conf: list = field(default_factory=list)
     conf_text: list = field(default_factory=list)     # (ask text, ask text) of each conf_x row
+    conf_groups: list = field(default_factory=list)   # (meeting copy, turn, speaker, turn, speaker) of each conf_x row
 
     def extend(self, other: "Rows") -> "Rows":
         for k in self.__dataclass_fields__:
@@ -118,6 +119,7 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
         rows.conf_x.append(conflict_features(asks[a], asks[b], feats.emb[asks[a].index], feats.emb[asks[b].index])[None, :])
         rows.y_conf.append(int(tuple(sorted((asks[a].index, asks[b].index))) in gold))
         rows.conf_text.append((asks[a].text, asks[b].text))
+        rows.conf_groups.append((copy_id, asks[a].index, asks[a].speaker, asks[b].index, asks[b].speaker))
 
 
 def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn) -> list[Rows]:
@@ -172,6 +174,35 @@ def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: 
         tp = int((pred & hits).sum())
         fp = int(pred.sum()) - tp
         f = 2 * tp / (2 * tp + fp + (n_gold - tp)) if n_gold else 0.0
+        if f > best[1] + 1e-9:
+            best = (float(th), f)
+    return best
+
+
+def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tuple]) -> tuple[float, float]:
+    """Like _best_threshold, but judged after the analyzer's own decision rule
+    (conflicts.first_stated), which drops a restated ask's repeat of a conflict: tuning on raw pairs
+    would pick a threshold for decisions the analyzer never makes."""
+    from collections import defaultdict
+
+    from .conflicts import first_stated
+
+    by_meeting: dict = defaultdict(list)
+    for r, (copy_id, ia, sa, ib, sb) in enumerate(groups):
+        by_meeting[copy_id].append((r, ia, sa, ib, sb))
+    meetings = []
+    for rs in by_meeting.values():
+        turns = sorted({(ia, sa) for _, ia, sa, _, _ in rs} | {(ib, sb) for _, _, _, ib, sb in rs})
+        pos = {t: k for k, t in enumerate(turns)}
+        asks = [AskInfo(i, s, "other", None, "") for i, s in turns]
+        meetings.append((asks, [(r, pos[ia, sa], pos[ib, sb]) for r, ia, sa, ib, sb in rs]))
+    n_gold = int(y.sum())
+    best = (0.5, -1.0)
+    for th in np.arange(0.2, 0.95, 0.025):
+        kept = [r for asks, rs in meetings
+                for a, b, r in first_stated([(a, b, r) for r, a, b in rs if scores[r] >= th], asks)]
+        tp = int(y[kept].sum()) if kept else 0
+        f = 2 * tp / (len(kept) + n_gold) if n_gold else 0.0
         if f > best[1] + 1e-9:
             best = (float(th), f)
     return best
@@ -296,7 +327,7 @@ def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, flo
     p = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
     ce = np.asarray([0.5 * (ce_pred[pair_text(a, b)] + ce_pred[pair_text(b, a)]) for a, b in rows.conf_text])
     y = rows.stack("y_conf") > 0
-    got = {w: _best_threshold((1 - w) * p + w * ce, y, int(y.sum())) for w in MIX_WEIGHTS}
+    got = {w: _best_conflict_threshold((1 - w) * p + w * ce, y, rows.conf_groups) for w in MIX_WEIGHTS}
     w = max(MIX_WEIGHTS, key=lambda k: (got[k][1], -abs(k - 0.5)))
     return {"weight": w, "threshold": got[w][0], "tune_f1": {str(k): round(v[1], 4) for k, v in got.items()}}
 
