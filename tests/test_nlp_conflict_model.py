@@ -38,7 +38,8 @@ def test_pair_text_round_trips_through_swapping():
 def test_mix_weight_follows_whichever_scorer_separates_the_pairs():
     pairs = [("a", "b"), ("c", "d"), ("e", "f"), ("g", "h")]
     y = [1, 0, 1, 0]
-    rows = Rows(conf_x=[np.zeros((1, 3), dtype=np.float32)] * 4, y_conf=y, conf_text=pairs)
+    rows = Rows(conf_x=[np.zeros((1, 3), dtype=np.float32)] * 4, y_conf=y, conf_text=pairs,
+                conf_groups=[(k, 0, "S0", 1, "S1") for k in range(4)])   # one pair per meeting
     good = {conflict_train.pair_text(a, b): s for (a, b), s in zip(pairs, (0.9, 0.1, 0.8, 0.2))}
     good.update({conflict_train.swapped(k): v for k, v in list(good.items())})
     # the head ranks the pairs backwards, the cross-encoder right: only a high weight separates them
