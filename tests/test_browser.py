@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from browser_util import REPO, CHROMIUM_ARGS, INJECTION, chromium_or_skip, gold_report, sample_report
 from talkscan.report.html import render_html
@@ -111,6 +114,12 @@ def _landed(page, uid: str) -> dict:
     )
 
 
+def _wait_for_hash(page, uid: str) -> None:
+    # Not page.wait_for_function: once it has to poll, it compiles its predicate with eval, which
+    # the report's Content-Security-Policy rightly forbids (a loaded machine made that path fail).
+    expect(page).to_have_url(re.compile(f"#{uid}$"))
+
+
 def test_evidence_links_land_on_the_utterance(watched):
     page = watched.page
     flag = page.locator("#flags li.flag", has_text="Greg").filter(has_text="overused")
@@ -118,7 +127,7 @@ def test_evidence_links_land_on_the_utterance(watched):
     assert links.count() == 5
     for i, uid in enumerate(["u1", "u4", "u7", "u10", "u12"]):
         links.nth(i).click()
-        page.wait_for_function(f"location.hash === '#{uid}'")
+        _wait_for_hash(page, uid)
         at = _landed(page, uid)
         assert at["target"] and at["visible"], at
         # scrolled to it: at the top of the screen, unless the page ends first
@@ -127,7 +136,7 @@ def test_evidence_links_land_on_the_utterance(watched):
         page.evaluate("window.scrollTo(0, 0)")
     # a conflict quote lands on its ask
     page.locator("#conflicts blockquote a", has_text="Priya").click()
-    page.wait_for_function("location.hash === '#u6'")
+    _wait_for_hash(page, "u6")
     assert _landed(page, "u6")["target"]
     assert watched.errors == []
 
@@ -137,8 +146,8 @@ def test_evidence_link_to_a_filtered_out_utterance_clears_the_filters(watched):
     page.click('#filters button[data-filter="speaker"][data-value="S2"]')  # Tom only
     assert "u1" not in watched.visible_ids()
     page.locator("#flags a.ev[href='#u1']").click()
-    page.wait_for_function("location.hash === '#u1'")
-    page.wait_for_function("document.getElementById('u1').offsetParent !== null")
+    _wait_for_hash(page, "u1")
+    expect(page.locator("#u1")).to_be_visible()
     at = _landed(page, "u1")
     assert at["target"] and 0 <= at["top"] < at["vh"], at
     assert len(watched.visible_ids()) == 16
