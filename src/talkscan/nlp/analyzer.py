@@ -191,13 +191,18 @@ class Analyzer:
                                                    bool(feats.spacy_x[i][2])))
                 ask_scores.append(score)
 
-        cands = conflict_rules.candidate_pairs(asks)
-        pc = self.conflict_scores(asks, cands, feats.emb)
-        cth = h["asks_conflicts"].meta["threshold"]
-        found = conflict_rules.first_stated([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= cth], asks)
+        found = self.find_conflicts(asks, feats.emb)
         progress("nlp", 4, 4)
         return Analysis(tags=tags, asks=asks, ask_scores=ask_scores, conflicts=found,
                         pair_evaluations=len(feats.pairs))
+
+    def find_conflicts(self, asks: list, emb: np.ndarray) -> list[tuple[int, int, float]]:
+        """The conflicting pairs of asks (indices into `asks`) and their scores: candidate pairs over
+        the threshold, each clash kept once, for the first-stated ask (conflicts.first_stated)."""
+        cands = conflict_rules.candidate_pairs(asks)
+        pc = self.conflict_scores(asks, cands, emb)
+        th = self.heads["asks_conflicts"].meta["threshold"]
+        return conflict_rules.first_stated([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= th], asks)
 
     def conflict_scores(self, asks: list, cands: list[tuple[int, int]], emb: np.ndarray) -> np.ndarray:
         """Conflict probability of each candidate pair of asks: the linear head on the pair's

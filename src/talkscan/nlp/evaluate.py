@@ -10,7 +10,7 @@ from collections import Counter
 
 from ..transcript import MOVES
 from .augment import asr_degrade
-from .conflicts import AskInfo, candidate_pairs, first_stated
+from .conflicts import AskInfo
 from .dialogues import Meeting
 
 
@@ -102,11 +102,8 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
         emb = encode_fn(texts)
         gold_asks = [AskInfo(i, t.speaker, g["topic"], g.get("direction"), texts[i])
                      for i, t in enumerate(m.turns) for g in t.tags if g["type"] == "ask"]
-        cands = candidate_pairs(gold_asks)
-        pc = analyzer.conflict_scores(gold_asks, cands, emb)
-        th = analyzer.heads["asks_conflicts"].meta["threshold"]
-        kept = first_stated([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= th], gold_asks)
-        found = {tuple(sorted((gold_asks[a].index, gold_asks[b].index))) for a, b, _ in kept}
+        found = {tuple(sorted((gold_asks[a].index, gold_asks[b].index)))
+                 for a, b, _ in analyzer.find_conflicts(gold_asks, emb)}
         c["conflict_given_gold_asks", "tp"] += len(gold_pairs & found)
         c["conflict_given_gold_asks", "fp"] += len(found - gold_pairs)
         c["conflict_given_gold_asks", "fn"] += len(gold_pairs - found)

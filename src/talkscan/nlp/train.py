@@ -166,17 +166,27 @@ def fit_heads(rows: Rows, encode_fn, seed: int = 0) -> dict[str, Head]:
     return heads
 
 
-def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: float = 0.5) -> tuple[float, float]:
-    """Threshold maximising F1 where `hits` marks predictions that would be correct."""
+def _best_of_grid(f1_at, default: float = 0.5) -> tuple[float, float]:
+    """The threshold on the grid with the highest F1 (`f1_at(threshold)`), the lowest on ties."""
     best = (default, -1.0)
     for th in np.arange(0.2, 0.95, 0.025):
-        pred = scores >= th
-        tp = int((pred & hits).sum())
-        fp = int(pred.sum()) - tp
-        f = 2 * tp / (2 * tp + fp + (n_gold - tp)) if n_gold else 0.0
+        f = f1_at(th)
         if f > best[1] + 1e-9:
             best = (float(th), f)
     return best
+
+
+def _f1_of(tp: int, n_pred: int, n_gold: int) -> float:
+    return 2 * tp / (n_pred + n_gold) if n_gold else 0.0
+
+
+def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: float = 0.5) -> tuple[float, float]:
+    """Threshold maximising F1 where `hits` marks predictions that would be correct."""
+    def f1_at(th):
+        pred = scores >= th
+        return _f1_of(int((pred & hits).sum()), int(pred.sum()), n_gold)
+
+    return _best_of_grid(f1_at, default)
 
 
 def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tuple]) -> tuple[float, float]:
@@ -196,16 +206,14 @@ def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tup
         pos = {t: k for k, t in enumerate(turns)}
         asks = [AskInfo(i, s, "other", None, "") for i, s in turns]
         meetings.append((asks, [(r, pos[ia, sa], pos[ib, sb]) for r, ia, sa, ib, sb in rs]))
-    n_gold = int(y.sum())
-    best = (0.5, -1.0)
-    for th in np.arange(0.2, 0.95, 0.025):
+
+    def f1_at(th):
+        # first_stated passes each pair's third field through untouched: here the row number
         kept = [r for asks, rs in meetings
-                for a, b, r in first_stated([(a, b, r) for r, a, b in rs if scores[r] >= th], asks)]
-        tp = int(y[kept].sum()) if kept else 0
-        f = 2 * tp / (len(kept) + n_gold) if n_gold else 0.0
-        if f > best[1] + 1e-9:
-            best = (float(th), f)
-    return best
+                for _, _, r in first_stated([(a, b, r) for r, a, b in rs if scores[r] >= th], asks)]
+        return _f1_of(int(y[kept].sum()) if kept else 0, len(kept), int(y.sum()))
+
+    return _best_of_grid(f1_at)
 
 
 MIX_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
