@@ -49,3 +49,45 @@ def test_conflict_threshold_is_tuned_for_the_first_stated_rule():
     raw_th, raw_f = _best_threshold(scores, y, 2)
     th, f = _best_conflict_threshold(scores, y, groups)
     assert raw_f < 1.0 and f == 1.0 and th <= 0.5
+
+
+def test_a_recordings_tags_are_scored_on_the_gold_turns_they_overlap():
+    """benchmarks/asr_nlp_eval.py: recognised utterances and diarized speakers mapped onto gold turns."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from asr_nlp_eval import onto_turns
+
+    from talkscan.nlp.dialogues import Meeting, Turn
+    from talkscan.nlp.evaluate import Tally
+    from talkscan.transcript import Ask, Conflict, Emotion, Speaker, Transcript, Utterance
+
+    m = Meeting("m", [Turn("Ana", "We need it under 400k.", tags=[{"type": "ask", "topic": "price", "direction": "less"}]),
+                      Turn("Ben", "Under 400k.", tags=[{"type": "mirroring", "target": 0}]),
+                      Turn("Ana", "And it has to ship by May.", "anger", tags=[{"type": "ask", "topic": "timeline", "direction": "less"}]),
+                      Turn("Ben", "May is too early for us.", tags=[{"type": "ask", "topic": "timeline", "direction": "more"}])],
+                conflicts=[(2, 3)])
+    times = [{"speaker": "Ana", "start": 0.0, "end": 2.0}, {"speaker": "Ben", "start": 2.5, "end": 3.5},
+             {"speaker": "Ana", "start": 4.0, "end": 6.0}, {"speaker": "Ben", "start": 6.5, "end": 8.0}]
+    # Whisper's utterances start and end a little off the turns; speaker ids are the diarizer's.
+    utts = [Utterance("u0", 0, "S1", "we need it under 400k", 0.1, 2.1, tags=[Tag("ask", topic="price", direction="less")]),
+            Utterance("u1", 1, "S0", "under 400k", 2.4, 3.4, tags=[Tag("mirroring", target="u0")]),
+            Utterance("u2", 2, "S1", "and it has to ship by may", 3.9, 6.1, emotion=Emotion("anger"),
+                      tags=[Tag("ask", topic="timeline", direction="less"), Tag("emotional_labeling", target="S0")]),
+            Utterance("u3", 3, "S0", "may is too early for us", 6.4, 8.0, tags=[Tag("ask", topic="timeline", direction="more")])]
+    t = Transcript("x.m4a", "recording", [Speaker("S0"), Speaker("S1")], utts,
+                   asks=[Ask("a0", "u0", "S1", "price", "less", ""), Ask("a1", "u2", "S1", "timeline", "less", ""),
+                         Ask("a2", "u3", "S0", "timeline", "more", "")],
+                   conflicts=[Conflict(["a1", "a2"], ["S1", "S0"], "timeline", "")])
+    tags, emotions, pairs, turn_of = onto_turns(t, times)
+    assert turn_of == {"u0": 0, "u1": 1, "u2": 2, "u3": 3}
+    assert tags[1][0].target == 0                        # the mirror points at gold turn 0
+    assert tags[2][1].target == "Ben"                    # diarized S0 is Ben
+    assert emotions == ["neutral", "neutral", "anger", "neutral"] and pairs == {(2, 3)}
+    tally = Tally()
+    tally.turns(m, tags)
+    tally.pairs("conflict", set(m.conflicts), pairs)
+    s = tally.scores([m])
+    assert s["mirroring+target"]["f1"] == 1.0 and s["ask"]["f1"] == 1.0 and s["conflict"]["f1"] == 1.0
+    assert s["emotional_labeling"]["precision"] == 0.0   # a label the gold turn does not have

@@ -63,22 +63,24 @@ def per_class_f1(gold: list[str], pred: list[str]) -> tuple[dict, float | None]:
 EVAL_SEED = 13
 
 
-def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False, seed: int = EVAL_SEED) -> dict:
-    """`encode_fn(texts) -> embeddings` lets callers use the embedding cache."""
-    c: Counter = Counter()
-    topic_ok = topic_n = dir_ok = dir_n = 0
-    emo_gold: list[str] = []
-    emo_pred: list[str] = []
-    for k, m in enumerate(meetings):
-        texts = degrade_meeting(m, seed + k) if degrade else m.texts
-        res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=encode_fn(texts),
-                               encode_fn=encode_fn)
-        ask_turn: dict[int, int] = {}
-        for a_idx, a in enumerate(res.asks):
-            ask_turn[a_idx] = a.index
-        for i, turn in enumerate(m.turns):
+class Tally:
+    """Counts behind the scores, filled one meeting at a time: by `evaluate` from the analyzer's
+    output on text, and by benchmarks/asr_nlp_eval.py from a recording's report mapped onto the
+    gold turns."""
+
+    def __init__(self) -> None:
+        self.c: Counter = Counter()
+        self.topic_ok = self.topic_n = self.dir_ok = self.dir_n = 0
+        self.emo_gold: list[str] = []
+        self.emo_pred: list[str] = []
+
+    def turns(self, m: Meeting, pred_tags: list[list]) -> None:
+        """`pred_tags[i]`: the predicted tags (with .type, .target, .topic, .direction) of gold turn
+        i; targets as the gold labels write them (turn index, speaker name)."""
+        c = self.c
+        for turn, tags in zip(m.turns, pred_tags):
             gold = {t["type"]: t for t in turn.tags}
-            pred = {t.type: t for t in res.tags[i]}
+            pred = {t.type: t for t in tags}
             for move in MOVES:
                 g, p = move in gold, move in pred
                 c[move, "tp"] += g and p
@@ -89,34 +91,53 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
                     c[move + "+target", "tp"] += hit
                     c[move + "+target", "fp"] += p and not hit
                     c[move + "+target", "fn"] += g and not hit
-            for g, p in match_asks([t for t in turn.tags if t["type"] == "ask"],
-                                   [t for t in res.tags[i] if t.type == "ask"]):
-                topic_n += 1
-                topic_ok += g.get("topic") == p.topic
-                dir_n += 1
-                dir_ok += g.get("direction") == p.direction
-        emo_gold += [t.emotion for t in m.turns]
-        emo_pred += [e.label for e in analyzer.emotions(texts)]
-        gold_pairs = {tuple(sorted(p)) for p in m.conflicts}
-        # The conflict head alone: scored on the gold asks with their gold topic and direction.
+            for g, p in match_asks([t for t in turn.tags if t["type"] == "ask"], [t for t in tags if t.type == "ask"]):
+                self.topic_n += 1
+                self.topic_ok += g.get("topic") == p.topic
+                self.dir_n += 1
+                self.dir_ok += g.get("direction") == p.direction
+
+    def pairs(self, key: str, gold: set, pred: set) -> None:
+        self.c[key, "tp"] += len(gold & pred)
+        self.c[key, "fp"] += len(pred - gold)
+        self.c[key, "fn"] += len(gold - pred)
+
+    def emotions(self, gold: list[str], pred: list[str]) -> None:
+        self.emo_gold += gold
+        self.emo_pred += pred
+
+    def scores(self, meetings: list[Meeting]) -> dict:
+        keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + [
+            "conflict", "conflict_given_gold_asks"]
+        out = {k: _f1(self.c[k, "tp"], self.c[k, "fp"], self.c[k, "fn"]) for k in keys}
+        out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
+        out["ask_topic_accuracy"] = round(self.topic_ok / self.topic_n, 4) if self.topic_n else None
+        out["ask_direction_accuracy"] = round(self.dir_ok / self.dir_n, 4) if self.dir_n else None
+        out["emotion_f1"], out["emotion_macro_f1"] = per_class_f1(self.emo_gold, self.emo_pred)
+        out["meetings"] = len(meetings)
+        out["turns"] = sum(len(m.turns) for m in meetings)
+        return out
+
+
+def gold_pairs(m: Meeting) -> set:
+    return {tuple(sorted(p)) for p in m.conflicts}
+
+
+def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False, seed: int = EVAL_SEED) -> dict:
+    """`encode_fn(texts) -> embeddings` lets callers use the embedding cache."""
+    tally = Tally()
+    for k, m in enumerate(meetings):
+        texts = degrade_meeting(m, seed + k) if degrade else m.texts
         emb = encode_fn(texts)
+        res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=emb, encode_fn=encode_fn)
+        tally.turns(m, res.tags)
+        tally.emotions([t.emotion for t in m.turns], [e.label for e in analyzer.emotions(texts)])
+        # The conflict head alone: scored on the gold asks with their gold topic and direction.
         gold_asks = [AskInfo(i, t.speaker, g["topic"], g.get("direction"), texts[i])
                      for i, t in enumerate(m.turns) for g in t.tags if g["type"] == "ask"]
         found = {tuple(sorted((gold_asks[a].index, gold_asks[b].index)))
                  for a, b, _ in analyzer.find_conflicts(gold_asks, emb)}
-        c["conflict_given_gold_asks", "tp"] += len(gold_pairs & found)
-        c["conflict_given_gold_asks", "fp"] += len(found - gold_pairs)
-        c["conflict_given_gold_asks", "fn"] += len(gold_pairs - found)
-        pred_pairs = {tuple(sorted((ask_turn[a], ask_turn[b]))) for a, b, _ in res.conflicts}
-        c["conflict", "tp"] += len(gold_pairs & pred_pairs)
-        c["conflict", "fp"] += len(pred_pairs - gold_pairs)
-        c["conflict", "fn"] += len(gold_pairs - pred_pairs)
-    keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + ["conflict", "conflict_given_gold_asks"]
-    out = {k: _f1(c[k, "tp"], c[k, "fp"], c[k, "fn"]) for k in keys}
-    out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
-    out["ask_topic_accuracy"] = round(topic_ok / topic_n, 4) if topic_n else None
-    out["ask_direction_accuracy"] = round(dir_ok / dir_n, 4) if dir_n else None
-    out["emotion_f1"], out["emotion_macro_f1"] = per_class_f1(emo_gold, emo_pred)
-    out["meetings"] = len(meetings)
-    out["turns"] = sum(len(m.turns) for m in meetings)
-    return out
+        tally.pairs("conflict_given_gold_asks", gold_pairs(m), found)
+        tally.pairs("conflict", gold_pairs(m),
+                    {tuple(sorted((res.asks[a].index, res.asks[b].index))) for a, b, _ in res.conflicts})
+    return tally.scores(meetings)
