@@ -4,6 +4,7 @@ analyzer), and scored against their gold labels the way benchmarks/nlp_eval.py s
 
     .venv/bin/python benchmarks/asr_nlp_eval.py --split test                # all 30 test meetings
     .venv/bin/python benchmarks/asr_nlp_eval.py --split dev --limit 10
+    .venv/bin/python benchmarks/asr_nlp_eval.py --known-speakers   # as `talkscan run --speakers N`
 
 Each meeting becomes an .m4a under $TALKSCAN_BENCH_DIR/asr_nlp/<split>/ (cached) with the exact
 start and end of every turn: one voice per speaker (espeak-ng voice, pitch and speed from a fixed
@@ -137,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="test")
     ap.add_argument("--limit", type=int, default=0, help="only the first N meetings")
     ap.add_argument("--json", type=Path, default=None, help="write the scores here")
+    ap.add_argument("--known-speakers", action="store_true",
+                    help="give diarization each meeting's speaker count (talkscan run --speakers N)")
     a = ap.parse_args(argv)
     if not shutil.which("espeak-ng"):
         sys.exit("espeak-ng not found (apt-get install espeak-ng)")
@@ -148,10 +151,11 @@ def main(argv: list[str] | None = None) -> int:
 
     meetings = load_dir(a.data / a.split)[: a.limit or None]
     folder = WORK / "asr_nlp" / a.split
-    opts = pipeline.RunOptions()
     tally, wers, t0 = Tally(), [], time.perf_counter()
     for i, m in enumerate(meetings, 1):
         audio, times = synthesise(m, folder)
+        opts = pipeline.RunOptions(speakers=pipeline.SpeakerOptions(
+            num_speakers=len(set(m.speakers)) if a.known_speakers else None))
         t = pipeline.analyze(pipeline.load_transcript(audio, opts), opts)
         tags, emotions, pairs, _ = onto_turns(t, times)
         tally.turns(m, tags)
@@ -161,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{i}/{len(meetings)} {m.id}: {len(m.turns)} turns -> {len(t.utterances)} utterances, "
               f"{len(t.speakers)} speakers (gold {len(set(m.speakers))}), WER {wers[-1]:.3f} "
               f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    report = {"split": a.split, "meetings": [m.id for m in meetings], "wer_mean": round(sum(wers) / len(wers), 4),
+    report = {"split": a.split, "known_speakers": a.known_speakers, "meetings": [m.id for m in meetings], "wer_mean": round(sum(wers) / len(wers), 4),
               "recorded": tally.scores(meetings)}
     an, cache = pipeline._analyzer(), EmbeddingCache()
     report["clean"] = evaluate(an, meetings, cache.encode)
