@@ -26,7 +26,6 @@ import json
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -50,37 +49,18 @@ SEED = 20261127
 
 def synthesise(m, folder: Path) -> tuple[Path, list[dict]]:
     """The meeting as <id>.m4a plus <id>.times.json (speaker, start, end of every turn); cached."""
-    import numpy as np
-
     audio_path, times_path = folder / f"{m.id}.m4a", folder / f"{m.id}.times.json"
     if audio_path.exists() and times_path.exists():
         return audio_path, json.loads(times_path.read_text())
     voices: dict[str, ms.Voice] = {}
     for t in m.turns:
         voices.setdefault(t.speaker, VOICE_POOL[len(voices) % len(VOICE_POOL)])
-    rng = random.Random(f"{SEED}:{m.id}")
-    pieces, times, pos = [np.zeros(int(0.6 * ms.SR), np.float32)], [], int(0.6 * ms.SR)
-    with tempfile.TemporaryDirectory() as d:
-        for i, t in enumerate(m.turns):
-            x = ms.espeak(t.text, voices[t.speaker], Path(d))
-            if i:
-                gap = int(rng.uniform(0.2, 0.8) * ms.SR)
-                pieces.append(np.zeros(gap, np.float32))
-                pos += gap
-            times.append({"speaker": t.speaker, "start": pos / ms.SR, "end": (pos + len(x)) / ms.SR})
-            pieces.append(x.astype(np.float32))
-            pos += len(x)
-    pieces.append(np.zeros(int(0.8 * ms.SR), np.float32))
-    audio = np.concatenate(pieces)
-    audio = np.clip(audio + np.random.default_rng(SEED).normal(0, 0.0015, len(audio)).astype(np.float32), -1, 1)
+    audio, spans = ms.speak([(t.text, voices[t.speaker]) for t in m.turns], random.Random(f"{SEED}:{m.id}"))
+    times = [{"speaker": t.speaker, "start": a, "end": b} for t, (a, b) in zip(m.turns, spans)]
     folder.mkdir(parents=True, exist_ok=True)
-    ms.encode_m4a(audio.astype(np.float32), audio_path)
+    ms.encode_m4a(audio, audio_path)
     times_path.write_text(json.dumps(times))
     return audio_path, times
-
-
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0))
 
 
 def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
@@ -88,11 +68,13 @@ def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
     pairs as turn pairs, and utterance id -> turn index."""
     from dataclasses import replace
 
+    from talkscan.stats import time_overlap
+
     turn_of: dict[str, int] = {}
     cover: dict[int, tuple[float, str]] = {}
     spk_time: dict[tuple[str, str], float] = {}
     for u in t.utterances:
-        ov = [_overlap(u.start, u.end, g["start"], g["end"]) for g in times]
+        ov = [time_overlap(u.start, u.end, g["start"], g["end"]) for g in times]
         k = max(range(len(times)), key=ov.__getitem__)
         if ov[k] <= 0:
             continue
@@ -165,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{i}/{len(meetings)} {m.id}: {len(m.turns)} turns -> {len(t.utterances)} utterances, "
               f"{len(t.speakers)} speakers (gold {len(set(m.speakers))}), WER {wers[-1]:.3f} "
               f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-    report = {"split": a.split, "known_speakers": a.known_speakers, "meetings": [m.id for m in meetings], "wer_mean": round(sum(wers) / len(wers), 4),
-              "recorded": tally.scores(meetings)}
+    report = {"split": a.split, "known_speakers": a.known_speakers, "meetings": [m.id for m in meetings],
+              "wer_mean": round(sum(wers) / len(wers), 4), "recorded": tally.scores(meetings)}
     an, cache = pipeline._analyzer(), EmbeddingCache()
     report["clean"] = evaluate(an, meetings, cache.encode)
     report["simulated_asr"] = evaluate(an, meetings, cache.encode, degrade=True)

@@ -159,28 +159,36 @@ def espeak(text: str, voice: Voice, tmp: Path) -> np.ndarray:
     return x / (np.sqrt(np.mean(x**2)) + 1e-9) * 0.08 * voice.gain
 
 
-def synthesise_pricing_sync() -> tuple[np.ndarray, list[dict]]:
-    rng = random.Random(SEED)
+def speak(lines: list[tuple[str, Voice]], rng: random.Random) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Turns spoken one after another, 0.2-0.8 s apart (from `rng`), after 0.6 s and before 0.8 s of
+    silence, with faint room noise; returns the audio and each turn's (start, end) in seconds.
+    Also used by benchmarks/asr_nlp_eval.py to speak the labelled meetings."""
     pieces: list[np.ndarray] = []
-    turns: list[dict] = []
+    spans: list[tuple[float, float]] = []
     pos = int(0.6 * SR)
     pieces.append(np.zeros(pos, np.float32))
     with tempfile.TemporaryDirectory() as d:
-        for i, (speaker, text, emotion, tags, *say) in enumerate(PRICING_SYNC):
-            x = espeak(say[0] if say else text, VOICES[speaker], Path(d))
+        for i, (text, voice) in enumerate(lines):
+            x = espeak(text, voice, Path(d))
             if i:
                 gap = int(round(rng.uniform(0.2, 0.8), 2) * SR)
                 pieces.append(np.zeros(gap, np.float32))
                 pos += gap
-            turns.append({"speaker": speaker, "text": text, "start": round(pos / SR, 3),
-                          "end": round((pos + len(x)) / SR, 3), "emotion": emotion, "tags": tags})
+            spans.append((round(pos / SR, 3), round((pos + len(x)) / SR, 3)))
             pieces.append(x.astype(np.float32))
             pos += len(x)
     pieces.append(np.zeros(int(0.8 * SR), np.float32))
     audio = np.concatenate(pieces)
     # faint room noise, fixed seed, so the silence is not digital zero
     audio = audio + np.random.default_rng(SEED).normal(0, 0.0015, len(audio)).astype(np.float32)
-    audio = np.clip(audio, -1, 1).astype(np.float32)
+    return np.clip(audio, -1, 1).astype(np.float32), spans
+
+
+def synthesise_pricing_sync() -> tuple[np.ndarray, list[dict]]:
+    lines = [(say[0] if say else text, VOICES[speaker]) for speaker, text, _, _, *say in PRICING_SYNC]
+    audio, spans = speak(lines, random.Random(SEED))
+    turns = [{"speaker": speaker, "text": text, "start": start, "end": end, "emotion": emotion, "tags": tags}
+             for (speaker, text, emotion, tags, *_), (start, end) in zip(PRICING_SYNC, spans)]
     return audio, turns
 
 

@@ -24,7 +24,7 @@ class SpeakerStats:
     moves: dict[str, int] = field(default_factory=dict)
 
 
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+def time_overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
@@ -64,7 +64,7 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
                 for v in t.utterances[max(0, i - 8) : i + 8]:
                     if v.speaker == s.id or v.start is None:
                         continue
-                    ov = _overlap(u.start, u.end, v.start, v.end)
+                    ov = time_overlap(u.start, u.end, v.start, v.end)
                     overlap += ov
                     if ov > 0 and v.start < u.start < v.end:
                         interruptions += 1

@@ -137,7 +137,8 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
                      for i, t in enumerate(m.turns) for g in t.tags if g["type"] == "ask"]
         found = {tuple(sorted((gold_asks[a].index, gold_asks[b].index)))
                  for a, b, _ in analyzer.find_conflicts(gold_asks, emb)}
-        tally.pairs("conflict_given_gold_asks", gold_pairs(m), found)
-        tally.pairs("conflict", gold_pairs(m),
+        gold = gold_pairs(m)
+        tally.pairs("conflict_given_gold_asks", gold, found)
+        tally.pairs("conflict", gold,
                     {tuple(sorted((res.asks[a].index, res.asks[b].index))) for a, b, _ in res.conflicts})
     return tally.scores(meetings)
