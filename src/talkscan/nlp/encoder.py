@@ -36,16 +36,19 @@ def encode(texts: Sequence[str], batch_size: int = 64, max_length: int = 128):
     return encode_shared(texts, batch_size=batch_size, max_length=max_length)[0]
 
 
-# Layers 0..SHARED_LAYERS-1 are shared by every model built on the encoder: the emotion and
+# Layers 0..SHARED_LAYERS-1 are shared by the models that run on every utterance: the emotion and
 # utterance models fine-tune only the layers above, so one pass of the lower layers serves all.
+# (The ask model fine-tunes all six, and pays for it only on the turns found to be asks.)
 SHARED_LAYERS = 4
 
 
 @dataclass
 class Top:
-    """Fine-tuned copies of the encoder's upper layers and a head over their mean-pooled output."""
+    """Fine-tuned copies of the encoder's upper layers and a head over their mean-pooled output.
+    The layers replace the encoder's last len(layers); all six (the ask model) read the bundled
+    word embeddings."""
 
-    layers: Any   # torch.nn.ModuleList replacing layers SHARED_LAYERS.. of the encoder
+    layers: Any   # torch.nn.ModuleList
     head: Any     # callable: pooled (batch, 384) tensor -> (batch, k) tensor of probabilities
 
 
@@ -56,8 +59,9 @@ def top_layers(state: dict, layer_ids: Sequence[int]):
     import torch
 
     _, model = load_encoder()
-    if list(layer_ids) != list(range(SHARED_LAYERS, model.config.num_hidden_layers)):
-        raise ValueError(f"fine-tuned layers must be {SHARED_LAYERS}..{model.config.num_hidden_layers - 1}")
+    n = model.config.num_hidden_layers
+    if not layer_ids or list(layer_ids) != list(range(layer_ids[0], n)):
+        raise ValueError(f"fine-tuned layers must run from some layer to the last ({n - 1})")
     layers = torch.nn.ModuleList()
     for i in layer_ids:
         prefix = f"encoder.layer.{i}."
@@ -108,9 +112,11 @@ def linear_from(state: dict, name: str):
 
 
 def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batch_size: int = 64,
-                  max_length: int = 128):
+                  max_length: int = 128, sentence: bool = True):
     """(normalised sentence embeddings (n, 384), {name: (n, k) outputs of each top}) from one pass
-    of the lower layers: what `encode` returns, plus the fine-tuned models at a third of the cost."""
+    of the lower layers: what `encode` returns, plus the fine-tuned models at a third of the cost.
+    `sentence=False` skips the bundled layers where every top replaces all of them (embeddings
+    then come back as zeros)."""
     import numpy as np
     import torch
 
@@ -127,17 +133,26 @@ def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batc
     encoded = [tokenizer([texts[i] or "" for i in idx], padding=True, truncation=True, max_length=max_length,
                          return_tensors="pt") for idx in batches]
 
+    n_layers = model.config.num_hidden_layers
+    word_only = not sentence and bool(tops) and all(len(t.layers) == n_layers for t in tops.values())
+
     def run(batch):
         with torch.inference_mode():
-            res = model(**batch, output_hidden_states=bool(tops))
-            mask = batch["attention_mask"].unsqueeze(-1).to(res.last_hidden_state.dtype)
+            mask = batch["attention_mask"].unsqueeze(-1).float()
             denom = mask.sum(1).clamp(min=1e-9)
-            pooled = (res.last_hidden_state * mask).sum(1) / denom
-            got = {"": torch.nn.functional.normalize(pooled, dim=-1).numpy()}
+            if word_only:
+                hidden = (model.embeddings(input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids")),)
+                got = {"": np.zeros((mask.shape[0], model.config.hidden_size), dtype=np.float32)}
+            else:
+                res = model(**batch, output_hidden_states=bool(tops))
+                hidden = res.hidden_states
+                pooled = (res.last_hidden_state * mask).sum(1) / denom
+                got = {"": torch.nn.functional.normalize(pooled, dim=-1).numpy()}
             # The additive 4-D mask the layers take: 0 where attended, the dtype's minimum where padded.
             ext = (1.0 - batch["attention_mask"][:, None, None, :].float()) * torch.finfo(torch.float32).min
             for name, top in tops.items():
-                h = res.hidden_states[SHARED_LAYERS]
+                # hidden_states[0] is the embeddings' output, [i + 1] layer i's
+                h = hidden[0] if word_only else hidden[n_layers - len(top.layers)]
                 for layer in top.layers:
                     h = layer(h, attention_mask=ext)
                     h = h[0] if isinstance(h, tuple) else h

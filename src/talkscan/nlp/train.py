@@ -310,13 +310,15 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
     return gate, {str(g): f for g, f in scores.items()}
 
 
-def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) -> dict:
-    """Weights of the utterance model's topic and direction probabilities, by accuracy on the
-    held-back rows' gold asks."""
+def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn, ask_pred: dict | None = None) -> dict:
+    """Weights of the utterance model's topic and direction probabilities, then of the ask model's
+    on top of that mix, by accuracy on the held-back rows' gold asks."""
     from .features import ask_inputs
 
     ax = ask_inputs(rows.ask_text, rows.stack("ask_emb"), heads["asks_topic"].meta["vocab"], encode_fn)
-    out = {}
+    out: dict = {}
+    if ask_pred is not None:
+        out["ask_model"] = {}
     for name, head, gold in (("topic", heads["asks_topic"], rows.stack("y_topic")),
                              ("direction", heads["asks_direction"], rows.stack("y_dir"))):
         p = head.predict_proba(ax)
@@ -324,6 +326,12 @@ def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn) 
         acc = {w: float((((1 - w) * p + w * u).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
         out[name] = max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5)))
         out[name + "_accuracy"] = acc
+        if ask_pred is not None:
+            mixed = (1 - out[name]) * p + out[name] * u
+            a = np.asarray([ask_pred[t][name] for t in rows.ask_text], dtype=np.float32)
+            acc = {w: float((((1 - w) * mixed + w * a).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
+            out["ask_model"][name] = max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5)))
+            out["ask_model"][name + "_accuracy"] = acc
     return out
 
 
@@ -350,6 +358,22 @@ def install_conflict_model(run_dir: Path, out_dir: Path) -> dict[str, float] | N
                         keep=("recipes_on_held_back_pairs",))[1]
 
 
+def install_ask_model(run_dir: Path, out_dir: Path) -> dict[str, dict] | None:
+    """Copy the ask model (`utterance_train.py --kind ask`'s output, beside the utterance model's)
+    into `out_dir`; returns model A's topic and direction probabilities by text, or None where the
+    folder has no ask model."""
+    if not (Path(run_dir) / "ask.safetensors").is_file():
+        return None
+    pred = _install_run(run_dir, out_dir, "ask", "ask model output incomplete", keep=("labels",))[1]
+    return {t: {"topic": tp, "direction": d} for t, tp, d in zip(pred["texts"], pred["topic"], pred["direction"])}
+
+
+def _frozen_part(layers: list[int]) -> str:
+    """What the fine-tuned model keeps of the bundled encoder."""
+    first = min(layers)
+    return f"all-MiniLM-L6-v2 ({f'layers 0-{first - 1}' if first else 'word embeddings'} as bundled)"
+
+
 def _install_run(run_dir: Path, out_dir: Path, stem: str, problem: str, keep: tuple[str, ...]) -> tuple[dict, dict]:
     """Copy `stem`.safetensors from a fine-tuning output folder into `out_dir` and write `stem`.json
     (layers, hyperparameters, sizes, the run's `keep` entries, SHA-256); returns the run's record
@@ -372,7 +396,7 @@ def _install_run(run_dir: Path, out_dir: Path, stem: str, problem: str, keep: tu
     meta = {"name": stem, "finetuned_layers": run["hyperparameters"]["finetuned_layers"],
             "hyperparameters": run["hyperparameters"], "rows": {"fit (model A)": run["fit_rows"], "all (shipped)": run["all_rows"]},
             **{k: run.get(k) for k in keep},
-            "encoder": "all-MiniLM-L6-v2 (layers 0-3 as bundled)", "sha256": file_sha256(weights)}
+            "encoder": _frozen_part(run["hyperparameters"]["finetuned_layers"]), "sha256": file_sha256(weights)}
     (out_dir / f"{stem}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return run, pred
 
@@ -489,7 +513,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     fit_rows = merge([p for k, p in enumerate(parts) if k not in tune_ids])
     tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress))
     fit_a = fit_heads(fit_rows, cache.encode, seed)
-    utt_model, utt_pred, utt_moves, ask_mix = None, None, None, None
+    utt_model, utt_pred, utt_moves, ask_mix, ask_model = None, None, None, None, None
     ce_model, conflict_mix = None, None
     if utterance_dir is not None:
         from .utterance import load_utterance_model
@@ -499,7 +523,11 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         tune_variants = renderings(tune_set, 1, seed + 1)
         tune_texts = [t for vs in tune_variants for texts in vs for t in texts]
         utt_moves = np.asarray([utt_pred[t]["moves"] for t in tune_texts], dtype=np.float32)
-        ask_mix = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode)
+        ask_pred = install_ask_model(Path(utterance_dir), Path(out_dir))
+        if ask_pred is not None:
+            from .ask_model import load_ask_model
+            ask_model = load_ask_model(Path(out_dir))
+        ask_mix = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode, ask_pred)
         from ..transcript import EMOTIONS
         from .emotion import emotion_scores
 
@@ -523,6 +551,8 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
                                                 "direction": ask_mix["direction"], "sha256": utt_model.sha256,
                                                 "emotion": emotion_mix,
                                                 "tune_accuracy": {k: v for k, v in ask_mix.items() if k.endswith("accuracy")}}
+        if ask_model is not None:
+            heads["moves"].meta["utterance_mix"]["ask_model"] = {**ask_mix["ask_model"], "sha256": ask_model.sha256}
     if ce_model is not None:
         heads["asks_conflicts"].meta["cross_encoder"] = {"sha256": ce_model.sha256, "weight": conflict_mix["weight"],
                                                          "tune_f1": conflict_mix["tune_f1"]}
@@ -530,7 +560,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
     metrics: dict = {"sizes": sizes, "thresholds": thresholds}
     if dev:
-        an = Analyzer(heads=heads, utterance=utt_model, conflict=ce_model)
+        an = Analyzer(heads=heads, utterance=utt_model, conflict=ce_model, ask=ask_model)
         progress("evaluate", 0, 2)
         metrics["dev_clean"] = evaluate(an, dev, cache.encode)
         metrics["dev_asr"] = evaluate(an, dev, cache.encode, degrade=True)

@@ -3,10 +3,15 @@ all-MiniLM-L6-v2 and four linear heads (moves, ask topic, ask direction, emotion
 on the project's labelled meetings while layers 0–3 stay exactly as bundled, so the analyzer runs the
 lower layers once for the sentence embedding, this model and the emotion model.
 
+With `--kind ask` it fine-tunes the **ask model** (`models/ask.safetensors`) instead: all six layers
+(the word embeddings stay as bundled) with topic and direction heads, on the ask turns alone. It
+reads only the turns the analyzer already judged to be asks, so its full pass costs a fraction of
+the meeting's, and the lower layers it re-learns are what lifted held-back topic accuracy.
+
 It needs only torch, transformers, safetensors and numpy, so it also runs on a GPU machine that
 lacks spaCy: `talkscan.nlp.utterance_data` writes the rows JSON here, then
 
-    python src/talkscan/nlp/utterance_train.py ROWS.json ENCODER_DIR OUT_DIR [--device cuda]
+    python src/talkscan/nlp/utterance_train.py ROWS.json ENCODER_DIR OUT_DIR [--device cuda] [--kind ask]
 
 trains model A on the `fit` rows (80% of the training meetings) and writes its probabilities for
 the `predict` texts (the held-back 20%, used to tune how the analyzer mixes this model with its
@@ -24,9 +29,15 @@ from pathlib import Path
 
 FINETUNED_LAYERS = (4, 5)
 MAX_LENGTH = 128
+TASKS = ("moves", "topic", "direction", "emotion")
+# What each kind of model fine-tunes, which heads it has and which rows it learns from.
+KINDS = {
+    "utterance": {"layers": FINETUNED_LAYERS, "tasks": TASKS, "asks_only": False},
+    "ask": {"layers": (0, 1, 2, 3, 4, 5), "tasks": ("topic", "direction"), "asks_only": True},
+}
 
 
-def _build(encoder_dir: str, n_moves: int, n_topics: int, n_dirs: int, n_emotions: int, device: str):
+def _build(encoder_dir: str, sizes: dict[str, int], device: str, layers=FINETUNED_LAYERS):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -34,16 +45,11 @@ def _build(encoder_dir: str, n_moves: int, n_topics: int, n_dirs: int, n_emotion
     enc = AutoModel.from_pretrained(encoder_dir, local_files_only=True, dtype=torch.float32).float()
     for p in enc.parameters():
         p.requires_grad = False
-    for i in FINETUNED_LAYERS:
+    for i in layers:
         for p in enc.encoder.layer[i].parameters():
             p.requires_grad = True
     dim = enc.config.hidden_size
-    heads = torch.nn.ModuleDict({
-        "moves": torch.nn.Linear(dim, n_moves),
-        "topic": torch.nn.Linear(dim, n_topics),
-        "direction": torch.nn.Linear(dim, n_dirs),
-        "emotion": torch.nn.Linear(dim, n_emotions),
-    })
+    heads = torch.nn.ModuleDict({name: torch.nn.Linear(dim, n) for name, n in sizes.items()})
     return tok, enc.to(device), heads.to(device)
 
 
@@ -62,8 +68,12 @@ def warmup_linear(opt, steps: int):
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)))
 
 
+LABEL_KEYS = {"moves": "moves", "topic": "topics", "direction": "directions", "emotion": "emotions"}
+
+
 def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs: int = 4,
-        batch_size: int = 32, lr: float = 5e-5, head_lr: float = 2e-3, seed: int = 0, log=print):
+        batch_size: int = 32, lr: float = 5e-5, head_lr: float = 2e-3, seed: int = 0, log=print,
+        kind: str = "utterance"):
     """rows: [text, [move 0/1 …], topic index or -1, direction index or -1, emotion index or -1].
     Returns (tok, enc, heads)."""
     import numpy as np
@@ -71,8 +81,10 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    n_m, n_t, n_d, n_e = (len(labels[k]) for k in ("moves", "topics", "directions", "emotions"))
-    tok, enc, heads = _build(encoder_dir, n_m, n_t, n_d, n_e, device)
+    tasks = KINDS[kind]["tasks"]
+    tok, enc, heads = _build(encoder_dir, {t: len(labels[LABEL_KEYS[t]]) for t in tasks}, device,
+                             KINDS[kind]["layers"])
+    n_e = len(labels["emotions"])
     y = np.asarray([r[1] for r in rows], dtype=np.float32)
     pos = y.sum(0)
     # Balanced-ish: rare moves (a few hundred of 20k rows) would otherwise never fire.
@@ -101,13 +113,13 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
             ym = torch.tensor([rows[i][1] for i in idx], dtype=torch.float32, device=device)
             yt = torch.tensor([rows[i][2] for i in idx], device=device)
             yd = torch.tensor([rows[i][3] for i in idx], device=device)
-            loss = bce(heads["moves"](pooled), ym)
-            if (yt >= 0).any():
-                loss = loss + ce(heads["topic"](pooled), yt)
-            if (yd >= 0).any():
-                loss = loss + ce(heads["direction"](pooled), yd)
             ye = torch.tensor([rows[i][4] for i in idx], device=device)
-            if (ye >= 0).any():
+            loss = bce(heads["moves"](pooled), ym) if "moves" in heads else pooled.new_zeros(())
+            if "topic" in heads and (yt >= 0).any():
+                loss = loss + ce(heads["topic"](pooled), yt)
+            if "direction" in heads and (yd >= 0).any():
+                loss = loss + ce(heads["direction"](pooled), yd)
+            if "emotion" in heads and (ye >= 0).any():
                 loss = loss + ce_emotion(heads["emotion"](pooled), ye)
             opt.zero_grad()
             loss.backward()
@@ -120,53 +132,57 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
 
 
 def predict(tok, enc, heads, texts: list[str], device: str = "cpu", batch_size: int = 128) -> dict:
-    """{"moves": (n, k) sigmoid, "topic", "direction", "emotion": softmax} as lists."""
+    """{"moves": (n, k) sigmoid, "topic", "direction", "emotion": softmax} as lists, for the heads
+    the model has."""
     import torch
 
-    out = {"moves": [], "topic": [], "direction": [], "emotion": []}
+    out = {name: [] for name in heads}
     with torch.inference_mode():
         for s in range(0, len(texts), batch_size):
             batch = tok(texts[s : s + batch_size], padding=True, truncation=True, max_length=MAX_LENGTH,
                         return_tensors="pt").to(device)
             pooled = _pooled(enc, batch)
-            out["moves"] += torch.sigmoid(heads["moves"](pooled)).cpu().tolist()
-            out["topic"] += torch.softmax(heads["topic"](pooled), -1).cpu().tolist()
-            out["direction"] += torch.softmax(heads["direction"](pooled), -1).cpu().tolist()
-            out["emotion"] += torch.softmax(heads["emotion"](pooled), -1).cpu().tolist()
+            for name, lin in heads.items():
+                act = torch.sigmoid if name == "moves" else (lambda z: torch.softmax(z, -1))
+                out[name] += act(lin(pooled)).cpu().tolist()
     return {k: [[round(x, 4) for x in row] for row in v] for k, v in out.items()}
 
 
 def tune_score(rows: list, pred: dict) -> dict:
     """Model A on the held-back rows: best-threshold F1 per move, topic and direction accuracy on
-    the gold asks; `score` (their mean) picks the recipe."""
+    the gold asks, for the heads the model has; `score` (their mean) picks the recipe."""
     import numpy as np
 
-    y = np.asarray([r[1] for r in rows], dtype=np.float32)
-    p = np.asarray(pred["moves"], dtype=np.float32)
     f1s = []
-    for k in range(y.shape[1]):
-        best = 0.0
-        for th in np.arange(0.1, 0.95, 0.025):
-            tp = float(((p[:, k] >= th) & (y[:, k] > 0)).sum())
-            fp = float(((p[:, k] >= th) & (y[:, k] == 0)).sum())
-            fn = float(((p[:, k] < th) & (y[:, k] > 0)).sum())
-            best = max(best, 2 * tp / max(1.0, 2 * tp + fp + fn))
-        f1s.append(round(best, 4))
+    if "moves" in pred:
+        y = np.asarray([r[1] for r in rows], dtype=np.float32)
+        p = np.asarray(pred["moves"], dtype=np.float32)
+        for k in range(y.shape[1]):
+            best = 0.0
+            for th in np.arange(0.1, 0.95, 0.025):
+                tp = float(((p[:, k] >= th) & (y[:, k] > 0)).sum())
+                fp = float(((p[:, k] >= th) & (y[:, k] == 0)).sum())
+                fn = float(((p[:, k] < th) & (y[:, k] > 0)).sum())
+                best = max(best, 2 * tp / max(1.0, 2 * tp + fp + fn))
+            f1s.append(round(best, 4))
     asks = [i for i, r in enumerate(rows) if r[2] >= 0]
-    topic = float(np.mean([np.argmax(pred["topic"][i]) == rows[i][2] for i in asks])) if asks else 0.0
-    direction = float(np.mean([np.argmax(pred["direction"][i]) == rows[i][3] for i in asks])) if asks else 0.0
-    ye = np.asarray([r[4] for r in rows])
-    pe = np.asarray(pred["emotion"]).argmax(1)
-    emo_f1 = [2 * float(((pe == k) & (ye == k)).sum()) / max(1.0, float((pe == k).sum() + (ye == k).sum()))
-              for k in sorted(set(ye[ye >= 0].tolist()))]
-    emotion = float(np.mean(emo_f1)) if emo_f1 else 0.0
-    return {"move_f1": f1s, "topic": round(topic, 4), "direction": round(direction, 4),
-            "emotion_macro_f1": round(emotion, 4), "score": round(float(np.mean(f1s + [topic, direction])), 4)}
+    out: dict = {"move_f1": f1s} if f1s else {}
+    for name, col in (("topic", 2), ("direction", 3)):
+        if name in pred:
+            out[name] = round(float(np.mean([np.argmax(pred[name][i]) == rows[i][col] for i in asks])) if asks else 0.0, 4)
+    if "emotion" in pred:
+        ye = np.asarray([r[4] for r in rows])
+        pe = np.asarray(pred["emotion"]).argmax(1)
+        emo_f1 = [2 * float(((pe == k) & (ye == k)).sum()) / max(1.0, float((pe == k).sum() + (ye == k).sum()))
+                  for k in sorted(set(ye[ye >= 0].tolist()))]
+        out["emotion_macro_f1"] = round(float(np.mean(emo_f1)) if emo_f1 else 0.0, 4)
+    out["score"] = round(float(np.mean(f1s + [out[k] for k in ("topic", "direction") if k in out])), 4)
+    return out
 
 
-def state_of(enc, heads) -> dict:
+def state_of(enc, heads, layers=FINETUNED_LAYERS) -> dict:
     """The tensors that ship: the fine-tuned layers (fp16, like the emotion model) and the heads."""
-    return layer_state({i: enc.encoder.layer[i] for i in FINETUNED_LAYERS}, heads)
+    return layer_state({i: enc.encoder.layer[i] for i in layers}, heads)
 
 
 def layer_state(layers: dict, heads: dict) -> dict:
@@ -196,40 +212,44 @@ def recipe_parser(description: str, epochs: int, lr: float) -> argparse.Argument
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = recipe_parser("Fine-tune the utterance model (see the module docstring).", 4, 5e-5)
+    ap = recipe_parser("Fine-tune the utterance model or the ask model (see the module docstring).", 4, 5e-5)
+    ap.add_argument("--kind", choices=sorted(KINDS), default="utterance")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N rows (smoke test)")
     a = ap.parse_args(argv)
     from safetensors.torch import save_file
 
+    kind = KINDS[a.kind]
     data = json.loads(a.rows.read_text())
     labels = data["labels"]
-    fit_rows, all_rows = data["fit"], data["all"]
+    fit_rows, all_rows, tune_rows = data["fit"], data["all"], data["tune"]
+    if kind["asks_only"]:
+        fit_rows, all_rows, tune_rows = ([r for r in rs if r[2] >= 0] for rs in (fit_rows, all_rows, tune_rows))
     if a.limit:
-        fit_rows, all_rows = fit_rows[: a.limit], all_rows[: a.limit]
-        data["tune"] = data["tune"][: a.limit]
+        fit_rows, all_rows, tune_rows = fit_rows[: a.limit], all_rows[: a.limit], tune_rows[: a.limit]
     a.out_dir.mkdir(parents=True, exist_ok=True)
     # Recipes are compared by model A on the held-back rows; the best one trains model B.
     recipes = [{"epochs": e, "lr": lr} for e in a.epochs for lr in a.lr]
-    tune_texts = [r[0] for r in data["tune"]]
+    tune_texts = [r[0] for r in tune_rows]
     results = []
     best = None
     for rec in recipes:
-        print(f"model A {rec} on {len(fit_rows)} rows", flush=True)
-        tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"])
+        print(f"{a.kind} model A {rec} on {len(fit_rows)} rows", flush=True)
+        tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind)
         tune_pred = predict(tok, enc, heads, tune_texts, a.device)
-        score = tune_score(data["tune"], tune_pred)
+        score = tune_score(tune_rows, tune_pred)
         results.append({**rec, **score})
         print(json.dumps(results[-1]), flush=True)
         if best is None or score["score"] > best[0]["score"]:
             best = (score, rec, predict(tok, enc, heads, data["predict"], a.device))
         del tok, enc, heads
     score, rec, preds = best
-    (a.out_dir / "utterance_pred_A.json").write_text(json.dumps({"texts": data["predict"], **preds}))
-    print(f"model B {rec} on {len(all_rows)} rows", flush=True)
-    tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"])
-    save_file(state_of(enc, heads), str(a.out_dir / "utterance.safetensors"))
-    hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(FINETUNED_LAYERS)}
-    (a.out_dir / "utterance_train.json").write_text(json.dumps({
+    (a.out_dir / f"{a.kind}_pred_A.json").write_text(json.dumps({"texts": data["predict"], **preds}))
+    print(f"{a.kind} model B {rec} on {len(all_rows)} rows", flush=True)
+    tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind)
+    save_file(state_of(enc, heads, kind["layers"]), str(a.out_dir / f"{a.kind}.safetensors"))
+    hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(kind["layers"]),
+          "asks_only": kind["asks_only"]}
+    (a.out_dir / f"{a.kind}_train.json").write_text(json.dumps({
         "hyperparameters": hp, "labels": labels, "fit_rows": len(fit_rows), "all_rows": len(all_rows),
         "recipes_on_held_back_rows": results}, indent=1))
     print("done", flush=True)
