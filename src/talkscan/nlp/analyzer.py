@@ -56,7 +56,7 @@ _FROM_DISK = object()
 
 class Analyzer:
     def __init__(self, models_dir: Path | None = None, heads: dict | None = None, utterance=_FROM_DISK,
-                 conflict=_FROM_DISK, ask=_FROM_DISK, meeting_emotion=_FROM_DISK):
+                 conflict=_FROM_DISK, ask=_FROM_DISK):
         from ..errors import ModelError
         from .ask_model import load_ask_model
         from .conflict_model import load_conflict_model
@@ -84,17 +84,6 @@ class Analyzer:
             raise ModelError("the moves heads were tuned with another ask model; retrain with "
                              "`talkscan train moves`", path=str(self.models_dir / "ask.safetensors"))
         self.ask_model = am if self.ask_mix is not None else None
-        # Likewise the meeting emotion model, where the emotion mix was tuned on its output.
-        want = ((self.mix or {}).get("emotion") or {}).get("meeting_emotion_sha256")
-        me = None
-        if want is not None:
-            from .utterance import load_meeting_emotion_model
-
-            me = load_meeting_emotion_model(self.models_dir) if meeting_emotion is _FROM_DISK else meeting_emotion
-            if me is None or me.sha256 != want:
-                raise ModelError("the emotion mix was tuned with another meeting emotion model; retrain with "
-                                 "`talkscan train moves`", path=str(self.models_dir / "meeting_emotion.safetensors"))
-        self.meeting_emotion = me
         # Likewise the conflict cross-encoder, with the weight tuned for it.
         self.conflict_mix = self.heads["asks_conflicts"].meta.get("cross_encoder")
         ce = load_conflict_model(self.models_dir) if conflict is _FROM_DISK else conflict
@@ -288,19 +277,15 @@ class Analyzer:
             return self.analyze(speakers, texts, names), []
         emb, outs = self._encode_all(texts)
         result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress)
-        return result, self.emotions_from(outs["emotion"], outs.get("utterance"), outs.get("meeting_emotion"))
+        return result, self.emotions_from(outs["emotion"], outs.get("utterance"))
 
-    def emotions_from(self, goemotions: np.ndarray, utt: np.ndarray | None,
-                      meeting_emotion: np.ndarray | None = None) -> list[Emotion]:
+    def emotions_from(self, goemotions: np.ndarray, utt: np.ndarray | None) -> list[Emotion]:
         """Utterance emotions from the GoEmotions model's probabilities and, where the heads carry
-        a tuned mix, the meeting emotion model's (or else the utterance model's meeting-speech head)."""
+        a tuned mix, the utterance model's meeting-speech emotion head."""
         from .emotion import emotions_from_scores
         from .utterance import mix_emotions
 
-        if self.meeting_emotion is not None:
-            meeting = meeting_emotion
-        else:
-            meeting = self.utterance.split(utt)[3] if self.utterance is not None and utt is not None else None
+        meeting = self.utterance.split(utt)[3] if self.utterance is not None and utt is not None else None
         return emotions_from_scores(mix_emotions(goemotions, meeting, (self.mix or {}).get("emotion")))
 
     def _encode_all(self, texts: list[str]):
@@ -312,15 +297,13 @@ class Analyzer:
         tops = {"emotion": load_emotion_model().top}
         if self.utterance is not None:
             tops["utterance"] = self.utterance.top
-        if self.meeting_emotion is not None:
-            tops["meeting_emotion"] = self.meeting_emotion.top
         return encode_shared(list(texts), tops)
 
     def emotions(self, texts: list[str]) -> list[Emotion]:
         if not texts:
             return []
         outs = self._encode_all(texts)[1]
-        return self.emotions_from(outs["emotion"], outs.get("utterance"), outs.get("meeting_emotion"))
+        return self.emotions_from(outs["emotion"], outs.get("utterance"))
 
     def tag_utterance(self, text: str, context: list[tuple[str, str]] = ()) -> list[Tag]:
         """Tags of one utterance said after `context` [(speaker, text), …]; targets are context

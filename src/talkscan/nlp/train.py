@@ -368,16 +368,6 @@ def install_ask_model(run_dir: Path, out_dir: Path) -> dict[str, dict] | None:
     return {t: {"topic": tp, "direction": d} for t, tp, d in zip(pred["texts"], pred["topic"], pred["direction"])}
 
 
-def install_meeting_emotion_model(run_dir: Path, out_dir: Path) -> dict[str, list] | None:
-    """Copy the meeting emotion model (`utterance_train.py --kind meeting_emotion`'s output) into
-    `out_dir`; returns model A's emotion probabilities by text, or None where the folder has none."""
-    if not (Path(run_dir) / "meeting_emotion.safetensors").is_file():
-        return None
-    pred = _install_run(run_dir, out_dir, "meeting_emotion", "meeting emotion model output incomplete",
-                        keep=("labels",))[1]
-    return dict(zip(pred["texts"], pred["emotion"]))
-
-
 def _frozen_part(layers: list[int]) -> str:
     """What the fine-tuned model keeps of the bundled encoder."""
     first = min(layers)
@@ -485,20 +475,6 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
     return best
 
 
-def choose_emotion_mix(goemotions: np.ndarray, utt_emotion: np.ndarray, me_emotion: np.ndarray | None,
-                       gold: np.ndarray) -> tuple[dict, bool]:
-    """The emotion mix tuned with the utterance model's emotion head, or with the meeting emotion
-    model's output where one is given and the held-back meetings score it higher; and whether the
-    meeting emotion model is the one used."""
-    mix = tune_emotion_mix(goemotions, utt_emotion, gold)
-    if me_emotion is None:
-        return mix, False
-    alt = tune_emotion_mix(goemotions, me_emotion, gold)
-    if alt["tune_macro_f1"] > mix["tune_macro_f1"]:
-        return {**alt, "utterance_head_tune_macro_f1": mix["tune_macro_f1"]}, True
-    return {**mix, "meeting_emotion_tune_macro_f1": alt["tune_macro_f1"]}, False
-
-
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
                 seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
@@ -537,7 +513,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     fit_rows = merge([p for k, p in enumerate(parts) if k not in tune_ids])
     tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress))
     fit_a = fit_heads(fit_rows, cache.encode, seed)
-    utt_model, utt_pred, utt_moves, ask_mix, ask_model, me_model = None, None, None, None, None, None
+    utt_model, utt_pred, utt_moves, ask_mix, ask_model = None, None, None, None, None
     ce_model, conflict_mix = None, None
     if utterance_dir is not None:
         from .utterance import load_utterance_model
@@ -557,19 +533,9 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
 
         gold_emotion = np.asarray([EMOTIONS.index(t.emotion) for m, vs in zip(tune_set, tune_variants)
                                    for _ in vs for t in m.turns])
-        goemotions = emotion_scores(tune_texts)
-        utt_emotion = np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32)
-        me_pred = install_meeting_emotion_model(Path(utterance_dir), Path(out_dir))
-        me_emotion = None if me_pred is None else np.asarray([me_pred[t] for t in tune_texts], dtype=np.float32)
-        emotion_mix, use_me = choose_emotion_mix(goemotions, utt_emotion, me_emotion, gold_emotion)
-        if use_me:
-            from .utterance import load_meeting_emotion_model
-
-            me_model = load_meeting_emotion_model(Path(out_dir))
-            emotion_mix["meeting_emotion_sha256"] = me_model.sha256
-        elif me_pred is not None and Path(utterance_dir).resolve() != Path(out_dir).resolve():
-            for f in ("meeting_emotion.safetensors", "meeting_emotion.json"):   # not used: no dead 21 MB file
-                (Path(out_dir) / f).unlink()
+        emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
+                                       np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),
+                                       gold_emotion)
         ce_pred = install_conflict_model(Path(utterance_dir), Path(out_dir))
         if ce_pred is not None:
             from .conflict_model import load_conflict_model
@@ -594,7 +560,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
     metrics: dict = {"sizes": sizes, "thresholds": thresholds}
     if dev:
-        an = Analyzer(heads=heads, utterance=utt_model, conflict=ce_model, ask=ask_model, meeting_emotion=me_model)
+        an = Analyzer(heads=heads, utterance=utt_model, conflict=ce_model, ask=ask_model)
         progress("evaluate", 0, 2)
         metrics["dev_clean"] = evaluate(an, dev, cache.encode)
         metrics["dev_asr"] = evaluate(an, dev, cache.encode, degrade=True)

@@ -50,34 +50,6 @@ def _load(models_dir_s: str) -> UtteranceModel | None:
     return UtteranceModel(Top(layers, head), meta["labels"], meta["sha256"])
 
 
-@dataclass
-class MeetingEmotionModel:
-    """All six encoder layers fine-tuned for the emotion of meeting turns (`utterance_train.py --kind
-    meeting_emotion`); where the heads' emotion mix names it, it stands in for the utterance model's
-    meeting-speech head."""
-
-    top: Any          # encoder.Top over all six layers
-    sha256: str
-
-
-def load_meeting_emotion_model(models_dir: Path) -> MeetingEmotionModel | None:
-    return _load_meeting_emotion(str(models_dir))
-
-
-@lru_cache(maxsize=4)
-def _load_meeting_emotion(models_dir_s: str) -> MeetingEmotionModel | None:
-    import torch
-
-    from .encoder import Top, linear_from, load_top_files
-
-    got = load_top_files(models_dir_s, "meeting_emotion", "meeting emotion model")
-    if got is None:
-        return None
-    meta, state, layers = got
-    lin = linear_from(state, "emotion")
-    return MeetingEmotionModel(Top(layers, lambda pooled: torch.softmax(lin(pooled), -1)), meta["sha256"])
-
-
 def mix_emotions(goemotions, meeting, mix: dict | None):
     """Utterance emotion probabilities: the GoEmotions model's, mixed with the utterance model's
     meeting-speech head by `mix["weight"]`, then shifted by per-category log offsets (both tuned

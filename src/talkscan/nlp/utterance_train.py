@@ -34,7 +34,6 @@ TASKS = ("moves", "topic", "direction", "emotion")
 KINDS = {
     "utterance": {"layers": FINETUNED_LAYERS, "tasks": TASKS, "asks_only": False},
     "ask": {"layers": (0, 1, 2, 3, 4, 5), "tasks": ("topic", "direction"), "asks_only": True},
-    "meeting_emotion": {"layers": (0, 1, 2, 3, 4, 5), "tasks": ("emotion",), "asks_only": False},
 }
 
 
@@ -177,8 +176,7 @@ def tune_score(rows: list, pred: dict) -> dict:
         emo_f1 = [2 * float(((pe == k) & (ye == k)).sum()) / max(1.0, float((pe == k).sum() + (ye == k).sum()))
                   for k in sorted(set(ye[ye >= 0].tolist()))]
         out["emotion_macro_f1"] = round(float(np.mean(emo_f1)) if emo_f1 else 0.0, 4)
-    parts = f1s + [out[k] for k in ("topic", "direction") if k in out]
-    out["score"] = round(float(np.mean(parts)) if parts else out.get("emotion_macro_f1", 0.0), 4)
+    out["score"] = round(float(np.mean(f1s + [out[k] for k in ("topic", "direction") if k in out])), 4)
     return out
 
 
