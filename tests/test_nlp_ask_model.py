@@ -181,3 +181,20 @@ def test_tampered_ask_weights_are_refused(tmp_path):
     (d / "ask.safetensors").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="SHA-256"):
         load_ask_model(d)
+
+
+@pytest.mark.slow
+@needs_model
+def test_heads_tuned_without_an_ask_model_ignore_the_file(tmp_path):
+    from talkscan.nlp.analyzer import Analyzer
+
+    d = tmp_path / "models"
+    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
+    meta = json.loads((d / "moves.json").read_text())
+    del meta["utterance_mix"]["ask_model"]
+    (d / "moves.json").write_text(json.dumps(meta))
+    (d / "ask.safetensors").write_bytes(b"not read")   # would fail its hash check if it were
+    an = Analyzer(d)
+    assert an.ask_model is None and "ask" not in an.model_names
+    tags = an.analyze(["A"], ["We need the price under two hundred thousand."]).tags[0]
+    assert [t.topic for t in tags if t.type == "ask"] == ["price"]

@@ -79,11 +79,13 @@ class Analyzer:
         self.utterance = model if self.mix is not None else None
         # The ask model mixes into topic and direction only with the utterance model it was tuned beside.
         self.ask_mix = (self.mix or {}).get("ask_model")
-        am = load_ask_model(self.models_dir) if ask is _FROM_DISK else ask
-        if self.ask_mix is not None and (am is None or am.sha256 != self.ask_mix.get("sha256")):
-            raise ModelError("the moves heads were tuned with another ask model; retrain with "
-                             "`talkscan train moves`", path=str(self.models_dir / "ask.safetensors"))
-        self.ask_model = am if self.ask_mix is not None else None
+        am = None
+        if self.ask_mix is not None:   # a 21 MB file: read and hash-checked only when it is used
+            am = load_ask_model(self.models_dir) if ask is _FROM_DISK else ask
+            if am is None or am.sha256 != self.ask_mix.get("sha256"):
+                raise ModelError("the moves heads were tuned with another ask model; retrain with "
+                                 "`talkscan train moves`", path=str(self.models_dir / "ask.safetensors"))
+        self.ask_model = am
         # Likewise the conflict cross-encoder, with the weight tuned for it.
         self.conflict_mix = self.heads["asks_conflicts"].meta.get("cross_encoder")
         ce = load_conflict_model(self.models_dir) if conflict is _FROM_DISK else conflict
