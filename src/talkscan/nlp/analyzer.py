@@ -273,12 +273,14 @@ class Analyzer:
         return transcript
 
     def analyze_with_emotions(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
-                              progress: ProgressFn = no_progress) -> tuple[Analysis, list[Emotion]]:
-        """analyze() and each utterance's emotion from one pass of the encoder's lower layers."""
+                              progress: ProgressFn = no_progress, encode_fn=None) -> tuple[Analysis, list[Emotion]]:
+        """analyze() and each utterance's emotion from one pass of the encoder's lower layers;
+        `encode_fn` (the benchmarks' embedding cache) encodes the ask sentences."""
         if not texts:
             return self.analyze(speakers, texts, names), []
         emb, outs = self._encode_all(texts)
-        result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress)
+        result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress,
+                              encode_fn=encode_fn)
         return result, self.emotions_from(outs["emotion"], outs.get("utterance"))
 
     def emotions_from(self, goemotions: np.ndarray, utt: np.ndarray | None) -> list[Emotion]:

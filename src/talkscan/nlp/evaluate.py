@@ -129,9 +129,11 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
     for k, m in enumerate(meetings):
         texts = degrade_meeting(m, seed + k) if degrade else m.texts
         emb = encode_fn(texts)
-        res = analyzer.analyze(m.speakers, texts, {s: s for s in m.speakers}, emb=emb, encode_fn=encode_fn)
+        # one encoder pass gives the moves, asks and emotions (analyze, then emotions, took two)
+        res, emotions = analyzer.analyze_with_emotions(m.speakers, texts, {s: s for s in m.speakers},
+                                                       encode_fn=encode_fn)
         tally.turns(m, res.tags)
-        tally.emotions([t.emotion for t in m.turns], [e.label for e in analyzer.emotions(texts)])
+        tally.emotions([t.emotion for t in m.turns], [e.label for e in emotions])
         # The conflict head alone: scored on the gold asks with their gold topic and direction.
         gold_asks = [AskInfo(i, t.speaker, g["topic"], g.get("direction"), texts[i])
                      for i, t in enumerate(m.turns) for g in t.tags if g["type"] == "ask"]
