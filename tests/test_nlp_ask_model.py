@@ -125,6 +125,16 @@ def test_ask_model_weight_follows_accuracy(monkeypatch):
 needs_model = pytest.mark.skipif(not (MODELS / "ask.safetensors").is_file(), reason="no ask model in models/")
 
 
+def _models_with(tmp_path, edit) -> Path:
+    """A copy of models/ whose moves.json `utterance_mix` went through `edit`."""
+    d = tmp_path / "models"
+    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
+    meta = json.loads((d / "moves.json").read_text())
+    edit(meta["utterance_mix"])
+    (d / "moves.json").write_text(json.dumps(meta))
+    return d
+
+
 @pytest.mark.slow
 @needs_model
 def test_committed_ask_model_is_mixed_in_and_reads_what_the_ask_is_about():
@@ -157,11 +167,7 @@ def test_heads_tuned_for_another_ask_model_are_refused(tmp_path):
     from talkscan.errors import ModelError
     from talkscan.nlp.analyzer import Analyzer
 
-    d = tmp_path / "models"
-    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
-    meta = json.loads((d / "moves.json").read_text())
-    meta["utterance_mix"]["ask_model"]["sha256"] = "0" * 64
-    (d / "moves.json").write_text(json.dumps(meta))
+    d = _models_with(tmp_path, lambda mix: mix["ask_model"].update(sha256="0" * 64))
     with pytest.raises(ModelError, match="another ask model"):
         Analyzer(d)
 
@@ -188,11 +194,7 @@ def test_tampered_ask_weights_are_refused(tmp_path):
 def test_heads_tuned_without_an_ask_model_ignore_the_file(tmp_path):
     from talkscan.nlp.analyzer import Analyzer
 
-    d = tmp_path / "models"
-    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
-    meta = json.loads((d / "moves.json").read_text())
-    del meta["utterance_mix"]["ask_model"]
-    (d / "moves.json").write_text(json.dumps(meta))
+    d = _models_with(tmp_path, lambda mix: mix.pop("ask_model"))
     (d / "ask.safetensors").write_bytes(b"not read")   # would fail its hash check if it were
     an = Analyzer(d)
     assert an.ask_model is None and "ask" not in an.model_names
