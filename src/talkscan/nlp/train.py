@@ -319,19 +319,20 @@ def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn, 
     out: dict = {}
     if ask_pred is not None:
         out["ask_model"] = {}
+    def best_mix(p, q, gold):
+        """The weight of q against p with the best accuracy (ties: nearest ½), all accuracies."""
+        acc = {w: float((((1 - w) * p + w * q).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
+        return max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5))), acc
+
     for name, head, gold in (("topic", heads["asks_topic"], rows.stack("y_topic")),
                              ("direction", heads["asks_direction"], rows.stack("y_dir"))):
         p = head.predict_proba(ax)
         u = np.asarray([utt_pred[t][name] for t in rows.ask_text], dtype=np.float32)
-        acc = {w: float((((1 - w) * p + w * u).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
-        out[name] = max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5)))
-        out[name + "_accuracy"] = acc
+        out[name], out[name + "_accuracy"] = best_mix(p, u, gold)
         if ask_pred is not None:
-            mixed = (1 - out[name]) * p + out[name] * u
             a = np.asarray([ask_pred[t][name] for t in rows.ask_text], dtype=np.float32)
-            acc = {w: float((((1 - w) * mixed + w * a).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
-            out["ask_model"][name] = max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5)))
-            out["ask_model"][name + "_accuracy"] = acc
+            out["ask_model"][name], out["ask_model"][name + "_accuracy"] = best_mix(
+                (1 - out[name]) * p + out[name] * u, a, gold)
     return out
 
 
