@@ -70,9 +70,11 @@ def _copy_models(tmp_path: Path) -> Path:
     return out
 
 
-def test_tampered_utterance_weights_are_refused(tmp_path):
+@pytest.mark.parametrize("stem", ["utterance", "ask"])
+def test_tampered_utterance_weights_are_refused(tmp_path, stem):
+    """The utterance model and the ask model (nlp/ask_model.py) load through the same check."""
     d = _copy_models(tmp_path)
-    w = d / "utterance.safetensors"
+    w = d / f"{stem}.safetensors"
     data = bytearray(w.read_bytes())
     data[-10] ^= 0xFF
     w.write_bytes(bytes(data))
@@ -80,12 +82,14 @@ def test_tampered_utterance_weights_are_refused(tmp_path):
         Analyzer(d)
 
 
-def test_heads_tuned_for_another_utterance_model_are_refused(tmp_path):
+@pytest.mark.parametrize("model", ["utterance", "ask"])
+def test_heads_tuned_for_another_utterance_model_are_refused(tmp_path, model):
     d = _copy_models(tmp_path)
     meta = json.loads((d / "moves.json").read_text())
-    meta["utterance_mix"]["sha256"] = "0" * 64
+    mix = meta["utterance_mix"]
+    (mix if model == "utterance" else mix["ask_model"])["sha256"] = "0" * 64
     (d / "moves.json").write_text(json.dumps(meta))
-    with pytest.raises(ModelError, match="another utterance model"):
+    with pytest.raises(ModelError, match=f"another {model} model"):
         Analyzer(d)
 
 
