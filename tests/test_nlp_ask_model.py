@@ -2,14 +2,13 @@
 layers fine-tuned for ask topic and direction. Its training script's output installs and loads, the
 loaded model computes what a plain transformers forward pass with the same weights computes (it
 must start from the word embeddings, not from layer 4 like the other fine-tuned models), its mixing
-weights follow accuracy, and the committed model is used (its hash checks run beside the utterance
-model's, in test_nlp_utterance.py)."""
+weights follow accuracy, and the committed model is used. Its hash checks, and heads that ignore
+it, are tested beside the utterance model's, in test_nlp_utterance.py."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -152,19 +151,3 @@ def test_committed_ask_model_is_mixed_in_and_reads_what_the_ask_is_about():
     got = [(TOPICS[t], ["more", "less", "null"][d]) for t, d in zip(topic.argmax(1), direction.argmax(1))]
     assert got == [c[1:] for c in cases]
 
-
-@pytest.mark.slow
-@needs_model
-def test_heads_tuned_without_an_ask_model_ignore_the_file(tmp_path):
-    from talkscan.nlp.analyzer import Analyzer
-
-    d = tmp_path / "models"
-    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
-    meta = json.loads((d / "moves.json").read_text())
-    del meta["utterance_mix"]["ask_model"]
-    (d / "moves.json").write_text(json.dumps(meta))
-    (d / "ask.safetensors").write_bytes(b"not read")   # would fail its hash check if it were
-    an = Analyzer(d)
-    assert an.ask_model is None and "ask" not in an.model_names
-    tags = an.analyze(["A"], ["We need the price under two hundred thousand."]).tags[0]
-    assert [t.topic for t in tags if t.type == "ask"] == ["price"]

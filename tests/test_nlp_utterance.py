@@ -82,6 +82,18 @@ def test_tampered_utterance_weights_are_refused(tmp_path, stem):
         Analyzer(d)
 
 
+def test_heads_tuned_without_an_ask_model_ignore_the_file(tmp_path):
+    d = _copy_models(tmp_path)
+    meta = json.loads((d / "moves.json").read_text())
+    del meta["utterance_mix"]["ask_model"]
+    (d / "moves.json").write_text(json.dumps(meta))
+    (d / "ask.safetensors").write_bytes(b"not read")   # would fail its hash check if it were
+    an = Analyzer(d)
+    assert an.ask_model is None and "ask" not in an.model_names
+    tags = an.analyze(["A"], ["We need the price under two hundred thousand."]).tags[0]
+    assert [t.topic for t in tags if t.type == "ask"] == ["price"]
+
+
 @pytest.mark.parametrize("model", ["utterance", "ask"])
 def test_heads_tuned_for_another_utterance_model_are_refused(tmp_path, model):
     d = _copy_models(tmp_path)
