@@ -91,3 +91,59 @@ def test_a_recordings_tags_are_scored_on_the_gold_turns_they_overlap():
     s = tally.scores([m])
     assert s["mirroring+target"]["f1"] == 1.0 and s["ask"]["f1"] == 1.0 and s["conflict"]["f1"] == 1.0
     assert s["emotional_labeling"]["precision"] == 0.0   # a label the gold turn does not have
+
+
+def _two_meetings():
+    from talkscan.nlp.dialogues import Meeting, Turn
+
+    a = Meeting("a", [Turn("Ana", "We need it under 400k.", tags=[{"type": "ask", "topic": "price", "direction": "less"}]),
+                      Turn("Ben", "Under 400k.", "surprise", tags=[{"type": "mirroring", "target": 0}])])
+    b = Meeting("b", [Turn("Cy", "Ship it by May.", "anger", tags=[{"type": "ask", "topic": "timeline", "direction": "less"}]),
+                      Turn("Di", "May is too early.", tags=[{"type": "ask", "topic": "timeline", "direction": "more"}])],
+                conflicts=[(0, 1)])
+    return a, b
+
+
+def test_tallies_of_single_meetings_merge_into_the_tally_of_all():
+    """benchmarks/txt_eval.py resamples per-meeting tallies for its intervals."""
+    from talkscan.nlp.evaluate import Tally
+
+    a, b = _two_meetings()
+    pred = {"a": [[ask("price", "less")], [Tag("mirroring", target="0")]],
+            "b": [[ask("scope", "more")], [ask("timeline", "more")]]}
+    emo = {"a": ["neutral", "neutral"], "b": ["anger", "neutral"]}
+    whole, parts = Tally(), []
+    for m, found in ((a, set()), (b, {(0, 1)})):
+        one = Tally()
+        for t in (whole, one):
+            t.turns(m, pred[m.id])
+            t.emotions([x.emotion for x in m.turns], emo[m.id])
+            t.pairs("conflict", set(m.conflicts), found)
+        parts.append(one)
+    merged = Tally.merged(parts).scores([a, b])
+    assert merged == whole.scores([a, b])
+    assert merged["ask_topic_accuracy"] == round(2 / 3, 4) and merged["conflict"]["f1"] == 1.0
+    assert Tally.merged(parts[:1]).scores([a]) != merged
+
+
+def test_a_txt_transcripts_report_is_scored_on_its_turns(tmp_path):
+    """benchmarks/txt_eval.py: the .txt it writes reads back as one utterance per turn, and the
+    report's ids (utterances, speakers, asks) map back to turn indices and names."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from txt_eval import onto_turns, write_txt
+
+    from talkscan.readers import read_transcript
+    from talkscan.transcript import Ask, Conflict
+
+    a, b = _two_meetings()
+    t = read_transcript(write_txt(b, tmp_path))
+    assert [u.text for u in t.utterances] == b.texts and [s.name for s in t.speakers] == ["Cy", "Di"]
+    t.utterances[1].tags = [Tag("mirroring", target="u0"), Tag("emotional_labeling", target="S0")]
+    t.asks = [Ask("a0", "u0", "S0", "timeline", "less", ""), Ask("a1", "u1", "S1", "timeline", "more", "")]
+    t.conflicts = [Conflict(["a1", "a0"], ["S1", "S0"], "timeline", "")]
+    tags, emotions, pairs = onto_turns(t)
+    assert tags[1][0].target == 0 and tags[1][1].target == "Cy"
+    assert pairs == {(0, 1)} and emotions == ["neutral", "neutral"]

@@ -106,6 +106,20 @@ class Tally:
         self.emo_gold += gold
         self.emo_pred += pred
 
+    @classmethod
+    def merged(cls, tallies: list["Tally"]) -> "Tally":
+        """One tally of several (a bootstrap resample of per-meeting tallies, say)."""
+        out = cls()
+        for t in tallies:
+            out.c.update(t.c)
+            out.topic_ok += t.topic_ok
+            out.topic_n += t.topic_n
+            out.dir_ok += t.dir_ok
+            out.dir_n += t.dir_n
+            out.emo_gold += t.emo_gold
+            out.emo_pred += t.emo_pred
+        return out
+
     def scores(self, meetings: list[Meeting]) -> dict:
         keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + [
             "conflict", "conflict_given_gold_asks"]
