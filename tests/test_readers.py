@@ -134,3 +134,76 @@ def test_malformed_transcripts_name_the_problem(tmp_path, name, text, problem):
         read_transcript(write(tmp_path, name, text))
     assert problem in str(e.value)
     assert str(e.value).startswith(str(tmp_path / name))
+
+
+MEET_TXT = """Vendor renewal sync (Nov 26, 2026) - Transcript
+
+Attendees
+Maya Chen, Greg Otis, Tom Reyes
+
+Transcript
+
+00:00:00
+
+Maya Chen: We need the year-one price under four twenty.
+Greg Otis: Under four twenty?
+Maya Chen: That's the mandate I have.
+
+00:05:00
+
+Tom Reyes: IT needs at least twelve weeks for the rollout.
+"""
+
+ZOOM_CAPTIONS_TXT = """[Maya Chen] 10:02:15 We need the year-one price under four twenty.
+[Greg Otis] 10:02:21
+Under four twenty? [laughs]
+[inaudible] that's a big ask.
+[Tom Reyes] 10:02:25 IT needs twelve weeks.
+"""
+
+HEADINGS_TXT = """Maya Chen  0:03
+We need the year-one price under four twenty.
+Let's meet at 10:30 to settle it.
+
+Greg Otis  0:11
+Under four twenty?
+"""
+
+NOTES_TXT = """Meeting: Vendor renewal
+Date: 2026-11-26
+Attendees: Maya, Greg, Tom
+
+Maya: We need the year-one price under four twenty.
+Greg: Under four twenty?
+"""
+
+
+def test_meet_transcript_document(tmp_path):
+    """Meet's times on lines of their own time the turns after them; turns in between are placed by words."""
+    t = read_transcript(write(tmp_path, "meet.txt", MEET_TXT))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis", "Maya Chen", "Tom Reyes"]
+    assert [u.text for u in t.utterances][1] == "Under four twenty?"          # no "00:05:00" in the text
+    starts = [u.start for u in t.utterances]
+    assert starts[0] == 0 and starts[3] == 300 and 0 < starts[1] < starts[2] < 300
+    assert t.utterances[2].end == 300
+
+
+def test_zoom_saved_captions(tmp_path):
+    t = read_transcript(write(tmp_path, "zoom.txt", ZOOM_CAPTIONS_TXT))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis", "Tom Reyes"]
+    assert t.utterances[1].text == "Under four twenty? [laughs] [inaudible] that's a big ask."
+    assert [u.start for u in t.utterances] == [36135, 36141, 36145]
+
+
+def test_name_and_time_headings_with_the_text_below(tmp_path):
+    """Otter, or a Teams transcript pasted from Word; a sentence that ends in a time is still text."""
+    t = read_transcript(write(tmp_path, "otter.txt", HEADINGS_TXT))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis"]
+    assert t.utterances[0].text.endswith("Let's meet at 10:30 to settle it.")
+    assert [u.start for u in t.utterances] == [3, 11]
+
+
+def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
+    t = read_transcript(write(tmp_path, "notes.txt", NOTES_TXT))
+    assert [s.name for s in t.speakers] == ["Maya", "Greg"]
+    assert t.utterances[0].text.startswith("We need")

@@ -1,5 +1,15 @@
-"""Plain text with one `Name: text` turn per line; an optional `[00:01:02]` or `00:01:02` time prefix.
-Lines without a name continue the previous turn."""
+"""Plain-text transcripts, in the layouts people paste or export:
+
+- `Name: text`, one turn per line, with an optional `[00:01:02]` / `00:01:02` prefix or a
+  `Name (01:02): text` time (notes, chat logs, Google Meet's transcript document);
+- `[Name] 10:02:15 text` (Zoom's saved captions), the text on the same line or the next ones (a
+  bracket without a time, "[laughs]", is text);
+- `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
+
+Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
+few minutes) times the next turn instead of joining the text. Header lines before the first turn
+(`Date: …`, `Attendees: …`, a title) are not turns.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +18,71 @@ import re
 from ..errors import MalformedTranscript
 from .common import build_transcript, parse_time
 
+_T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
 _LINE = re.compile(
-    r"^\s*(?:\[?(?P<t>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?)\]?\s*[-–]?\s*)?"
-    r"(?P<name>[^:\[\]]{1,40}?)\s*(?:\((?P<t2>(?:\d+:)?\d{1,2}:\d{2})\))?\s*:\s+(?P<text>\S.*)$"
+    rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
+    rf"(?P<name>[^:\[\]]{{1,40}}?)\s*(?:\((?P<t2>{_T})\))?\s*:\s+(?P<text>\S.*)$"
 )
+_BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
+# "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
+_HEADING = re.compile(rf"^\s*(?P<name>(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){{0,3}})\s+(?P<t>{_T})\s*$")
+_TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
+_META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
+         "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
+
+
+def _turn(line: str) -> tuple[str, str, str | None] | None:
+    """(name, text, time) of a line that starts a turn, else None."""
+    for rx in (_LINE, _BRACKET, _HEADING):
+        m = rx.match(line)
+        if m and len(m.group("name").split()) <= 4:
+            d = m.groupdict()
+            return m.group("name").strip(), (d.get("text") or "").strip(), d.get("t") or d.get("t2")
+    return None
+
+
+WORDS_PER_S = 2.5
+
+
+def _fill_times(rows: list[list]) -> None:
+    """Where only some turns are timed (Meet marks every few minutes), the others start in between,
+    in proportion to the words said; past the last mark at WORDS_PER_S."""
+    known = [k for k, r in enumerate(rows) if r[2] is not None]
+    if not known or len(known) == len(rows):
+        return
+    words = [max(1, len(r[1].split())) for r in rows]
+    if known[0] > 0:    # turns before the first mark
+        rows[0][2] = max(0.0, rows[known[0]][2] - sum(words[: known[0]]) / WORDS_PER_S)
+        known.insert(0, 0)
+    for a, b in zip(known, known[1:] + [None]):
+        span = max(0.0, rows[b][2] - rows[a][2]) / sum(words[a:b]) if b is not None else 1 / WORDS_PER_S
+        for k in range(a + 1, b if b is not None else len(rows)):
+            rows[k][2] = rows[k - 1][2] + words[k - 1] * span
 
 
 def parse(text: str, source: str):
     rows: list[list] = []
+    pending: str | None = None      # a time on a line of its own, for the next turn
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
-        m = _LINE.match(line)
-        if m and len(m.group("name").split()) <= 4:
-            t = m.group("t") or m.group("t2")
-            start = parse_time(t) if t else None
-            rows.append([m.group("name").strip(), m.group("text").strip(), start, None])
+        if _TIME_ONLY.match(line):
+            pending = _TIME_ONLY.match(line).group("t")
+            continue
+        turn = _turn(line)
+        if turn and not rows and turn[0].lower() in _META:
+            continue
+        if turn:
+            name, words, t = turn
+            t = t or pending
+            pending = None
+            rows.append([name, words, parse_time(t) if t else None, None])
         elif rows:
-            rows[-1][1] += " " + line.strip()
+            rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
+    rows = [r for r in rows if r[1]]
     if not rows:
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
+    _fill_times(rows)
     # a timed line ends where the next one starts
     for a, b in zip(rows, rows[1:]):
         if a[2] is not None and b[2] is not None:
