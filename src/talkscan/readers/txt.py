@@ -2,8 +2,8 @@
 
 - `Name: text`, one turn per line, with an optional `[00:01:02]` / `00:01:02` prefix or a
   `Name (01:02): text` time (notes, chat logs, Google Meet's transcript document);
-- `[Name] 10:02:15 text` (Zoom's saved captions), the text on the same line or the next ones (a
-  bracket without a time, "[laughs]", is text);
+- `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
+  caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
@@ -31,13 +31,13 @@ _META = {"attendees", "participants", "date", "time", "title", "meeting", "subje
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
 
 
-def _turn(line: str) -> tuple[str, str, str | None] | None:
-    """(name, text, time) of a line that starts a turn, else None."""
+def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
+    """(name, text, time, whether the time is a clock time) of a line that starts a turn, else None."""
     for rx in (_LINE, _BRACKET, _HEADING):
         m = rx.match(line)
         if m and len(m.group("name").split()) <= 4:
             d = m.groupdict()
-            return m.group("name").strip(), (d.get("text") or "").strip(), d.get("t") or d.get("t2")
+            return m.group("name").strip(), (d.get("text") or "").strip(), d.get("t") or d.get("t2"), rx is _BRACKET
     return None
 
 
@@ -63,6 +63,7 @@ def _fill_times(rows: list[list]) -> None:
 def parse(text: str, source: str):
     rows: list[list] = []
     pending: str | None = None      # a time on a line of its own, for the next turn
+    clock = False
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
@@ -73,7 +74,7 @@ def parse(text: str, source: str):
         if turn and not rows and turn[0].lower() in _META:
             continue
         if turn:
-            name, words, t = turn
+            name, words, t, clock = turn[0], turn[1], turn[2], clock or turn[3]
             t = t or pending
             pending = None
             rows.append([name, words, parse_time(t) if t else None, None])
@@ -82,6 +83,10 @@ def parse(text: str, source: str):
     rows = [r for r in rows if r[1]]
     if not rows:
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
+    if clock and rows[0][2] is not None:   # Zoom's captions carry the time of day: count from the first
+        t0 = rows[0][2]
+        for r in rows:
+            r[2] = r[2] - t0 if r[2] is not None else None
     _fill_times(rows)
     # a timed line ends where the next one starts
     for a, b in zip(rows, rows[1:]):
