@@ -2,9 +2,12 @@
 
     HF_HUB_OFFLINE=1 python benchmarks/agreement.py            # annotators, then the analyzer
     HF_HUB_OFFLINE=1 python benchmarks/agreement.py --no-model # annotators only (instant)
+    HF_HUB_OFFLINE=1 python benchmarks/agreement.py --split dev    # the training writers' dev meetings
 
 data/dialogues/test is writer w10's annotation; data/agreement/test_second_annotator.json is a second
 annotator's, made blind to w10's topics, conflicts and emotions (given only which turns are asks).
+The train and dev splits have second annotations of topics, directions and conflicts made the same way
+(data/agreement/{train,dev}_second_annotator.json).
 Their agreement is the ceiling a model can show on this split: where two careful people differ,
 neither label is an error. Measures, with A as the reference:
 - ask topic and direction: on turns both call asks, B's label is right if it matches one of A's
@@ -45,9 +48,11 @@ def from_second(doc: dict, meetings) -> Labels:
     asks, conflicts, emotions = {}, set(), []
     for m in meetings:
         r = doc["meetings"][m.id]
-        asks.update({(m.id, int(i)): [(a["topic"], a["direction"])] for i, a in r["asks"].items()})
+        # one ask per turn ({...}), or a list where a turn makes two
+        asks.update({(m.id, int(i)): [(x["topic"], x["direction"]) for x in (a if isinstance(a, list) else [a])]
+                     for i, a in r["asks"].items()})
         conflicts |= {(m.id, *sorted(c)) for c in r["conflicts"]}
-        emotions += r["emotions"]
+        emotions += r.get("emotions", [])   # the train and dev annotations label asks and conflicts only
     return Labels(asks, conflicts, emotions)
 
 
@@ -81,8 +86,8 @@ def compare(ref: Labels, other: Labels) -> dict:
             "topic_agreement": round(topic / n, 4) if n else None,
             "direction_agreement": round(direction / n, 4) if n else None,
             "conflict_f1": _f1(tp, len(other.conflicts) - tp, len(ref.conflicts) - tp)["f1"],
-            "emotion_macro_f1": per_class_f1(ref.emotions, other.emotions)[1],
-            "neutral_share": round(other.emotions.count("neutral") / max(1, len(other.emotions)), 3)}
+            "emotion_macro_f1": per_class_f1(ref.emotions, other.emotions)[1] if ref.emotions and other.emotions else None,
+            "neutral_share": round(other.emotions.count("neutral") / len(other.emotions), 3) if other.emotions else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,22 +95,26 @@ def main(argv: list[str] | None = None) -> int:
     from talkscan.nlp.dialogues import load_dir
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--second", type=Path, default=ROOT / "data" / "agreement" / "test_second_annotator.json")
+    ap.add_argument("--split", default="test", help="test (w10), or dev / train (the training writers)")
+    ap.add_argument("--second", type=Path, default=None, help="default: data/agreement/SPLIT_second_annotator.json")
     ap.add_argument("--no-model", action="store_true", help="compare the two annotations only")
     ap.add_argument("--json", type=Path, help="write the figures here")
     a = ap.parse_args(argv)
-    meetings = load_dir(ROOT / "data" / "dialogues" / "test")
-    w10 = from_meetings(meetings)
-    second = from_second(json.loads(a.second.read_text()), meetings)
-    rows = {"second annotator vs w10": compare(w10, second), "w10 vs second annotator": compare(second, w10)}
+    meetings = load_dir(ROOT / "data" / "dialogues" / a.split)
+    path = a.second or ROOT / "data" / "agreement" / f"{a.split}_second_annotator.json"
+    writer = from_meetings(meetings)
+    second = from_second(json.loads(path.read_text()), meetings)
+    name = "w10" if a.split == "test" else "writers"
+    rows = {f"second annotator vs {name}": compare(writer, second), f"{name} vs second annotator": compare(second, writer)}
     if not a.no_model:
         model = from_analyzer(meetings)
-        rows["analyzer vs w10"] = compare(w10, model)
+        rows[f"analyzer vs {name}"] = compare(writer, model)
         rows["analyzer vs second annotator"] = compare(second, model)
     print(f"{'':32} {'topic':>6} {'dir':>6} {'confl':>6} {'emotion':>8} {'neutral':>8}")
     for name, r in rows.items():
-        print(f"{name:32} {r['topic_agreement']:>6} {r['direction_agreement']:>6} {r['conflict_f1']:>6} "
-              f"{r['emotion_macro_f1']:>8} {r['neutral_share']:>8}")
+        cells = [str("-" if r[k] is None else r[k]) for k in
+                 ("topic_agreement", "direction_agreement", "conflict_f1", "emotion_macro_f1", "neutral_share")]
+        print(f"{name:32} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, (6, 6, 6, 8, 8))))
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1))
     return 0
