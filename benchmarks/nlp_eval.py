@@ -6,7 +6,8 @@
     HF_HUB_OFFLINE=1 python benchmarks/nlp_eval.py --split train   # sanity check on training meetings
 
 Dev scores: per-move F1 (type only, and type + target for paraphrase, mirroring, labeling), ask
-topic and direction accuracy on the asks found, conflict-pair F1; the ASR rendering lowercases,
+topic and direction accuracy on the asks found, conflict-pair F1 (also against the second
+annotator's conflicts where data/agreement has them for the split); the ASR rendering lowercases,
 strips punctuation, runs sentences together and makes small word errors (talkscan.nlp.augment).
 Speed: wall time of Analyzer.analyze (encoder included, no embedding cache) per qmsum meeting, and
 on the first half of the longest one, to show that doubling the turns at most doubles the time.
@@ -46,12 +47,16 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
 
     from talkscan.nlp.analyzer import Analyzer
-    from talkscan.nlp.dialogues import load_dir
+    from talkscan.nlp.dialogues import load_dir, load_second_annotation
     from talkscan.nlp.embed_cache import EmbeddingCache
     from talkscan.nlp.evaluate import evaluate
 
     an = Analyzer(a.models)
     meetings = load_dir(a.data / a.split)
+    # where a second annotator labelled the split, conflicts are scored against both annotations
+    second = a.data.parent / "agreement" / f"{a.split}_second_annotator.json"
+    if second.is_file():
+        load_second_annotation(meetings, second)
     cache = EmbeddingCache()
     report: dict = {"models": an.model_names, "split": a.split}
     if meetings:

@@ -25,6 +25,16 @@ class Meeting:
     conflicts: list[tuple[int, int]] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     source: str = "dialogues"
+    # a second annotator's conflicting pairs, where data/agreement has them (load_second_annotation)
+    second_conflicts: list[tuple[int, int]] | None = None
+
+    def conflict_target(self, i: int, j: int) -> float:
+        """Share of the meeting's annotators who call turns i and j a conflict."""
+        pair = tuple(sorted((i, j)))
+        votes = [pair in set(self.conflicts)]
+        if self.second_conflicts is not None:
+            votes.append(pair in set(self.second_conflicts))
+        return sum(votes) / len(votes)
 
     @property
     def speakers(self) -> list[str]:
@@ -48,6 +58,22 @@ def load_meeting(path: Path) -> Meeting:
 
 def load_dir(folder: Path) -> list[Meeting]:
     return [load_meeting(p) for p in sorted(Path(folder).glob("*.json"))]
+
+
+def load_second_annotation(meetings: list[Meeting], path: Path) -> int:
+    """Attach a second annotator's conflicts (data/agreement/*_second_annotator.json) to the
+    meetings it covers; returns how many it covered."""
+    try:
+        doc = json.loads(Path(path).read_text())["meetings"]
+        pairs = {mid: [tuple(sorted(c)) for c in r["conflicts"]] for mid, r in doc.items()}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"not a second annotation: {e}", path=str(path)) from e
+    n = 0
+    for m in meetings:
+        if m.id in pairs:
+            m.second_conflicts = pairs[m.id]
+            n += 1
+    return n
 
 
 def casino_meetings(path: Path) -> list[Meeting]:

@@ -123,6 +123,8 @@ class Tally:
     def scores(self, meetings: list[Meeting]) -> dict:
         keys = list(MOVES) + [m + "+target" for m in ("paraphrase", "mirroring", "emotional_labeling")] + [
             "conflict", "conflict_given_gold_asks"]
+        keys += [k for k in ("conflict_second_annotator", "conflict_given_gold_asks_second_annotator")
+                 if any(self.c[k, x] for x in ("tp", "fp", "fn"))]
         out = {k: _f1(self.c[k, "tp"], self.c[k, "fp"], self.c[k, "fn"]) for k in keys}
         out["moves_macro_f1"] = round(sum(out[m]["f1"] for m in MOVES) / len(MOVES), 4)
         out["ask_topic_accuracy"] = round(self.topic_ok / self.topic_n, 4) if self.topic_n else None
@@ -154,7 +156,11 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
         found = {tuple(sorted((gold_asks[a].index, gold_asks[b].index)))
                  for a, b, _ in analyzer.find_conflicts(gold_asks, emb)}
         gold = gold_pairs(m)
+        pred = {tuple(sorted((res.asks[a].index, res.asks[b].index))) for a, b, _ in res.conflicts}
         tally.pairs("conflict_given_gold_asks", gold, found)
-        tally.pairs("conflict", gold,
-                    {tuple(sorted((res.asks[a].index, res.asks[b].index))) for a, b, _ in res.conflicts})
+        tally.pairs("conflict", gold, pred)
+        if m.second_conflicts is not None:   # the same, against a second annotator's conflicts
+            second = {tuple(sorted(p)) for p in m.second_conflicts}
+            tally.pairs("conflict_second_annotator", second, pred)
+            tally.pairs("conflict_given_gold_asks_second_annotator", second, found)
     return tally.scores(meetings)

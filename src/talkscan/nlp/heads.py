@@ -144,11 +144,20 @@ def train_head(
 def train_linear(name: str, x: np.ndarray, y: np.ndarray, labels: list[str], c: float = 1.0,
                  meta: dict | None = None) -> Head:
     """A multinomial logistic regression stored as a Head without hidden layer: on few examples
-    with many sparse features (the asks' word n-grams) it beats the MLP."""
+    with many sparse features (the asks' word n-grams) it beats the MLP. For two labels, `y` may
+    be soft (the share of annotators who said the second): each row is then fitted as both
+    labels, weighted by those shares."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.asarray(x, dtype=np.float32)
-    clf = LogisticRegression(C=c, max_iter=3000).fit(x, y)
+    y = np.asarray(y)
+    weight = None
+    if len(labels) == 2 and np.any((y > 0) & (y < 1)):
+        p = y.astype(np.float64)
+        x, y, weight = np.concatenate([x, x]), np.r_[np.ones(len(p), int), np.zeros(len(p), int)], np.r_[p, 1 - p]
+        keep = weight > 0
+        x, y, weight = x[keep], y[keep], weight[keep]
+    clf = LogisticRegression(C=c, max_iter=3000).fit(x, y.astype(int), sample_weight=weight)
     k = len(labels)
     w = np.zeros((k, x.shape[1]), dtype=np.float32)
     b = np.full(k, -30.0, dtype=np.float32)   # a class absent from training is never predicted

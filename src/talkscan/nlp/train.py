@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..progress import ProgressFn, no_progress
 from ..transcript import TOPICS
 from .conflicts import AskInfo, candidate_pairs, conflict_features
-from .dialogues import Meeting, casino_meetings, load_dir
+from .dialogues import Meeting, casino_meetings, load_dir, load_second_annotation
 from .evaluate import evaluate, renderings
 from .features import meeting_features
 from .heads import Head, train_linear, train_linear_multilabel
@@ -114,10 +114,9 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
         rows.y_topic.append(TOPICS.index(g["topic"]))
         rows.y_dir.append(DIRECTION_LABELS.index(g.get("direction") or "null"))
         asks.append(AskInfo(i, m.speakers[i], g["topic"], g.get("direction"), texts[i], bool(feats.spacy_x[i][2])))
-    gold = {tuple(sorted(c)) for c in m.conflicts}
     for a, b in candidate_pairs(asks):
         rows.conf_x.append(conflict_features(asks[a], asks[b], feats.emb[asks[a].index], feats.emb[asks[b].index])[None, :])
-        rows.y_conf.append(int(tuple(sorted((asks[a].index, asks[b].index))) in gold))
+        rows.y_conf.append(m.conflict_target(asks[a].index, asks[b].index))
         rows.conf_text.append((asks[a].text, asks[b].text))
         rows.conf_groups.append((copy_id, asks[a].index, asks[a].speaker, asks[b].index, asks[b].speaker))
 
@@ -184,7 +183,7 @@ def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: 
     """Threshold maximising F1 where `hits` marks predictions that would be correct."""
     def f1_at(th):
         pred = scores >= th
-        return _f1_of(int((pred & hits).sum()), int(pred.sum()), n_gold)
+        return _f1_of(float((pred * hits).sum()), int(pred.sum()), n_gold)
 
     return _best_of_grid(f1_at, default)
 
@@ -211,7 +210,7 @@ def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tup
         # first_stated passes each pair's third field through untouched: here the row number
         kept = [r for asks, rs in meetings
                 for _, _, r in first_stated([(a, b, r) for r, a, b in rs if scores[r] >= th], asks)]
-        return _f1_of(int(y[kept].sum()) if kept else 0, len(kept), int(y.sum()))
+        return _f1_of(float(y[kept].sum()) if kept else 0.0, len(kept), float(y.sum()))
 
     return _best_of_grid(f1_at)
 
@@ -267,8 +266,8 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | 
         pair_th[kind], pair_rw[kind] = choice[1], choice[2]
     gate, gate_f1 = tune_restate_gate(rows, pp, restate_of, pair_th, pair_rw)
     pc = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
-    yc = rows.stack("y_conf") > 0
-    conf_th = _best_threshold(pc, yc, int(yc.sum()))[0]
+    yc = rows.stack("y_conf")
+    conf_th = _best_threshold(pc, yc, float(yc.sum()))[0]
     # The linear heads' own thresholds, for when the utterance model is not installed.
     return {"moves": th, "moves_alone": alone, "pairs": pair_th, "pair_restate_weight": pair_rw,
             "restate_gate": gate, "restate_gate_f1": gate_f1, "conflicts": conf_th, "mix": mix}
@@ -343,7 +342,7 @@ def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, flo
 
     p = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
     ce = np.asarray([0.5 * (ce_pred[pair_text(a, b)] + ce_pred[pair_text(b, a)]) for a, b in rows.conf_text])
-    y = rows.stack("y_conf") > 0
+    y = rows.stack("y_conf")
     got = {w: _best_conflict_threshold((1 - w) * p + w * ce, y, rows.conf_groups) for w in MIX_WEIGHTS}
     w = max(MIX_WEIGHTS, key=lambda k: (got[k][1], -abs(k - 0.5)))
     return {"weight": w, "threshold": got[w][0], "tune_f1": {str(k): round(v[1], 4) for k, v in got.items()}}
@@ -477,7 +476,8 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
 
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
-                seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None) -> dict:
+                seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None,
+                second_annotation: Path | None = None) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
     (models/); returns dev-split metrics (clean and ASR-degraded text). With `utterance_dir` (the
     output of utterance_train.py), the fine-tuned utterance model is installed beside the heads
@@ -499,6 +499,10 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     dlg = data_dir / "dialogues" if (data_dir / "dialogues").is_dir() else data_dir
     train = load_dir(dlg / "train")
     dev = load_dir(dlg / "dev") if (dlg / "dev").is_dir() else []
+    if second_annotation is not None:
+        # The conflict head learns the share of annotators who call a pair a conflict, and its
+        # threshold is tuned against both. Not used for the shipped heads: see the card.
+        load_second_annotation(train, second_annotation)
     if len(train) < 3:
         raise InputError("need at least 3 labelled meetings in train/ to train", path=str(dlg / "train"))
     extra: list[Meeting] = []
@@ -587,13 +591,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", type=int, default=AUGMENT_COPIES)
     ap.add_argument("--utterance", type=Path, default=None,
                     help="output folder of utterance_train.py: install and mix the fine-tuned utterance model")
+    ap.add_argument("--second-annotation", type=Path, default=None,
+                    help="a second annotator's conflicts (data/agreement/train_second_annotator.json): fit the "
+                         "conflict head to the share of annotators (tried, not shipped: see models/moves.md)")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     def progress(stage, done, total):
         print(f"\r{stage} {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies, utterance_dir=a.utterance)
+    m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies, utterance_dir=a.utterance,
+                    second_annotation=a.second_annotation)
     print(file=sys.stderr)
     print(json.dumps(m, indent=2))
     return 0
