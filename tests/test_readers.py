@@ -207,3 +207,19 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     t = read_transcript(write(tmp_path, "notes.txt", NOTES_TXT))
     assert [s.name for s in t.speakers] == ["Maya", "Greg"]
     assert t.utterances[0].text.startswith("We need")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
+def test_txt_in_the_encodings_windows_tools_write(tmp_path, encoding):
+    p = tmp_path / "a.txt"
+    p.write_bytes("Maya: We’re at four twenty – that’s firm.\nGreg: Four twenty?\n".encode(encoding))
+    t = read_transcript(p)
+    assert t.utterances[0].text == "We’re at four twenty – that’s firm." and len(t.utterances) == 2
+
+
+def test_a_binary_file_named_txt_is_refused_clearly(tmp_path):
+    p = tmp_path / "audio.txt"
+    p.write_bytes(b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00\xff\xfa")
+    with pytest.raises(MalformedTranscript) as e:
+        read_transcript(p)
+    assert "binary" in str(e.value) and str(e.value).startswith(str(p))

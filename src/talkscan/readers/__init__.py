@@ -24,12 +24,27 @@ def read_transcript(path: Path) -> Transcript:
         raise InputError("no such file", path=str(path))
     if path.stat().st_size == 0:
         raise InputError("file is empty (0 bytes)", path=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise MalformedTranscript("is not UTF-8 text", path=str(path)) from None
+    text = decode(path.read_bytes(), str(path))
     try:
         return readers[ext](text, source=str(path))
     except MalformedTranscript as e:
         e.path = e.path or str(path)
         raise
+
+
+def decode(raw: bytes, source: str) -> str:
+    """Transcript bytes as text: UTF-8 (with or without a BOM), UTF-16 with a BOM (Notepad's
+    "Unicode", PowerShell), else Windows-1252 (Word's "Plain Text" on Windows), where curly quotes
+    and dashes would otherwise fail the whole file."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise MalformedTranscript("is not valid UTF-16 text", path=source) from None
+    if b"\x00" in raw:   # no text format but UTF-16 has NULs
+        raise MalformedTranscript("is binary, not text", path=source)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    return raw.decode("cp1252", errors="replace")
