@@ -18,7 +18,7 @@ import re
 from ..errors import MalformedTranscript
 from .common import build_transcript, parse_time
 
-_T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
+_T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
     rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
     rf"(?P<name>[^:\[\]]{{1,40}}?)\s*(?:\((?P<t2>{_T})\))?\s*:\s+(?P<text>\S.*)$"
