@@ -34,7 +34,7 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
     if kind == "missing":
         return [str(d / "nope.m4a")], "no such file"
     if kind == "empty-folder":
-        (d / "notes.docx").write_text("x")
+        (d / "notes.pdf").write_text("x")
         return [str(d)], "no supported files"
     if kind == "zero-byte":
         (d / "z.m4a").write_bytes(b"")
@@ -54,8 +54,8 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
         write_wav(d / "quiet.wav", tone_speechless())
         return [str(d / "quiet.wav")], "silent"
     if kind == "unsupported":
-        (d / "minutes.docx").write_text("hello")
-        return [str(d / "minutes.docx")], "unsupported file type"
+        (d / "minutes.pdf").write_text("hello")
+        return [str(d / "minutes.pdf")], "unsupported file type"
     if kind == "bad-vtt":
         (d / "bad.vtt").write_text("WEBVTT\n\n1\n00:00:01.000 --> nonsense\nhi\n")
         return [str(d / "bad.vtt")], "timing"

@@ -223,3 +223,33 @@ def test_a_binary_file_named_txt_is_refused_clearly(tmp_path):
     with pytest.raises(MalformedTranscript) as e:
         read_transcript(p)
     assert "binary" in str(e.value) and str(e.value).startswith(str(p))
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    """A minimal Word document, as Teams' 'Download as .docx' lays a transcript out."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t xml:space='preserve'>{escape(p).replace(chr(9), '</w:t><w:tab/><w:t>')}</w:t></w:r></w:p>"
+                   for p in paragraphs)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>")
+        z.writestr("word/document.xml", f"<w:document xmlns:w='{w}'><w:body>{body}</w:body></w:document>")
+    return path
+
+
+def test_teams_docx_transcript(tmp_path):
+    p = _docx(tmp_path / "teams.docx", ["Pricing sync", "November 26, 2026, 10:02AM", "",
+                                        "Maya Chen\t0:03", "We need the year-one price under four twenty.",
+                                        "Greg Otis   0:11", "Under four twenty?", "That's a big ask."])
+    t = read_transcript(p)
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis"]
+    assert t.utterances[1].text == "Under four twenty? That's a big ask." and t.utterances[1].start == 11
+
+
+def test_a_file_named_docx_that_is_not_one_is_refused_clearly(tmp_path):
+    p = write(tmp_path, "notes.docx", "Maya: hello\n")
+    with pytest.raises(MalformedTranscript) as e:
+        read_transcript(p)
+    assert "Word (.docx)" in str(e.value) and str(e.value).startswith(str(p))

@@ -207,7 +207,7 @@ def _guard(fn, *args) -> None:
 
 @app.command()
 def run(
-    inputs: List[Path] = typer.Argument(..., help="Recordings, transcripts (.vtt .srt .txt .json) or folders of them."),
+    inputs: List[Path] = typer.Argument(..., help="Recordings, transcripts (.vtt .srt .txt .docx .json) or folders of them."),
     out: Path = OUT,
     model: Optional[str] = MODEL,
     language: Optional[str] = LANGUAGE,

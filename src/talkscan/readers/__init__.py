@@ -1,4 +1,5 @@
-"""Transcript files (.vtt .srt .txt .json) → Transcript. Zoom, Teams and Meet exports are WebVTT."""
+"""Transcript files (.vtt .srt .txt .docx .json) → Transcript. Zoom, Teams and Meet export WebVTT,
+plain text or Word documents."""
 
 from __future__ import annotations
 
@@ -8,25 +9,27 @@ from ..errors import InputError, MalformedTranscript, UnsupportedInput
 from ..transcript import Transcript
 from .common import build_transcript
 
-TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".json")
+TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".docx", ".json")
 
 __all__ = ["TRANSCRIPT_EXTENSIONS", "read_transcript", "build_transcript"]
 
 
 def read_transcript(path: Path) -> Transcript:
-    from . import json_reader, srt, txt, vtt
+    from . import docx, json_reader, srt, txt, vtt
 
     readers = {".vtt": vtt.parse, ".srt": srt.parse, ".txt": txt.parse, ".json": json_reader.parse}
     ext = path.suffix.lower()
-    if ext not in readers:
+    if ext not in TRANSCRIPT_EXTENSIONS:
         raise UnsupportedInput(f"unsupported transcript type '{ext}'", path=str(path))
     if not path.exists():
         raise InputError("no such file", path=str(path))
     if path.stat().st_size == 0:
         raise InputError("file is empty (0 bytes)", path=str(path))
-    text = decode(path.read_bytes(), str(path))
+    raw = path.read_bytes()
     try:
-        return readers[ext](text, source=str(path))
+        if ext == ".docx":   # a zip of XML, not text
+            return docx.parse(raw, source=str(path))
+        return readers[ext](decode(raw, str(path)), source=str(path))
     except MalformedTranscript as e:
         e.path = e.path or str(path)
         raise

@@ -1,0 +1,38 @@
+"""Word transcripts (.docx): what Teams' "Download as .docx" and a Meet transcript saved from Google
+Docs give. The paragraphs are read from the document's XML and parsed as the .txt layouts are
+(Teams writes `Name  0:03` with the text below; Meet `Name: text` under lone time marks)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree import ElementTree
+
+from ..errors import MalformedTranscript
+from . import txt
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def paragraphs(raw: bytes, source: str) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            root = ElementTree.fromstring(z.read("word/document.xml"))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        raise MalformedTranscript("is not a Word (.docx) document", path=source) from None
+    out = []
+    for p in root.iter(_W + "p"):
+        parts = []
+        for el in p.iter():
+            if el.tag == _W + "t":
+                parts.append(el.text or "")
+            elif el.tag == _W + "tab":
+                parts.append("\t")
+            elif el.tag in (_W + "br", _W + "cr"):
+                parts.append("\n")
+        out.append("".join(parts))
+    return out
+
+
+def parse(raw: bytes, source: str):
+    return txt.parse("\n".join(paragraphs(raw, source)), source)
