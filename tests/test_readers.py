@@ -253,3 +253,12 @@ def test_a_file_named_docx_that_is_not_one_is_refused_clearly(tmp_path):
     with pytest.raises(MalformedTranscript) as e:
         read_transcript(p)
     assert "Word (.docx)" in str(e.value) and str(e.value).startswith(str(p))
+
+
+def test_a_folder_skips_word_lock_files_and_hidden_files(tmp_path):
+    from talkscan.pipeline import collect_inputs
+
+    _docx(tmp_path / "sync.docx", ["Maya Chen  0:03", "We need it under four twenty."])
+    (tmp_path / "~$sync.docx").write_bytes(b"\x05Maya\x00" * 20)   # Word's owner file while sync.docx is open
+    (tmp_path / ".notes.txt").write_text("Maya: hidden\n")
+    assert [p.name for p in collect_inputs(tmp_path)] == ["sync.docx"]

@@ -56,7 +56,8 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
     files = sorted(
         p
         for p in path.glob(pattern)
-        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith(".")
+        # hidden files, and the "~$name.docx" lock files Word leaves beside an open document
+        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith((".", "~$"))
         # the project's own label files sit beside samples: .labels.json / .reference.json are not transcripts
         and not re.search(r"\.(labels|reference)\.json$", p.name)
     )
