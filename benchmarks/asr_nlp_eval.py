@@ -21,7 +21,6 @@ Needs espeak-ng on PATH (as data/samples/make_samples.py does).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, WORK  # noqa: E402
+from common import REPO, WORK, split_parser  # noqa: E402
 
 sys.path.insert(0, str(REPO / "data" / "samples"))
 import make_samples as ms  # noqa: E402  (espeak-ng turns and the AAC writer of the sample meeting)
@@ -115,11 +114,7 @@ def word_error_rate(m, t) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=REPO / "data" / "dialogues")
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--limit", type=int, default=0, help="only the first N meetings")
-    ap.add_argument("--json", type=Path, default=None, help="write the scores here")
+    ap = split_parser(__doc__)
     ap.add_argument("--known-speakers", action="store_true",
                     help="give diarization each meeting's speaker count (talkscan run --speakers N)")
     a = ap.parse_args(argv)

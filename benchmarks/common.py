@@ -32,6 +32,18 @@ def need_shared(what: str) -> Path:
     return SHARED_DATA
 
 
+def split_parser(doc: str):
+    """The options of the scripts that score labelled meetings: which split, how many, where the JSON goes."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=REPO / "data" / "dialogues")
+    ap.add_argument("--split", default="test")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N meetings")
+    ap.add_argument("--json", type=Path, default=None, help="write the scores here")
+    return ap
+
+
 # --------------------------------------------------------------------------- machine and memory
 
 

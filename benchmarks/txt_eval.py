@@ -15,7 +15,6 @@ from resampling the meetings (`--bootstrap`, 1,000 draws).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import subprocess
@@ -26,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO  # noqa: E402
+from common import split_parser  # noqa: E402
 
 ROWS = ["paraphrase", "mirroring", "emotional_labeling", "similarity", "future_vision", "ask",
         "paraphrase+target", "mirroring+target", "emotional_labeling+target", "conflict"]
@@ -83,11 +82,7 @@ def intervals(per_meeting: list, meetings: list, draws: int, seed: int = 0) -> d
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=REPO / "data" / "dialogues")
-    ap.add_argument("--split", default="test")
-    ap.add_argument("--limit", type=int, default=0, help="only the first N meetings")
-    ap.add_argument("--json", type=Path, default=None, help="write the scores here")
+    ap = split_parser(__doc__)
     ap.add_argument("--bootstrap", type=int, default=1000, help="meeting resamples for the 90%% intervals (0: none)")
     a = ap.parse_args(argv)
 
