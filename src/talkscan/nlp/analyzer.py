@@ -196,22 +196,16 @@ class Analyzer:
                 wt, wd = self.ask_mix["topic"], self.ask_mix["direction"]
                 pt = (1.0 - wt) * pt + wt * at
                 pd = (1.0 - wd) * pd + wd * ad
-            t_order = [h["asks_topic"].labels.index(t) for t in TOPICS]
-            d_order = [h["asks_direction"].labels.index(d) for d in ("more", "less", "null")]
             for r, i in enumerate(ask_rows):
                 topic = h["asks_topic"].labels[int(pt[r].argmax())]
                 direction = h["asks_direction"].labels[int(pd[r].argmax())]
                 direction = None if direction == "null" else direction
                 # where the words say which way a price or timeline ask points, they win over the head
-                ruled = rule_direction(texts[i], topic)
-                direction = ruled or direction
+                direction = rule_direction(texts[i], topic) or direction
                 score = float(p_moves[i, labels.index("ask")])
                 tags[i].append(Tag(type="ask", score=score, topic=topic, direction=direction))
-                # the conflict head weighs what the topic and direction might be, not only the likeliest
-                # (a direction the words settle is certain)
                 asks.append(conflict_rules.AskInfo(i, speakers[i], topic, direction, texts[i],
-                                                   bool(feats.spacy_x[i][2]), topic_p=pt[r][t_order],
-                                                   direction_p=None if ruled else pd[r][d_order]))
+                                                   bool(feats.spacy_x[i][2])))
                 ask_scores.append(score)
 
         found = self.find_conflicts(asks, feats.emb)
