@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, WORK, split_parser  # noqa: E402
+from common import REPO, WORK, report_on_turns, split_parser  # noqa: E402
 
 sys.path.insert(0, str(REPO / "data" / "samples"))
 import make_samples as ms  # noqa: E402  (espeak-ng turns and the AAC writer of the sample meeting)
@@ -65,8 +65,6 @@ def synthesise(m, folder: Path) -> tuple[Path, list[dict]]:
 def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
     """The report of a recording mapped onto the gold turns: tags per turn, emotion per turn, conflict
     pairs as turn pairs, and utterance id -> turn index."""
-    from dataclasses import replace
-
     from talkscan.stats import time_overlap
 
     turn_of: dict[str, int] = {}
@@ -85,22 +83,7 @@ def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
     name_of = {}
     for (sid, gold), o in sorted(spk_time.items(), key=lambda kv: kv[1]):
         name_of[sid] = gold   # ascending, so each diarized speaker ends on its largest overlap
-    tags: list[list] = [[] for _ in times]
-    for u in t.utterances:
-        if u.id not in turn_of:
-            continue
-        for tag in u.tags:
-            if tag.type in ("paraphrase", "mirroring"):
-                tag = replace(tag, target=turn_of.get(tag.target))
-            elif tag.type == "emotional_labeling":
-                tag = replace(tag, target=name_of.get(tag.target, tag.target))
-            tags[turn_of[u.id]].append(tag)
-    ask_utt = {a.id: a.utterance for a in t.asks}
-    pairs = set()
-    for c in t.conflicts:
-        ks = [turn_of.get(ask_utt.get(a)) for a in c.asks]
-        if None not in ks and ks[0] != ks[1]:
-            pairs.add(tuple(sorted(ks)))
+    tags, pairs = report_on_turns(t, turn_of, name_of, len(times))
     emotions = [cover.get(k, (0.0, "neutral"))[1] for k in range(len(times))]
     return tags, emotions, pairs, turn_of
 

@@ -44,6 +44,31 @@ def split_parser(doc: str):
     return ap
 
 
+def report_on_turns(t, turn_of: dict[str, int], name_of: dict[str, str], n_turns: int) -> tuple[list[list], set]:
+    """A report's tags and conflicts on the gold turns, for scoring: `turn_of` maps utterance ids to
+    turn indices (utterances it lacks are dropped), `name_of` speaker ids to gold names. Paraphrase
+    and mirroring targets become turn indices, labeling targets names, conflicts turn pairs."""
+    from dataclasses import replace
+
+    tags: list[list] = [[] for _ in range(n_turns)]
+    for u in t.utterances:
+        if u.id not in turn_of:
+            continue
+        for tag in u.tags:
+            if tag.type in ("paraphrase", "mirroring"):
+                tag = replace(tag, target=turn_of.get(tag.target))
+            elif tag.type == "emotional_labeling":
+                tag = replace(tag, target=name_of.get(tag.target, tag.target))
+            tags[turn_of[u.id]].append(tag)
+    ask_utt = {a.id: a.utterance for a in t.asks}
+    pairs = set()
+    for c in t.conflicts:
+        ks = [turn_of.get(ask_utt.get(a)) for a in c.asks]
+        if None not in ks and ks[0] != ks[1]:
+            pairs.add(tuple(sorted(ks)))
+    return tags, pairs
+
+
 # --------------------------------------------------------------------------- machine and memory
 
 

@@ -21,11 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import split_parser  # noqa: E402
+from common import report_on_turns, split_parser  # noqa: E402
 
 ROWS = ["paraphrase", "mirroring", "emotional_labeling", "similarity", "future_vision", "ask",
         "paraphrase+target", "mirroring+target", "emotional_labeling+target", "conflict"]
@@ -42,19 +41,7 @@ def onto_turns(t) -> tuple[list[list], list[str], set]:
     """A report of a .txt transcript as gold-turn tags (targets as turn index and speaker name),
     emotions, and conflict pairs as turn pairs."""
     turn_of = {u.id: u.turn for u in t.utterances}
-    name_of = {s.id: s.name for s in t.speakers}
-    tags = []
-    for u in t.utterances:
-        row = []
-        for tag in u.tags:
-            if tag.type in ("paraphrase", "mirroring"):
-                tag = replace(tag, target=turn_of.get(tag.target))
-            elif tag.type == "emotional_labeling":
-                tag = replace(tag, target=name_of.get(tag.target, tag.target))
-            row.append(tag)
-        tags.append(row)
-    ask_turn = {a.id: turn_of[a.utterance] for a in t.asks}
-    pairs = {tuple(sorted(ask_turn[a] for a in c.asks)) for c in t.conflicts}
+    tags, pairs = report_on_turns(t, turn_of, {s.id: s.name for s in t.speakers}, len(t.utterances))
     return tags, [u.emotion.label if u.emotion else "neutral" for u in t.utterances], pairs
 
 
