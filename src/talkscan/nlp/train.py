@@ -175,12 +175,13 @@ def _best_of_grid(f1_at, default: float = 0.5) -> tuple[float, float]:
     return best
 
 
-def _f1_of(tp: int, n_pred: int, n_gold: int) -> float:
+def _f1_of(tp: float, n_pred: int, n_gold: float) -> float:
     return 2 * tp / (n_pred + n_gold) if n_gold else 0.0
 
 
 def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: float = 0.5) -> tuple[float, float]:
-    """Threshold maximising F1 where `hits` marks predictions that would be correct."""
+    """Threshold maximising F1 where `hits` marks predictions that would be correct (or, for soft
+    targets, how many annotators would count them correct, 0..1; `n_gold` is then their sum)."""
     def f1_at(th):
         pred = scores >= th
         return _f1_of(float((pred * hits).sum()), int(pred.sum()), n_gold)
