@@ -67,8 +67,8 @@ def parse(text: str, source: str):
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
-        if _TIME_ONLY.match(line):
-            pending = _TIME_ONLY.match(line).group("t")
+        if lone := _TIME_ONLY.match(line):
+            pending = lone.group("t")
             continue
         turn = _turn(line)
         if turn and not rows and turn[0].lower() in _META:
