@@ -209,6 +209,25 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     assert t.utterances[0].text.startswith("We need")
 
 
+@pytest.mark.parametrize("text", [
+    "Maya [00:03]: We need the price under four twenty.\nGreg [00:09]: Under four twenty?\n",
+    "**Maya:** We need the price under four twenty.\n**Greg**: Under four twenty?\n",
+    "Maya:\nWe need the price\nunder four twenty.\n\nGreg:\nUnder four twenty?\n",
+])
+def test_other_name_layouts(tmp_path, text):
+    """A bracketed time after the name, Markdown bold names, a name line with the text below."""
+    t = read_transcript(write(tmp_path, "notes.txt", text))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya", "Greg"]
+    assert [u.text for u in t.utterances] == ["We need the price under four twenty.", "Under four twenty?"]
+    if "[00:03]" in text:
+        assert [u.start for u in t.utterances] == [3, 9]
+
+
+def test_a_lower_case_line_ending_in_a_colon_stays_text(tmp_path):
+    t = read_transcript(write(tmp_path, "notes.txt", "Maya: Two things matter to me, as follows:\nprice and dates.\n"))
+    assert [u.text for u in t.utterances] == ["Two things matter to me, as follows: price and dates."]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
 def test_txt_in_the_encodings_windows_tools_write(tmp_path, encoding):
     p = tmp_path / "a.txt"

@@ -1,7 +1,10 @@
 """Plain-text transcripts, in the layouts people paste or export:
 
 - `Name: text`, one turn per line, with an optional `[00:01:02]` / `00:01:02` prefix or a
-  `Name (01:02): text` time (notes, chat logs, Google Meet's transcript document);
+  `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
+  document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
+  write it);
+- `Name:` on its own line and the text below;
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
@@ -21,11 +24,15 @@ from .common import build_transcript, parse_time
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
     rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
-    rf"(?P<name>[^:\[\]]{{1,40}}?)\s*(?:\((?P<t2>{_T})\))?\s*:\s+(?P<text>\S.*)$"
+    rf"(?P<name>[^:\[\]]{{1,40}}?)\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
+_NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 # "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
-_HEADING = re.compile(rf"^\s*(?P<name>(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){{0,3}})\s+(?P<t>{_T})\s*$")
+_HEADING = re.compile(rf"^\s*(?P<name>{_NAME})\s+(?P<t>{_T})\s*$")
+# "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text
+_NAME_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})\s*:\s*$")
+_BOLD = re.compile(r"^(\s*)(\*\*|__)(.+?)\2")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
@@ -33,11 +40,13 @@ _META = {"attendees", "participants", "date", "time", "title", "meeting", "subje
 
 def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
     """(name, text, time, whether the time is a clock time) of a line that starts a turn, else None."""
-    for rx in (_LINE, _BRACKET, _HEADING):
+    line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
+    for rx in (_LINE, _BRACKET, _HEADING, _NAME_ONLY):
         m = rx.match(line)
         if m and len(m.group("name").split()) <= 4:
             d = m.groupdict()
-            return m.group("name").strip(), (d.get("text") or "").strip(), d.get("t") or d.get("t2"), rx is _BRACKET
+            t = d.get("t") or d.get("t2") or d.get("t3")
+            return m.group("name").strip(), (d.get("text") or "").strip(), t, rx is _BRACKET
     return None
 
 
