@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
                     g = [t for t in m.turns[ask.index].tags if t["type"] == "ask"]
                     if g:   # the gold ask of the same topic where the turn has two
                         g0 = next((t for t in g if t["topic"] == ask.topic), g[0])
-                        ask = dataclasses.replace(ask, topic=g0["topic"], direction=(
-                            g0.get("direction") if name.endswith("direction") else ask.direction))
+                        gold_dir = name.endswith("direction")
+                        # a gold label is certain: its probabilities go (the other's stay)
+                        ask = dataclasses.replace(ask, topic=g0["topic"], topic_p=None, direction=(
+                            g0.get("direction") if gold_dir else ask.direction),
+                            direction_p=None if gold_dir else ask.direction_p)
                     asks.append(ask)
             found = {tuple(sorted((asks[x].index, asks[y].index))) for x, y, _ in an.find_conflicts(asks, emb)}
             tally.pairs("conflict", gold, found)

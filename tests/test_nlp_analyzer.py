@@ -144,3 +144,12 @@ def test_transform_dev_meetings_valid_and_find_key_tags(analyzer):
     # Key tags: most gold asks and a good share of the rapport moves of these meetings are found.
     assert found_asks >= 0.6 * gold_asks
     assert found_moves >= 0.4 * gold_moves
+
+
+def test_analyzer_asks_carry_their_topic_and_direction_probabilities(analyzer):
+    res = analyzer.analyze(["S0", "S1"], ["We need the year-one price under four twenty, that's the mandate I have.",
+                                          "IT needs at least twelve more weeks for the migration."])
+    assert len(res.asks) == 2
+    for a in res.asks:
+        assert abs(a.topic_p.sum() - 1) < 1e-4 and TOPICS[int(a.topic_p.argmax())] == a.topic
+        assert a.direction_p is None or abs(a.direction_p.sum() - 1) < 1e-4

@@ -114,12 +114,15 @@ def test_ask_model_weight_follows_accuracy(monkeypatch):
     utt = {t: {"topic": wrong_t[k].tolist(), "direction": wrong_d[k].tolist()} for k, t in enumerate(texts)}
     right = {t: {"topic": np.eye(8)[gold_t[k]].tolist(), "direction": np.eye(3)[gold_d[k]].tolist()}
              for k, t in enumerate(texts)}
-    mix = train_mod.tune_ask_mix(heads, rows, utt, None, right)["ask_model"]
+    mix, probs = train_mod.tune_ask_mix(heads, rows, utt, None, right)
+    # the probabilities handed on (to tune the conflict threshold) are the chosen mix's
+    assert (probs["topic"].argmax(1) == gold_t).all() and (probs["direction"].argmax(1) == gold_d).all()
+    mix = mix["ask_model"]
     assert mix["topic"] >= 0.75 and mix["topic_accuracy"][mix["topic"]] == 1.0
     assert mix["direction"] >= 0.75 and mix["topic_accuracy"][0.0] == 0.0
-    mix = train_mod.tune_ask_mix(heads, rows, utt, None, utt)["ask_model"]
+    mix = train_mod.tune_ask_mix(heads, rows, utt, None, utt)[0]["ask_model"]
     assert mix["topic_accuracy"][mix["topic"]] == 0.0
-    assert "ask_model" not in train_mod.tune_ask_mix(heads, rows, utt, None)
+    assert "ask_model" not in train_mod.tune_ask_mix(heads, rows, utt, None)[0]
 
 
 needs_model = pytest.mark.skipif(not (MODELS / "ask.safetensors").is_file(), reason="no ask model in models/")

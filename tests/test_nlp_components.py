@@ -4,6 +4,7 @@ features, candidate windows, conflict rules, labeling, heads I/O, ASR degradatio
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from talkscan.nlp.features import PAIR_SCALARS, candidates, longest_common_run, 
 from talkscan.nlp.heads import load_head, train_head  # noqa: E402
 from talkscan.nlp.labeling import normalise, said_and_category, target_speaker  # noqa: E402
 from talkscan.nlp.spacy_components import FEATURE_NAMES, annotate  # noqa: E402
+from talkscan.transcript import TOPICS  # noqa: E402
 
 
 def feats(text: str) -> dict[str, float]:
@@ -114,6 +116,25 @@ def test_conflict_features_are_symmetric():
     a = cf.AskInfo(0, "S0", "timeline", "less", "kick off Monday")
     b = cf.AskInfo(5, "S1", "compliance", "more", "no kickoff before the four-week review")
     assert np.allclose(cf.conflict_features(a, b, ea, eb), cf.conflict_features(b, a, eb, ea))
+
+
+def test_conflict_features_are_the_expectation_under_the_analyzers_probabilities():
+    rng = np.random.default_rng(0)
+    ea, eb = rng.normal(size=384), rng.normal(size=384)
+    a = cf.AskInfo(0, "S0", "price", "less", "under 420k")
+    b = cf.AskInfo(5, "S1", "price", "more", "at least 460k")
+    hard = cf.conflict_features(a, b, ea, eb)
+    # certain probabilities give the hard features exactly, symmetric as before
+    sure = replace(b, topic_p=np.eye(8)[TOPICS.index("price")], direction_p=np.array([1.0, 0.0, 0.0]))
+    assert np.array_equal(cf.conflict_features(a, sure, ea, eb), hard)
+    # half price, half scope: every feature is the mean of the two readings (the head's logit too)
+    half = replace(b, topic_p=0.5 * (np.eye(8)[TOPICS.index("price")] + np.eye(8)[TOPICS.index("scope")]))
+    scope = cf.conflict_features(a, replace(b, topic="scope"), ea, eb)
+    mixed = cf.conflict_features(a, half, ea, eb)
+    linear = [k for k in range(len(hard)) if k != len(cf.CONFLICT_SCALARS) + 1]   # all but min(push, 0)
+    assert np.allclose(mixed[linear], 0.5 * (hard + scope)[linear], atol=1e-6)
+    assert mixed[cf.CONFLICT_SCALARS.index("same_topic")] == 0.5
+    assert np.allclose(cf.conflict_features(a, half, ea, eb), cf.conflict_features(half, a, eb, ea))
 
 
 def test_candidate_ask_pairs_only_across_speakers():

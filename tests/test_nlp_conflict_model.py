@@ -14,7 +14,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from talkscan.nlp import conflict_train  # noqa: E402
-from talkscan.nlp.train import Rows, tune_conflict_mix  # noqa: E402
+from talkscan.nlp.heads import Head  # noqa: E402
+from talkscan.nlp.train import Rows, read_conflict_x, tune_conflict_mix  # noqa: E402
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -50,6 +51,29 @@ def test_mix_weight_follows_whichever_scorer_separates_the_pairs():
     bad = {k: 1.0 - v for k, v in good.items()}
     mix = tune_conflict_mix({"asks_conflicts": _Head([0.9, 0.1, 0.8, 0.2])}, rows, bad)
     assert mix["weight"] <= 0.25 and mix["tune_f1"][str(mix["weight"])] == 1.0
+
+
+def test_held_back_pairs_are_read_as_the_analyzer_reads_them():
+    """Certain probabilities give back the gold features the head was fitted on; an uncertain
+    topic moves them toward the other reading."""
+    from talkscan.nlp.conflicts import AskInfo, conflict_features
+    from talkscan.nlp.train import DIRECTION_LABELS
+    from talkscan.transcript import TOPICS
+
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(2, 384)).astype(np.float32)
+    a = AskInfo(0, "S0", "scope", "more", "We need all six modules.")
+    b = AskInfo(3, "S1", "resources", "less", "Ops can't give you more than two people.")
+    gold = conflict_features(a, b, emb[0], emb[1])
+    rows = Rows(ask_text=[a.text, b.text], ask_emb=[emb[0:1], emb[1:2]],
+                ask_keys=[(7, 0, "S0", False), (7, 3, "S1", False)], conf_groups=[(7, 0, "S0", 3, "S1")])
+    heads = {"asks_topic": Head("t", list(TOPICS), False, {}), "asks_direction": Head("d", DIRECTION_LABELS, False, {})}
+    sure = {"topic": np.eye(8)[[TOPICS.index("scope"), TOPICS.index("resources")]],
+            "direction": np.eye(3)[[0, 1]]}
+    assert np.allclose(read_conflict_x(heads, rows, sure)[0], gold, atol=1e-6)
+    unsure = {"topic": 0.5 * sure["topic"] + 0.5 * np.eye(8)[[TOPICS.index("price")] * 2], "direction": sure["direction"]}
+    x = read_conflict_x(heads, rows, unsure)[0]
+    assert not np.allclose(x, gold) and x[0] == 0.25   # same_topic: both price with probability ¼
 
 
 def test_best_f1_picks_a_threshold_between_the_classes():

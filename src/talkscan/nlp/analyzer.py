@@ -22,7 +22,6 @@ from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
 from . import restatements
 from .labeling import names_own_feeling_only, normalise, said_and_category, target_speaker
-from .direction_rules import rule_direction
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
 DIRECTION_LABELS = ("more", "less", "null")
@@ -197,15 +196,11 @@ class Analyzer:
                 pt = (1.0 - wt) * pt + wt * at
                 pd = (1.0 - wd) * pd + wd * ad
             for r, i in enumerate(ask_rows):
-                topic = h["asks_topic"].labels[int(pt[r].argmax())]
-                direction = h["asks_direction"].labels[int(pd[r].argmax())]
-                direction = None if direction == "null" else direction
-                # where the words say which way a price or timeline ask points, they win over the head
-                direction = rule_direction(texts[i], topic) or direction
+                ask = conflict_rules.read_ask(i, speakers[i], texts[i], bool(feats.spacy_x[i][2]), pt[r], pd[r],
+                                              h["asks_topic"].labels, h["asks_direction"].labels)
                 score = float(p_moves[i, labels.index("ask")])
-                tags[i].append(Tag(type="ask", score=score, topic=topic, direction=direction))
-                asks.append(conflict_rules.AskInfo(i, speakers[i], topic, direction, texts[i],
-                                                   bool(feats.spacy_x[i][2])))
+                tags[i].append(Tag(type="ask", score=score, topic=ask.topic, direction=ask.direction))
+                asks.append(ask)
                 ask_scores.append(score)
 
         found = self.find_conflicts(asks, feats.emb)

@@ -27,6 +27,37 @@ class AskInfo:
     direction: str | None
     text: str
     has_number: bool = False
+    # the analyzer's probabilities over TOPICS and DIRECTIONS (more, less, null); None for gold asks
+    topic_p: np.ndarray | None = None
+    direction_p: np.ndarray | None = None
+
+    def topics(self) -> np.ndarray:
+        if self.topic_p is not None:
+            return np.asarray(self.topic_p, dtype=np.float64)
+        return np.eye(len(TOPICS))[TOPICS.index(self.topic)]
+
+    def directions(self) -> np.ndarray:
+        """P(more), P(less), P(none)."""
+        if self.direction_p is not None:
+            return np.asarray(self.direction_p, dtype=np.float64)
+        return np.eye(3)[{"more": 0, "less": 1}.get(self.direction, 2)]
+
+
+def read_ask(index: int, speaker: str, text: str, has_number: bool, pt: np.ndarray, pd: np.ndarray,
+             topic_labels: list[str], direction_labels: list[str]) -> AskInfo:
+    """An ask as the analyzer reads it from its topic and direction probabilities (`pt`, `pd`, in the
+    heads' label order): the likeliest of each, and both distributions for the conflict head, which
+    weighs what the ask might be, not only the likeliest. Where the words say which way a price or
+    timeline ask points, the direction rule wins over the heads and is certain."""
+    from .direction_rules import rule_direction
+
+    topic = topic_labels[int(np.argmax(pt))]
+    direction = direction_labels[int(np.argmax(pd))]
+    ruled = rule_direction(text, topic)
+    direction = ruled or (None if direction == "null" else direction)
+    topic_p = np.asarray(pt, dtype=np.float64)[[topic_labels.index(t) for t in TOPICS]]
+    direction_p = None if ruled else np.asarray(pd, dtype=np.float64)[[direction_labels.index(d) for d in ("more", "less", "null")]]
+    return AskInfo(index, speaker, topic, direction, text, has_number, topic_p=topic_p, direction_p=direction_p)
 
 
 def opposite(a: str | None, b: str | None) -> bool:
@@ -59,7 +90,12 @@ def conflict_dim() -> int:
 
 
 def conflict_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
-    """Symmetric in a and b, so the head never depends on which ask came first."""
+    """Symmetric in a and b, so the head never depends on which ask came first. Where the asks carry
+    the analyzer's topic and direction probabilities, the features are their expectation under
+    those (the head's logit is linear in them): an ask that is 45% price and 40% scope is not
+    judged as if it were surely price."""
+    if a.topic_p is not None or a.direction_p is not None or b.topic_p is not None or b.direction_p is not None:
+        return _expected_features(a, b, ea, eb)
     onehot = np.zeros(len(TOPICS), dtype=np.float32)
     onehot[TOPICS.index(a.topic)] += 1
     onehot[TOPICS.index(b.topic)] += 1
@@ -80,6 +116,26 @@ def conflict_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) ->
     i, j = sorted((_TOKENS.index((a.topic, a.direction)), _TOKENS.index((b.topic, b.direction))))
     cross[_CROSS[i, j]] = 1.0
     return np.concatenate([np.asarray(sc, dtype=np.float32), push, onehot, pair_topic, dirs, cross,
+                           ea * eb, np.abs(ea - eb)]).astype(np.float32)
+
+
+def _expected_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
+    ta, tb, da, db = a.topics(), b.topics(), a.directions(), b.directions()
+    sc = [
+        float(ta @ tb), float(da[0] * db[1] + da[1] * db[0]), float(da[0] * db[0] + da[1] * db[1]),
+        float(1.0 - (1.0 - da[2]) * (1.0 - db[2])),
+        float(ea @ eb), float(np.log1p(abs(a.index - b.index))), float(a.has_number and b.has_number),
+    ]
+    press = np.asarray([_PRESSURE[t] for t in TOPICS])
+    pa, pb = (da[0] - da[1]) * (ta @ press), (db[0] - db[1]) * (tb @ press)
+    push = np.asarray([float(pa @ pb), float(np.minimum(pa * pb, 0).sum())])
+    tok_a = np.asarray([ta[TOPICS.index(t)] * da[{"more": 0, "less": 1}.get(d, 2)] for t, d in _TOKENS])
+    tok_b = np.asarray([tb[TOPICS.index(t)] * db[{"more": 0, "less": 1}.get(d, 2)] for t, d in _TOKENS])
+    outer = np.outer(tok_a, tok_b)
+    cross = np.zeros(len(_CROSS))
+    for (i, j), k in _CROSS.items():
+        cross[k] = outer[i, j] + (outer[j, i] if i != j else 0.0)
+    return np.concatenate([np.asarray(sc), push, ta + tb, ta * tb, da + db, cross,
                            ea * eb, np.abs(ea - eb)]).astype(np.float32)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import InputError
 from ..progress import ProgressFn, no_progress
 from ..transcript import TOPICS
-from .conflicts import AskInfo, candidate_pairs, conflict_features
+from .conflicts import AskInfo, candidate_pairs, conflict_dim, conflict_features, read_ask
 from .dialogues import Meeting, casino_meetings, load_dir, load_second_annotation
 from .evaluate import evaluate, renderings
 from .features import meeting_features
@@ -49,6 +49,7 @@ class Rows:
     ask_emb: list = field(default_factory=list)
     y_topic: list = field(default_factory=list)
     y_dir: list = field(default_factory=list)
+    ask_keys: list = field(default_factory=list)      # (meeting copy, turn, speaker, has a number) of each ask row
     conf_x: list = field(default_factory=list)
     y_conf: list = field(default_factory=list)
     conf_text: list = field(default_factory=list)     # (ask text, ask text) of each conf_x row
@@ -113,6 +114,7 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
         rows.ask_emb.append(feats.emb[i][None, :])
         rows.y_topic.append(TOPICS.index(g["topic"]))
         rows.y_dir.append(DIRECTION_LABELS.index(g.get("direction") or "null"))
+        rows.ask_keys.append((copy_id, i, m.speakers[i], bool(feats.spacy_x[i][2])))
         asks.append(AskInfo(i, m.speakers[i], g["topic"], g.get("direction"), texts[i], bool(feats.spacy_x[i][2])))
     for a, b in candidate_pairs(asks):
         rows.conf_x.append(conflict_features(asks[a], asks[b], feats.emb[asks[a].index], feats.emb[asks[b].index])[None, :])
@@ -312,7 +314,8 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
 
 def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn, ask_pred: dict | None = None) -> dict:
     """Weights of the utterance model's topic and direction probabilities, then of the ask model's
-    on top of that mix, by accuracy on the held-back rows' gold asks."""
+    on top of that mix, by accuracy on the held-back rows' gold asks; and the mixed probabilities of
+    those asks (what the analyzer would read), by "topic" and "direction"."""
     from .features import ask_inputs
 
     ax = ask_inputs(rows.ask_text, rows.stack("ask_emb"), heads["asks_topic"].meta["vocab"], encode_fn)
@@ -324,24 +327,44 @@ def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn, 
         acc = {w: float((((1 - w) * p + w * q).argmax(1) == gold).mean()) for w in MIX_WEIGHTS}
         return max(MIX_WEIGHTS, key=lambda w: (acc[w], -abs(w - 0.5))), acc
 
+    probs = {}
     for name, head, gold in (("topic", heads["asks_topic"], rows.stack("y_topic")),
                              ("direction", heads["asks_direction"], rows.stack("y_dir"))):
         p = head.predict_proba(ax)
         u = np.asarray([utt_pred[t][name] for t in rows.ask_text], dtype=np.float32)
         out[name], out[name + "_accuracy"] = best_mix(p, u, gold)
+        probs[name] = (1 - out[name]) * p + out[name] * u
         if ask_pred is not None:
             a = np.asarray([ask_pred[t][name] for t in rows.ask_text], dtype=np.float32)
-            out["ask_model"][name], out["ask_model"][name + "_accuracy"] = best_mix(
-                (1 - out[name]) * p + out[name] * u, a, gold)
-    return out
+            w, out["ask_model"][name + "_accuracy"] = best_mix(probs[name], a, gold)
+            out["ask_model"][name] = w
+            probs[name] = (1 - w) * probs[name] + w * a
+    return out, probs
 
 
-def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, float]) -> dict:
+def read_conflict_x(heads: dict[str, Head], rows: Rows, probs: dict[str, np.ndarray]) -> np.ndarray:
+    """The held-back pairs' conflict features as the analyzer builds them at run time: from the
+    asks' predicted topic and direction probabilities (`probs`, tune_ask_mix's), not the gold
+    labels the head was fitted on."""
+    emb = rows.stack("ask_emb")
+    asks = {(copy_id, i): (r, read_ask(i, speaker, text, has_number, probs["topic"][r], probs["direction"][r],
+                                       heads["asks_topic"].labels, heads["asks_direction"].labels))
+            for r, ((copy_id, i, speaker, has_number), text) in enumerate(zip(rows.ask_keys, rows.ask_text))}
+    out = []
+    for copy_id, ia, _, ib, _ in rows.conf_groups:
+        (ra, a), (rb, b) = asks[copy_id, ia], asks[copy_id, ib]
+        out.append(conflict_features(a, b, emb[ra], emb[rb]))
+    return np.stack(out) if out else np.zeros((0, conflict_dim()), dtype=np.float32)
+
+
+def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, float],
+                      conf_x: np.ndarray | None = None) -> dict:
     """Weight of the conflict cross-encoder (model A's scores of the held-back pairs, both orders)
-    against the linear head, and the decision threshold, by conflict-pair F1 on held-back rows."""
+    against the linear head, and the decision threshold, by conflict-pair F1 on held-back rows
+    (their features `conf_x` where given, else the gold ones)."""
     from .conflict_train import pair_text
 
-    p = heads["asks_conflicts"].predict_proba(rows.stack("conf_x"))[:, 1]
+    p = heads["asks_conflicts"].predict_proba(rows.stack("conf_x") if conf_x is None else conf_x)[:, 1]
     ce = np.asarray([0.5 * (ce_pred[pair_text(a, b)] + ce_pred[pair_text(b, a)]) for a, b in rows.conf_text])
     y = rows.stack("y_conf")
     got = {w: _best_conflict_threshold((1 - w) * p + w * ce, y, rows.conf_groups) for w in MIX_WEIGHTS}
@@ -533,7 +556,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         if ask_pred is not None:
             from .ask_model import load_ask_model
             ask_model = load_ask_model(Path(out_dir))
-        ask_mix = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode, ask_pred)
+        ask_mix, ask_probs = tune_ask_mix(fit_a, tune_rows, utt_pred, cache.encode, ask_pred)
         from ..transcript import EMOTIONS
         from .emotion import emotion_scores
 
@@ -546,7 +569,11 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         if ce_pred is not None:
             from .conflict_model import load_conflict_model
             ce_model = load_conflict_model(Path(out_dir))
-            conflict_mix = tune_conflict_mix(fit_a, tune_rows, ce_pred)
+            # Tuned on the held-back asks as the analyzer will read them (predicted topics and
+            # directions): a threshold tuned on gold labels cut the uncertain pairs (see the card).
+            conflict_mix = tune_conflict_mix(fit_a, tune_rows, ce_pred, read_conflict_x(fit_a, tune_rows, ask_probs))
+            gold = tune_conflict_mix(fit_a, tune_rows, ce_pred)
+            conflict_mix["on_gold_labels"] = {k: gold[k] for k in ("weight", "threshold", "tune_f1")}
     thresholds = tune_thresholds(fit_a, tune_rows, utt_moves)
     if conflict_mix is not None:
         thresholds["conflicts"] = conflict_mix["threshold"]
@@ -561,7 +588,9 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
             heads["moves"].meta["utterance_mix"]["ask_model"] = {**ask_mix["ask_model"], "sha256": ask_model.sha256}
     if ce_model is not None:
         heads["asks_conflicts"].meta["cross_encoder"] = {"sha256": ce_model.sha256, "weight": conflict_mix["weight"],
-                                                         "tune_f1": conflict_mix["tune_f1"]}
+                                                         "tune_f1": conflict_mix["tune_f1"],
+                                                         "tuned_on": "held-back asks, predicted topics and directions",
+                                                         "on_gold_labels": conflict_mix["on_gold_labels"]}
     sizes = {"train_meetings": len(train), "train_turns": sum(len(m.turns) for m in train),
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
     metrics: dict = {"sizes": sizes, "thresholds": thresholds}
