@@ -1,0 +1,51 @@
+"""The labelled meetings: every file follows FORMAT.md, and the held-out splits stay held out."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+DIALOGUES = Path(__file__).resolve().parents[1] / "data" / "dialogues"
+SPLITS = ("train", "dev", "test", "new")
+
+
+def _validator():
+    spec = importlib.util.spec_from_file_location("validate_dialogues", DIALOGUES / "validate.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _meetings(split: str) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((DIALOGUES / split).glob("*.json"))]
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_meeting_follows_the_format(split):
+    check = _validator().check
+    files = sorted((DIALOGUES / split).glob("*.json"))
+    assert files, f"no meetings in {split}/"
+    problems = [e for f in files for e in check(f)]
+    assert problems == []
+
+
+def test_held_out_writers_never_appear_in_train():
+    """test/ is w10's alone and new/ is w19-w22's; neither writer wrote a training meeting."""
+    writers = {s: {m["id"].split("-")[0] for m in _meetings(s)} for s in SPLITS}
+    assert writers["test"] == {"w10"}
+    assert writers["new"] == {"w19", "w20", "w21", "w22"}
+    assert not (writers["test"] | writers["new"]) & writers["train"]
+    ids = [m["id"] for s in SPLITS for m in _meetings(s)]
+    assert len(ids) == len(set(ids))
+
+
+def test_no_held_out_sentence_is_copied_from_train():
+    def long_turns(split):
+        return {t["text"].strip().lower() for m in _meetings(split) for t in m["turns"] if len(t["text"].split()) >= 8}
+
+    train = long_turns("train")
+    for split in ("dev", "test", "new"):
+        assert not long_turns(split) & train, split
