@@ -78,6 +78,7 @@ _PRESSURE = {
 }
 _TOKENS = [(t, d) for t in TOPICS for d in ("more", "less", None)]
 _CROSS = {(i, j): k for k, (i, j) in enumerate((i, j) for i in range(len(_TOKENS)) for j in range(i, len(_TOKENS)))}
+_CROSS_I, _CROSS_J = (np.asarray(v) for v in zip(*_CROSS))   # row and column of each pair, in _CROSS order
 
 
 def pressure(a: AskInfo) -> np.ndarray:
@@ -132,9 +133,7 @@ def _expected_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) -
     tok_a = np.asarray([ta[TOPICS.index(t)] * da[{"more": 0, "less": 1}.get(d, 2)] for t, d in _TOKENS])
     tok_b = np.asarray([tb[TOPICS.index(t)] * db[{"more": 0, "less": 1}.get(d, 2)] for t, d in _TOKENS])
     outer = np.outer(tok_a, tok_b)
-    cross = np.zeros(len(_CROSS))
-    for (i, j), k in _CROSS.items():
-        cross[k] = outer[i, j] + (outer[j, i] if i != j else 0.0)
+    cross = outer[_CROSS_I, _CROSS_J] + np.where(_CROSS_I != _CROSS_J, outer[_CROSS_J, _CROSS_I], 0.0)
     return np.concatenate([np.asarray(sc), push, ta + tb, ta * tb, da + db, cross,
                            ea * eb, np.abs(ea - eb)]).astype(np.float32)
 
