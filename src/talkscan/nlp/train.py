@@ -312,7 +312,8 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
     return gate, {str(g): f for g, f in scores.items()}
 
 
-def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn, ask_pred: dict | None = None) -> dict:
+def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn,
+                 ask_pred: dict | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """Weights of the utterance model's topic and direction probabilities, then of the ask model's
     on top of that mix, by accuracy on the held-back rows' gold asks; and the mixed probabilities of
     those asks (what the analyzer would read), by "topic" and "direction"."""
