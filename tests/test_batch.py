@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES, encode_m4a
+from conftest import SAMPLES, encode_m4a
 from talkscan.batch import (
     REPORT_FILES, BatchOptions, Job, cache_key, meeting_date, process_file, report_is_current, run_batch,
 )

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from browser_util import INJECTION, sample_report
+from browser_util import sample_report
 from talkscan.report.html import clock, render_html
 from talkscan.report.json_report import build_report
 from talkscan.transcript import Speaker, Transcript, Utterance
