@@ -51,7 +51,7 @@ def test_soft_targets_fit_the_annotators_share():
     assert np.allclose(a, b)
 
 
-@pytest.mark.parametrize("split", ["train", "dev"])
+@pytest.mark.parametrize("split", ["train", "dev", "new"])
 def test_committed_second_annotations_pair_ask_turns_of_different_speakers(split):
     doc = json.loads((DATA / "agreement" / f"{split}_second_annotator.json").read_text())["meetings"]
     meetings = load_dir(DATA / "dialogues" / split)
