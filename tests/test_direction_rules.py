@@ -25,6 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
         ("The go-live date is fixed, it cannot slip.", "timeline", "less"),
         ("Sales would like this deal signed by the end of May.", "timeline", "less"),
         ("Can we push the rollout back a month?", "timeline", "more"),
+        # a negation inside a condition states a deadline, not a wish for more time
+        ("If we're not live by October, we lose the contract.", "timeline", "less"),
+        ("We can't be ready by October.", "timeline", "more"),
+        ("Three months. No longer.", "timeline", "less"),
+        ("I need us off the old system no later than June.", "timeline", "less"),
+        ("I need the first hundred before winter.", "timeline", "less"),
+        ("I need it by the thirty-first of March.", "timeline", "less"),
+        ("I'd want a month of overlap before that.", "timeline", "more"),
+        ("Sixty thousand sheets by March is not realistic.", "timeline", "more"),
+        ("From IT, I'd want until the end of June.", "timeline", "more"),
+        ("They'd open the walls later, so I need the cabling in now.", "timeline", None),
     ],
 )
 def test_directions(text, topic, direction):
