@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..progress import ProgressFn, no_progress
+from ..errors import ModelError
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
 from . import restatements
@@ -56,7 +57,6 @@ _FROM_DISK = object()
 class Analyzer:
     def __init__(self, models_dir: Path | None = None, heads: dict | None = None, utterance=_FROM_DISK,
                  conflict=_FROM_DISK, ask=_FROM_DISK):
-        from ..errors import ModelError
         from .ask_model import load_ask_model
         from .conflict_model import load_conflict_model
         from .utterance import load_utterance_model
@@ -78,20 +78,11 @@ class Analyzer:
         self.utterance = model if self.mix is not None else None
         # The ask model mixes into topic and direction only with the utterance model it was tuned beside.
         self.ask_mix = (self.mix or {}).get("ask_model")
-        am = None
-        if self.ask_mix is not None:   # a 21 MB file: read and hash-checked only when it is used
-            am = load_ask_model(self.models_dir) if ask is _FROM_DISK else ask
-            if am is None or am.sha256 != self.ask_mix.get("sha256"):
-                raise ModelError("the moves heads were tuned with another ask model; retrain with "
-                                 "`talkscan train moves`", path=str(self.models_dir / "ask.safetensors"))
-        self.ask_model = am
+        self.ask_model = self._tuned_model(self.ask_mix, ask, load_ask_model, "the moves heads were", "ask")
         # Likewise the conflict cross-encoder, with the weight tuned for it.
         self.conflict_mix = self.heads["asks_conflicts"].meta.get("cross_encoder")
-        ce = load_conflict_model(self.models_dir) if conflict is _FROM_DISK else conflict
-        if self.conflict_mix is not None and (ce is None or ce.sha256 != self.conflict_mix.get("sha256")):
-            raise ModelError("the conflict head was tuned with another conflict model; retrain with "
-                             "`talkscan train moves`", path=str(self.models_dir / "conflict.safetensors"))
-        self.conflict_model = ce if self.conflict_mix is not None else None
+        self.conflict_model = self._tuned_model(self.conflict_mix, conflict, load_conflict_model,
+                                                "the conflict head was", "conflict")
         from .emotion_bridge import emotion_model_name
         from .encoder import ENCODER_NAME
 
@@ -109,6 +100,18 @@ class Analyzer:
             self.model_names["conflict"] = f"talkscan-conflict-{self.conflict_model.sha256[:10]} (mixed)"
 
     # -- core on plain lists -------------------------------------------------------------------
+    def _tuned_model(self, mix: dict | None, given, load, tuned: str, kind: str):
+        """A fine-tuned model that counts only with the mixing weights tuned beside it: None where
+        `mix` names none (the file is then not read: the ask model is 21 MB), else the given or
+        saved model, whose SHA-256 must be the one `mix` records."""
+        if mix is None:
+            return None
+        model = load(self.models_dir) if given is _FROM_DISK else given
+        if model is None or model.sha256 != mix.get("sha256"):
+            raise ModelError(f"{tuned} tuned with another {kind} model; retrain with `talkscan train moves`",
+                             path=str(self.models_dir / f"{kind}.safetensors"))
+        return model
+
     def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
                 emb: np.ndarray | None = None, progress: ProgressFn = no_progress, encode_fn=None,
                 utt: np.ndarray | None = None) -> Analysis:
