@@ -79,6 +79,10 @@ _PRESSURE = {
 _TOKENS = [(t, d) for t in TOPICS for d in ("more", "less", None)]
 _CROSS = {(i, j): k for k, (i, j) in enumerate((i, j) for i in range(len(_TOKENS)) for j in range(i, len(_TOKENS)))}
 _CROSS_I, _CROSS_J = (np.asarray(v) for v in zip(*_CROSS))   # row and column of each pair, in _CROSS order
+# for the expected features: each topic's pressure, and each token's topic and direction column
+_PRESSURE_M = np.asarray([_PRESSURE[t] for t in TOPICS])
+_TOKEN_TOPIC = np.asarray([TOPICS.index(t) for t, _ in _TOKENS])
+_TOKEN_DIR = np.asarray([{"more": 0, "less": 1}.get(d, 2) for _, d in _TOKENS])
 
 
 def pressure(a: AskInfo) -> np.ndarray:
@@ -127,11 +131,10 @@ def _expected_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) -
         float(1.0 - (1.0 - da[2]) * (1.0 - db[2])),
         float(ea @ eb), float(np.log1p(abs(a.index - b.index))), float(a.has_number and b.has_number),
     ]
-    press = np.asarray([_PRESSURE[t] for t in TOPICS])
-    pa, pb = (da[0] - da[1]) * (ta @ press), (db[0] - db[1]) * (tb @ press)
+    pa, pb = (da[0] - da[1]) * (ta @ _PRESSURE_M), (db[0] - db[1]) * (tb @ _PRESSURE_M)
     push = np.asarray([float(pa @ pb), float(np.minimum(pa * pb, 0).sum())])
-    tok_a = np.asarray([ta[TOPICS.index(t)] * da[{"more": 0, "less": 1}.get(d, 2)] for t, d in _TOKENS])
-    tok_b = np.asarray([tb[TOPICS.index(t)] * db[{"more": 0, "less": 1}.get(d, 2)] for t, d in _TOKENS])
+    tok_a = ta[_TOKEN_TOPIC] * da[_TOKEN_DIR]
+    tok_b = tb[_TOKEN_TOPIC] * db[_TOKEN_DIR]
     outer = np.outer(tok_a, tok_b)
     cross = outer[_CROSS_I, _CROSS_J] + np.where(_CROSS_I != _CROSS_J, outer[_CROSS_J, _CROSS_I], 0.0)
     return np.concatenate([np.asarray(sc), push, ta + tb, ta * tb, da + db, cross,
