@@ -21,7 +21,7 @@ _PRICE = [
 ]
 _ORDINAL = (r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|"
             r"twentieth|thirtieth|(?:twenty|thirty)-\w+|\d+(?:st|nd|rd|th)?)")
-_MONTHS = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _CANNOT_BY = rf"\b{_NEG}\s+(?:\w+\s+){{0,6}}(?:by|before|earlier|sooner|faster|rush\w*)\b"   # "can't be ready by May"
 _TIMELINE = [
     # "no longer", "no extension", "not one day more", "no later than": a limit, so less time
@@ -34,7 +34,7 @@ _TIMELINE = [
      r"|\b(?:not|isn't|is not|never) (?:realistic|doable|achievable|possible)\b|\bunrealistic\b|\bno way\b|\bfiction\b"
      r"|\b(?:want|need|asking for|ask for|give (?:us|me|them))(?: at least)? until\b", "more"),
     (r"\b(?:at least \w+ (?:more )?(?:days|weeks|months|years)|more time|longer|extend\w*|extension|push(?:ed|ing)? (?:it |that |the \w+ )?(?:back|out)|delay\w*|postpone\w*|(?:a |the )?later (?:date|start|go[- ]live|launch|cutover|phase|deadline)|(?:go(?:es|ing)? live|start\w*|launch\w*) later|buffer|no earlier than|slow\w* down)\b", "more"),
-    (rf"\b(?:by (?:the )?(?:end of |next |this |early |mid |the first of )?(?:monday|tuesday|wednesday|thursday|friday|week|month|quarter|q[1-4]|{_MONTHS[3:-1]}|first|\d)|by (?:the )?{_ORDINAL}\b|by then|before (?:the |that\b|then\b|it\b|winter|spring|summer|autumn|christmas|easter|peak|year)|sooner|earlier|faster|quick\w*|asap|as soon as possible|right away|immediately|fixed|firm date|no later than|deadline|next (?:monday|week)|this week|accelerat\w*|compress\w*|on time|on schedule|hold the date|stick to|go[- ]live is|start (?:on )?(?:monday|tomorrow|next)|within (?:\w+ )?(?:days|weeks|months)|in time for)\b", "less"),
+    (rf"\b(?:by (?:the )?(?:end of |next |this |early |mid |the first of )?(?:monday|tuesday|wednesday|thursday|friday|week|month|quarter|q[1-4]|{_MONTHS}|first|\d)|by (?:the )?{_ORDINAL}\b|by then|before (?:the |that\b|then\b|it\b|winter|spring|summer|autumn|christmas|easter|peak|year)|sooner|earlier|faster|quick\w*|asap|as soon as possible|right away|immediately|fixed|firm date|no later than|deadline|next (?:monday|week)|this week|accelerat\w*|compress\w*|on time|on schedule|hold the date|stick to|go[- ]live is|start (?:on )?(?:monday|tomorrow|next)|within (?:\w+ )?(?:days|weeks|months)|in time for)\b", "less"),
 ]
 # "If we're not live by October, we lose the contract": a negation inside a condition states a
 # deadline, not a wish for more time.
