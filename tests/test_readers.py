@@ -228,6 +228,38 @@ def test_a_lower_case_line_ending_in_a_colon_stays_text(tmp_path):
     assert [u.text for u in t.utterances] == ["Two things matter to me, as follows: price and dates."]
 
 
+NOTES_WITH_SECTIONS = """Meeting summary
+Procurement and IT disagreed on the timeline.
+
+Transcript
+Maya: We need the price under four twenty.
+Greg: Under four twenty?
+
+## Action items
+- Maya to send the quote
+- Greg: check the SOW
+Next Steps:
+Follow up on Friday.
+Greg: One more thing: the SOW.
+Summary: Maya holds the price, Greg the SOW.
+"""
+
+
+def test_notes_sections_are_nobodys_speech(tmp_path):
+    """A summary, action items and next steps, as notes tools and AI summaries add them: not
+    speakers, not text of the turn before them, and a turn after them still counts."""
+    t = read_transcript(write(tmp_path, "notes.txt", NOTES_WITH_SECTIONS))
+    assert [s.name for s in t.speakers] == ["Maya", "Greg"]
+    assert [u.text for u in t.utterances] == [
+        "We need the price under four twenty.", "Under four twenty?", "One more thing: the SOW."]
+
+
+@pytest.mark.parametrize("text", ["Maya: Two points.\nNext steps are on me.\n", "Maya: Our notes:\nprice first.\n"])
+def test_a_section_word_inside_speech_stays_speech(tmp_path, text):
+    t = read_transcript(write(tmp_path, "notes.txt", text))
+    assert len(t.utterances) == 1 and t.utterances[0].text == " ".join(text.split("\n")[:2]).replace("Maya: ", "")
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
 def test_txt_in_the_encodings_windows_tools_write(tmp_path, encoding):
     p = tmp_path / "a.txt"

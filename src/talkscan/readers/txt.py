@@ -11,7 +11,9 @@
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
 few minutes) times the next turn instead of joining the text. Header lines before the first turn
-(`Date: …`, `Attendees: …`, a title) are not turns.
+(`Date: …`, `Attendees: …`, a title) are not turns. A notes section (`Summary:`, `## Action items`,
+`Next steps:` on a line of its own, as meeting-notes tools and AI summaries add them) is nobody's
+speech: its lines are skipped until the next `Name: text` line.
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ _BOLD = re.compile(r"^(\s*)(\*\*|__)(.+?)\2")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
+# Section headings of meeting notes: never a speaker, and what follows them is not speech.
+_SECTIONS = {"summary", "meeting summary", "quick recap", "recap", "overview", "notes", "meeting notes",
+             "action items", "action item", "actions", "next steps", "follow-ups", "follow ups", "to-dos",
+             "todos", "tasks", "decisions", "key decisions", "key points", "takeaways", "key takeaways",
+             "highlights", "outline", "chapters", "keywords", "open questions", "questions", "summary notes"}
+_SECTION = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?(?P<h>[A-Za-z][A-Za-z -]{1,30}?)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*$")
+
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s")
+
+
+def _section(line: str) -> bool:
+    m = _SECTION.match(line)
+    return bool(m) and m.group("h").strip().lower() in _SECTIONS
 
 
 def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
@@ -73,6 +88,7 @@ def parse(text: str, source: str):
     rows: list[list] = []
     pending: str | None = None      # a time on a line of its own, for the next turn
     clock = False
+    in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
@@ -80,8 +96,15 @@ def parse(text: str, source: str):
             pending = lone.group("t")
             continue
         turn = _turn(line)
+        if _section(line) or (turn and turn[0].lower() in _SECTIONS):   # "Summary: we agreed…" too
+            in_notes = True
+            continue
         if turn and not rows and turn[0].lower() in _META:
             continue
+        # in notes, a bullet ("- Greg: check the SOW") or a name alone is a notes line, not a turn
+        if in_notes and (_BULLET.match(line) or not (turn and turn[1])):
+            continue
+        in_notes = False
         if turn:
             name, words, t, clock = turn[0], turn[1], turn[2], clock or turn[3]
             t = t or pending
