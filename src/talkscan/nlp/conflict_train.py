@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     for rec in [{"epochs": e, "lr": lr} for e in a.epochs for lr in a.lr]:
         print(f"model A {rec} on {len(fit_rows)} rows", flush=True)
         layers, head = fit([cached[t] for t, _ in fit_rows], [y for _, y in fit_rows], enc, a.device,
-                           layer_ids=layer_ids, **rec)
+                           layer_ids=layer_ids, seed=a.seed, **rec)
         sc = dict(zip(tune_texts, predict([cached[t] for t in tune_texts], layers, head)))
         f1, th = best_f1([symmetric(sc, t) for t, _ in data["tune"]], [y for _, y in data["tune"]])
         dev = {}
@@ -205,9 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"model B {rec} on {len(all_rows)} rows", flush=True)
     layers, head = fit([cached[t] for t, _ in all_rows], [y for _, y in all_rows], enc, a.device,
-                       layer_ids=layer_ids, **rec)
+                       layer_ids=layer_ids, seed=a.seed, **rec)
     save_file(state_of(layers, head, layer_ids), str(a.out_dir / "conflict.safetensors"))
-    hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(layer_ids)}
+    hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(layer_ids),
+          "seed": a.seed}
     (a.out_dir / "conflict_train.json").write_text(json.dumps({
         "hyperparameters": hp, "fit_rows": len(fit_rows), "all_rows": len(all_rows),
         "recipes_on_held_back_pairs": results}, indent=1))

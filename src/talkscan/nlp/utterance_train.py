@@ -208,6 +208,7 @@ def recipe_parser(description: str, epochs: int, lr: float) -> argparse.Argument
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--epochs", type=int, nargs="+", default=[epochs])
     ap.add_argument("--lr", type=float, nargs="+", default=[lr])
+    ap.add_argument("--seed", type=int, default=0, help="initialisation and batch order (to measure retraining noise)")
     return ap
 
 
@@ -234,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     best = None
     for rec in recipes:
         print(f"{a.kind} model A {rec} on {len(fit_rows)} rows", flush=True)
-        tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind)
+        tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind, seed=a.seed)
         tune_pred = predict(tok, enc, heads, tune_texts, a.device)
         score = tune_score(tune_rows, tune_pred)
         results.append({**rec, **score})
@@ -245,10 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     score, rec, preds = best
     (a.out_dir / f"{a.kind}_pred_A.json").write_text(json.dumps({"texts": data["predict"], **preds}))
     print(f"{a.kind} model B {rec} on {len(all_rows)} rows", flush=True)
-    tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind)
+    tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind, seed=a.seed)
     save_file(state_of(enc, heads, kind["layers"]), str(a.out_dir / f"{a.kind}.safetensors"))
     hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(kind["layers"]),
-          "asks_only": kind["asks_only"]}
+          "asks_only": kind["asks_only"], "seed": a.seed}
     (a.out_dir / f"{a.kind}_train.json").write_text(json.dumps({
         "hyperparameters": hp, "labels": labels, "fit_rows": len(fit_rows), "all_rows": len(all_rows),
         "recipes_on_held_back_rows": results}, indent=1))
