@@ -18,7 +18,7 @@ pytest.importorskip("transformers")
 
 from talkscan.errors import ModelError  # noqa: E402
 from talkscan.nlp.analyzer import Analyzer, default_models_dir  # noqa: E402
-from talkscan.nlp.encoder import Ensemble, encode, encode_shared, load_encoder  # noqa: E402
+from talkscan.nlp.encoder import encode, encode_shared, load_encoder  # noqa: E402
 from talkscan.nlp.utterance import load_utterance_model  # noqa: E402
 
 MODELS = default_models_dir()
@@ -31,21 +31,16 @@ TEXTS = ["We need the price under two hundred k.", "Twelve weeks?", "",
 
 
 def _full_forward(texts, top_state_model):
-    """The slow way: a whole copy of the encoder with its top layers replaced, run end to end (for
-    each member of an ensemble, then averaged)."""
+    """The slow way: a whole copy of the encoder with its top layers replaced, run end to end."""
     tok, base = load_encoder()
-    top = top_state_model.top
-    outs = []
-    for member in (top.members if isinstance(top, Ensemble) else [top]):
-        model = copy.deepcopy(base)
-        for k, layer in enumerate(member.layers):
-            model.encoder.layer[4 + k].load_state_dict(layer.state_dict())
-        batch = tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
-        with torch.inference_mode():
-            h = model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            outs.append(member.head((h * mask).sum(1) / mask.sum(1)).numpy())
-    return np.mean(outs, axis=0)
+    model = copy.deepcopy(base)
+    for k, layer in enumerate(top_state_model.top.layers):
+        model.encoder.layer[4 + k].load_state_dict(layer.state_dict())
+    batch = tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+    with torch.inference_mode():
+        h = model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        return top_state_model.top.head((h * mask).sum(1) / mask.sum(1)).numpy()
 
 
 def test_shared_pass_matches_a_full_forward_of_the_fine_tuned_model():
@@ -85,48 +80,6 @@ def test_tampered_utterance_weights_are_refused(tmp_path, stem):
     w.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="SHA-256"):
         Analyzer(d)
-
-
-def _one_model_dir(tmp_path: Path, name: str, scale: float = 1.0) -> Path:
-    """models/ with its first utterance model alone, its top layer's output scaled by `scale`."""
-    from safetensors.torch import load_file, save_file
-
-    from talkscan.weights import file_sha256
-
-    d = tmp_path / name
-    d.mkdir()
-    meta = json.loads((MODELS / "utterance.json").read_text())
-    meta.pop("ensemble", None)
-    state = load_file(str(MODELS / "utterance.safetensors"))
-    state["encoder.layer.5.output.dense.weight"] = state["encoder.layer.5.output.dense.weight"] * scale
-    save_file(state, str(d / "utterance.safetensors"))
-    meta["sha256"] = file_sha256(d / "utterance.safetensors")
-    (d / "utterance.json").write_text(json.dumps(meta))
-    return d
-
-
-def test_an_ensemble_averages_its_members_and_checks_each_file(tmp_path):
-    from talkscan.weights import file_sha256
-
-    a, b = _one_model_dir(tmp_path, "a"), _one_model_dir(tmp_path, "b", scale=0.8)
-    both = _one_model_dir(tmp_path, "both")
-    shutil.copyfile(b / "utterance.safetensors", both / "utterance-2.safetensors")
-    meta = json.loads((both / "utterance.json").read_text())
-    meta["ensemble"] = [{"file": "utterance-2.safetensors", "sha256": file_sha256(both / "utterance-2.safetensors")}]
-    (both / "utterance.json").write_text(json.dumps(meta))
-
-    ma, mb, m = (load_utterance_model(x) for x in (a, b, both))
-    assert isinstance(m.top, Ensemble) and len(m.top.members) == 2
-    assert len({ma.sha256, mb.sha256, m.sha256}) == 3   # heads tuned for one member refuse the ensemble
-    out = {k: encode_shared(TEXTS, {k: x.top})[1][k] for k, x in (("a", ma), ("b", mb), ("both", m))}
-    assert np.abs(out["a"] - out["b"]).max() > 1e-3
-    np.testing.assert_allclose(out["both"], (out["a"] + out["b"]) / 2, atol=1e-5)
-
-    data = bytearray((both / "utterance-2.safetensors").read_bytes())
-    data[-10] ^= 0xFF
-    (both / "utterance-2.safetensors").write_bytes(bytes(data))
-    with pytest.raises(ModelError, match="SHA-256"):
-        load_utterance_model(shutil.copytree(both, tmp_path / "tampered"))
 
 
 def test_heads_tuned_without_an_ask_model_ignore_the_file(tmp_path):
@@ -213,38 +166,3 @@ def test_pair_scores_follow_the_tuned_restate_weight(tmp_path):
     assert [(t.type, t.target) for t in tags] == [("paraphrase", "1")]
     tags = an.analyze(speakers, texts[:2] + ["Let's move on to the catering contract."]).tags[2]
     assert "paraphrase" not in {t.type for t in tags}
-
-
-def _fake_run(d: Path, texts, moves, seed=0, layers=(4, 5)):
-    d.mkdir()
-    (d / "utterance.safetensors").write_bytes(f"weights of seed {seed}".encode())
-    labels = {"moves": ["ask"], "topics": ["price"], "directions": ["more"], "emotions": ["neutral"]}
-    (d / "utterance_train.json").write_text(json.dumps({
-        "hyperparameters": {"finetuned_layers": list(layers), "seed": seed}, "labels": labels,
-        "fit_rows": 1, "all_rows": 2}))
-    one = [[1.0]] * len(texts)
-    (d / "utterance_pred_A.json").write_text(json.dumps({"texts": texts, "moves": moves, "topic": one,
-                                                         "direction": one, "emotion": one}))
-    return d
-
-
-def test_installing_seeds_averages_their_held_back_probabilities(tmp_path):
-    from talkscan.errors import InputError
-    from talkscan.nlp.train import install_utterance_model
-
-    texts = ["a", "b"]
-    runs = [_fake_run(tmp_path / f"s{k}", texts, [[p], [1 - p]], seed=k) for k, p in enumerate((0.2, 0.6, 0.7))]
-    out = tmp_path / "models"
-    pred = install_utterance_model(runs, out)
-    assert pred["a"]["moves"] == pytest.approx([0.5]) and pred["b"]["moves"] == pytest.approx([0.5])
-    meta = json.loads((out / "utterance.json").read_text())
-    assert [m["file"] for m in meta["ensemble"]] == ["utterance-2.safetensors", "utterance-3.safetensors"]
-    assert [m["seed"] for m in meta["ensemble"]] == [1, 2]
-    assert (out / "utterance-3.safetensors").read_bytes() == b"weights of seed 2"
-    # one seed alone: no ensemble, and no member left behind from before
-    install_utterance_model(runs[:1], out)
-    assert "ensemble" not in json.loads((out / "utterance.json").read_text())
-    assert not list(out.glob("utterance-*.safetensors"))
-    other = _fake_run(tmp_path / "other", texts, [[0.1], [0.1]], layers=(0, 1, 2, 3, 4, 5))
-    with pytest.raises(InputError, match="same utterance model"):
-        install_utterance_model([runs[0], other], out)

@@ -302,9 +302,6 @@ def train_moves_cmd(
     utterance: Optional[Path] = typer.Option(
         None, "--utterance", help="Output folder of `talkscan train utterance`: install that fine-tuned model and "
         "tune how it mixes with the heads (without it, the heads decide alone)."),
-    member: Optional[list[Path]] = typer.Option(
-        None, "--utterance-member", metavar="DIR", help="Another seed's output folder of `talkscan train utterance --seed N` "
-        "(repeatable): its utterance model is averaged with the first one's."),
 ) -> None:
     """Train the move, pair and ask heads on the labelled dialogues; prints dev-split scores."""
     import json
@@ -312,8 +309,7 @@ def train_moves_cmd(
     from .nlp.train import train_moves
 
     def go() -> None:
-        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance, utterance_members=member or []),
-                              indent=1))
+        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance), indent=1))
 
     _guard(go)
 
@@ -339,8 +335,8 @@ def train_utterance_cmd(
                                              help="Fine-tune the cross-encoder's layers from this one up (0: all six)."),
     ask_epochs: int = typer.Option(ASK_EPOCHS, "--ask-epochs", help="Epochs of the ask model."),
     ask_lr: float = typer.Option(ASK_LR, "--ask-lr", help="Its learning rate (0 skips it)."),
-    seed: int = typer.Option(0, "--seed", help="Initialisation and batch order. Another seed's utterance model "
-                             "(with --ask-lr 0 --conflict-lr 0) joins the first via `train moves --utterance-member`."),
+    seed: int = typer.Option(0, "--seed", help="Initialisation and batch order (another seed measures how much a "
+                             "retrain moves the scores by chance)."),
 ) -> None:
     """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads),
     the ask model (all six layers, topic and direction of ask turns) and the conflict cross-encoder

@@ -52,18 +52,6 @@ class Top:
     head: Any     # callable: pooled (batch, 384) tensor -> (batch, k) tensor of probabilities
 
 
-@dataclass
-class Ensemble:
-    """Tops of one recipe trained with different seeds, each with its own fine-tuned layers over the
-    same lower layers; their outputs are averaged, which is steadier than any one seed."""
-
-    members: list   # [Top], all replacing the same layers
-
-    @property
-    def layers(self):
-        return self.members[0].layers
-
-
 def top_layers(state: dict, layer_ids: Sequence[int]):
     """Copies of the bundled encoder's layers `layer_ids`, loaded with `state` ("encoder.layer.i.*")."""
     import copy
@@ -123,7 +111,7 @@ def linear_from(state: dict, name: str):
     return lin
 
 
-def encode_shared(texts: Sequence[str], tops: dict[str, Top | Ensemble] | None = None, batch_size: int = 64,
+def encode_shared(texts: Sequence[str], tops: dict[str, Top] | None = None, batch_size: int = 64,
                   max_length: int = 128, sentence: bool = True):
     """(normalised sentence embeddings (n, 384), {name: (n, k) outputs of each top}) from one pass
     of the lower layers: what `encode` returns, plus the fine-tuned models at a third of the cost.
@@ -163,16 +151,12 @@ def encode_shared(texts: Sequence[str], tops: dict[str, Top | Ensemble] | None =
             # The additive 4-D mask the layers take: 0 where attended, the dtype's minimum where padded.
             ext = (1.0 - batch["attention_mask"][:, None, None, :].float()) * torch.finfo(torch.float32).min
             for name, top in tops.items():
-                members = top.members if isinstance(top, Ensemble) else [top]
-                out = 0
-                for member in members:
-                    # hidden_states[0] is the embeddings' output, [i + 1] layer i's
-                    h = hidden[0] if word_only else hidden[n_layers - len(member.layers)]
-                    for layer in member.layers:
-                        h = layer(h, attention_mask=ext)
-                        h = h[0] if isinstance(h, tuple) else h
-                    out = out + member.head((h * mask).sum(1) / denom)
-                got[name] = (out / len(members)).numpy()
+                # hidden_states[0] is the embeddings' output, [i + 1] layer i's
+                h = hidden[0] if word_only else hidden[n_layers - len(top.layers)]
+                for layer in top.layers:
+                    h = layer(h, attention_mask=ext)
+                    h = h[0] if isinstance(h, tuple) else h
+                got[name] = top.head((h * mask).sum(1) / denom).numpy()
         return got
 
     def collect(results):

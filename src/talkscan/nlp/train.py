@@ -14,7 +14,6 @@ import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -449,44 +448,12 @@ def _shared_data(dialogues_dir: Path) -> Path:
     return Path(env) if env else dialogues_dir.resolve().parents[2] / "shared" / "data"
 
 
-def install_utterance_model(utterance_dirs: list[Path], out_dir: Path) -> dict:
+def install_utterance_model(utterance_dir: Path, out_dir: Path) -> dict:
     """Copy the fine-tuned utterance model (utterance_train.py's output folder) into `out_dir`
-    with its metadata and SHA-256; returns model A's probabilities by text. Further folders are
-    other seeds of the same recipe: installed as `utterance-2.safetensors`, … (utterance.json
-    "ensemble"), averaged with the first at run time, and so their model A's here too."""
-    import json
-    import shutil
-
-    from ..weights import file_sha256
-
-    first, *more = [Path(d) for d in utterance_dirs]
-    out_dir = Path(out_dir)
-    run, pred = _install_run(first, out_dir, "utterance", "not a fine-tuning output folder", keep=("labels",))
-    keys = ("moves", "topic", "direction", "emotion")
-    sums = {k: np.asarray(pred[k], dtype=np.float64) for k in keys}
-    members = []
-    for k, d in enumerate(more, start=2):
-        other, p = _install_run(d, out_dir / ".member", "utterance", "not a fine-tuning output folder", keep=("labels",))
-        if p["texts"] != pred["texts"] or other["labels"] != run["labels"] or \
-                other["hyperparameters"]["finetuned_layers"] != run["hyperparameters"]["finetuned_layers"]:
-            raise InputError("not another seed of the same utterance model (texts, labels or layers differ)", path=str(d))
-        name = f"utterance-{k}.safetensors"
-        shutil.move(str(out_dir / ".member" / "utterance.safetensors"), str(out_dir / name))
-        members.append({"file": name, "sha256": file_sha256(out_dir / name),
-                        "seed": other["hyperparameters"].get("seed", 0)})
-        for key in keys:
-            sums[key] += np.asarray(p[key], dtype=np.float64)
-    shutil.rmtree(out_dir / ".member", ignore_errors=True)
-    for stale in set(out_dir.glob("utterance-*.safetensors")) - {out_dir / m["file"] for m in members}:
-        stale.unlink()
-    if members:
-        meta_path = out_dir / "utterance.json"
-        meta = json.loads(meta_path.read_text())
-        meta["ensemble"] = members
-        meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    avg = {k: (v / (1 + len(members))).tolist() for k, v in sums.items()}
+    with its metadata and SHA-256; returns model A's probabilities by text."""
+    _, pred = _install_run(utterance_dir, out_dir, "utterance", "not a fine-tuning output folder", keep=("labels",))
     return {t: {"moves": m, "topic": tp, "direction": d, "emotion": e}
-            for t, m, tp, d, e in zip(pred["texts"], avg["moves"], avg["topic"], avg["direction"], avg["emotion"])}
+            for t, m, tp, d, e in zip(pred["texts"], pred["moves"], pred["topic"], pred["direction"], pred["emotion"])}
 
 
 def _macro_f1(pred: np.ndarray, gold: np.ndarray, classes=None) -> float:
@@ -535,12 +502,11 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
                 seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None,
-                second_annotation: Path | None = None, utterance_members: Sequence[Path] = ()) -> dict:
+                second_annotation: Path | None = None) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
     (models/); returns dev-split metrics (clean and ASR-degraded text). With `utterance_dir` (the
     output of utterance_train.py), the fine-tuned utterance model is installed beside the heads
-    and mixed with them by weights tuned on the held-back meetings; `utterance_members` are more
-    seeds of it (utterance model only), averaged with it."""
+    and mixed with them by weights tuned on the held-back meetings."""
     from .analyzer import Analyzer
     from .embed_cache import EmbeddingCache
 
@@ -549,15 +515,12 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     # Small batches on a shared 2-core machine: one thread is ~20x faster than two fighting for cores.
     torch.set_num_threads(1)
     data_dir = Path(data_dir)
-    if utterance_members and utterance_dir is None:
-        raise InputError("extra utterance model seeds need the first one's folder too (--utterance)")
-    for d in ([utterance_dir] if utterance_dir is not None else []) + list(utterance_members):
-        # fail before minutes of feature building, not after
+    if utterance_dir is not None:   # fail before minutes of feature building, not after
         missing = [f for f in ("utterance.safetensors", "utterance_train.json", "utterance_pred_A.json")
-                   if not (Path(d) / f).is_file()]
+                   if not (Path(utterance_dir) / f).is_file()]
         if missing:
             raise InputError(f"not an output folder of `talkscan train utterance` (missing {', '.join(missing)})",
-                             path=str(d))
+                             path=str(utterance_dir))
     dlg = data_dir / "dialogues" if (data_dir / "dialogues").is_dir() else data_dir
     train = load_dir(dlg / "train")
     dev = load_dir(dlg / "dev") if (dlg / "dev").is_dir() else []
@@ -584,7 +547,7 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     ce_model, conflict_mix = None, None
     if utterance_dir is not None:
         from .utterance import load_utterance_model
-        utt_pred = install_utterance_model([Path(utterance_dir), *map(Path, utterance_members)], Path(out_dir))
+        utt_pred = install_utterance_model(Path(utterance_dir), Path(out_dir))
         utt_model = load_utterance_model(Path(out_dir))
         # tune_rows' utterance rows are, per held-back meeting, its clean text then one rendering
         tune_variants = renderings(tune_set, 1, seed + 1)
@@ -659,9 +622,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", type=int, default=AUGMENT_COPIES)
     ap.add_argument("--utterance", type=Path, default=None,
                     help="output folder of utterance_train.py: install and mix the fine-tuned utterance model")
-    ap.add_argument("--utterance-member", type=Path, action="append", default=[],
-                    help="another seed's output folder of utterance_train.py (same rows and recipe; repeatable): "
-                         "its utterance model is averaged with the first")
     ap.add_argument("--second-annotation", type=Path, default=None,
                     help="a second annotator's conflicts (data/agreement/train_second_annotator.json): fit the "
                          "conflict head to the share of annotators (tried, not shipped: see models/moves.md)")
@@ -672,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r{stage} {done}/{total}", end="", file=sys.stderr, flush=True)
 
     m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies, utterance_dir=a.utterance,
-                    second_annotation=a.second_annotation, utterance_members=a.utterance_member)
+                    second_annotation=a.second_annotation)
     print(file=sys.stderr)
     print(json.dumps(m, indent=2))
     return 0

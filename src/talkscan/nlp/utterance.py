@@ -13,9 +13,9 @@ from typing import Any
 
 @dataclass
 class UtteranceModel:
-    top: Any          # encoder.Top, or encoder.Ensemble of several seeds' Tops
+    top: Any          # encoder.Top
     labels: dict      # {"moves": [...], "topics": [...], "directions": [...]}
-    sha256: str       # of the weight file; of all members' hashes for an ensemble
+    sha256: str
 
     def split(self, out):
         """(moves, topic, direction, emotion) probability blocks of `encode_shared`'s output for
@@ -32,40 +32,14 @@ def load_utterance_model(models_dir: Path) -> UtteranceModel | None:
 
 @lru_cache(maxsize=4)
 def _load(models_dir_s: str) -> UtteranceModel | None:
-    import hashlib
+    import torch
 
-    from safetensors.torch import load_file
-
-    from ..errors import ModelError
-    from ..weights import verify_file
-    from .encoder import Ensemble, load_top_files, top_layers
+    from .encoder import Top, linear_from, load_top_files
 
     got = load_top_files(models_dir_s, "utterance", "utterance model")
     if got is None:
         return None
     meta, state, layers = got
-    tops = [_top(state, layers)]
-    # Further seeds of the same recipe (utterance.json "ensemble"), averaged with the first.
-    for m in meta.get("ensemble", []):
-        path = Path(models_dir_s) / m["file"]
-        verify_file(path, m.get("sha256"), what="utterance model weight file", fresh=True)
-        try:
-            extra = load_file(str(path))
-            tops.append(_top(extra, top_layers(extra, meta["finetuned_layers"])))
-        except Exception as e:  # safetensors and the layer check raise their own types
-            raise ModelError(f"utterance model weights cannot be loaded: {e}", path=str(path)) from None
-    if len(tops) == 1:
-        return UtteranceModel(tops[0], meta["labels"], meta["sha256"])
-    # The heads' mix is tuned for this exact set of members: one identity for all of them.
-    ident = hashlib.sha256("+".join([meta["sha256"]] + [m["sha256"] for m in meta["ensemble"]]).encode()).hexdigest()
-    return UtteranceModel(Ensemble(tops), meta["labels"], ident)
-
-
-def _top(state: dict, layers):
-    import torch
-
-    from .encoder import Top, linear_from
-
     names = [n for n in ("moves", "topic", "direction", "emotion") if f"{n}.weight" in state]
     lin = {name: linear_from(state, name) for name in names}
 
@@ -73,7 +47,7 @@ def _top(state: dict, layers):
         return torch.cat([torch.sigmoid(lin["moves"](pooled))] +
                          [torch.softmax(lin[n](pooled), -1) for n in names[1:]], dim=-1)
 
-    return Top(layers, head)
+    return UtteranceModel(Top(layers, head), meta["labels"], meta["sha256"])
 
 
 def mix_emotions(goemotions, meeting, mix: dict | None):
