@@ -166,3 +166,31 @@ def test_pair_scores_follow_the_tuned_restate_weight(tmp_path):
     assert [(t.type, t.target) for t in tags] == [("paraphrase", "1")]
     tags = an.analyze(speakers, texts[:2] + ["Let's move on to the catering contract."]).tags[2]
     assert "paraphrase" not in {t.type for t in tags}
+
+
+def _emotion_rows(n_meetings, bias, seed):
+    """Two categories, 40 turns per meeting; the GoEmotions side under-reads category 1 by `bias`."""
+    rng = np.random.RandomState(seed)
+    gold = rng.randint(0, 2, size=40 * n_meetings)
+    p1 = np.clip(np.where(gold == 1, 0.7, 0.3) + rng.normal(0, 0.25, gold.size) - bias, 0.01, 0.99)
+    go = np.stack([1 - p1, p1], axis=1)
+    meeting = np.full_like(go, 0.5)          # an uninformative meeting-speech head
+    groups = np.repeat(np.arange(n_meetings), 40)
+    return go, meeting, gold, groups
+
+
+def test_emotion_offsets_are_kept_only_where_they_hold_up_across_meetings():
+    from talkscan.nlp.train import tune_emotion_mix
+
+    # a systematic under-reading of category 1: an offset corrects it in every fold
+    go, meeting, gold, groups = _emotion_rows(30, bias=0.3, seed=1)
+    mix = tune_emotion_mix(go, meeting, gold, groups=groups)
+    cv = mix["cross_validated_macro_f1"]
+    assert cv["offsets"] > cv["weight_only"] and mix["offsets"][1] > mix["offsets"][0]
+    # no bias: whatever offset fits these rows best does not carry over, and none is kept
+    go, meeting, gold, groups = _emotion_rows(30, bias=0.0, seed=2)
+    mix = tune_emotion_mix(go, meeting, gold, groups=groups)
+    assert mix["cross_validated_macro_f1"]["weight_only"] >= mix["cross_validated_macro_f1"]["offsets"]
+    assert mix["offsets"] == [0.0, 0.0]
+    # without meetings to cross-validate by, the offsets are fitted as before
+    assert "cross_validated_macro_f1" not in tune_emotion_mix(go, meeting, gold)
