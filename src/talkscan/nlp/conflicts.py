@@ -40,7 +40,12 @@ class AskInfo:
         """P(more), P(less), P(none)."""
         if self.direction_p is not None:
             return np.asarray(self.direction_p, dtype=np.float64)
-        return np.eye(3)[{"more": 0, "less": 1}.get(self.direction, 2)]
+        return np.eye(3)[_dir_index(self.direction)]
+
+
+def _dir_index(direction: str | None) -> int:
+    """Column of a direction in the features' (more, less, none) order."""
+    return {"more": 0, "less": 1}.get(direction, 2)
 
 
 def read_ask(index: int, speaker: str, text: str, has_number: bool, pt: np.ndarray, pd: np.ndarray,
@@ -82,7 +87,7 @@ _CROSS_I, _CROSS_J = (np.asarray(v) for v in zip(*_CROSS))   # row and column of
 # for the expected features: each topic's pressure, and each token's topic and direction column
 _PRESSURE_M = np.asarray([_PRESSURE[t] for t in TOPICS])
 _TOKEN_TOPIC = np.asarray([TOPICS.index(t) for t, _ in _TOKENS])
-_TOKEN_DIR = np.asarray([{"more": 0, "less": 1}.get(d, 2) for _, d in _TOKENS])
+_TOKEN_DIR = np.asarray([_dir_index(d) for _, d in _TOKENS])
 
 
 def pressure(a: AskInfo) -> np.ndarray:
@@ -106,7 +111,7 @@ def conflict_features(a: AskInfo, b: AskInfo, ea: np.ndarray, eb: np.ndarray) ->
     onehot[TOPICS.index(b.topic)] += 1
     dirs = np.zeros(3, dtype=np.float32)
     for d in (a.direction, b.direction):
-        dirs[{"more": 0, "less": 1}.get(d, 2)] += 1
+        dirs[_dir_index(d)] += 1
     sc = [
         float(a.topic == b.topic), float(opposite(a.direction, b.direction)),
         float(a.direction == b.direction and a.direction is not None), float(a.direction is None or b.direction is None),

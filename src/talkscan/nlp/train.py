@@ -506,7 +506,7 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
 
     counts = np.bincount(gold, minlength=goemotions.shape[1])
     classes = [k for k in range(goemotions.shape[1]) if counts[k] >= EMOTION_MIN_SUPPORT]
-    best = _fit_emotion_mix(goemotions, meeting, gold, classes)
+    cv = None
     if groups is not None:
         groups = np.asarray(groups)
         ids = list(np.unique(groups))
@@ -519,8 +519,8 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
                 mix = _fit_emotion_mix(goemotions[~te], meeting[~te], gold[~te], classes, with_offsets)
                 pred[te] = mix_emotions(goemotions[te], meeting[te], mix).argmax(1)
             cv[name] = round(_macro_f1(pred, gold, classes), 4)
-        if cv["weight_only"] >= cv["offsets"]:
-            best = _fit_emotion_mix(goemotions, meeting, gold, classes, offsets=False)
+    best = _fit_emotion_mix(goemotions, meeting, gold, classes, offsets=cv is None or cv["offsets"] > cv["weight_only"])
+    if cv is not None:
         best["cross_validated_macro_f1"] = cv
     best["goemotions_only_tune_macro_f1"] = round(_macro_f1(goemotions.argmax(1), gold, classes), 4)
     best["categories_scored"] = [int(k) for k in classes]
@@ -588,12 +588,13 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         from ..transcript import EMOTIONS
         from .emotion import emotion_scores
 
-        gold_emotion = np.asarray([EMOTIONS.index(t.emotion) for m, vs in zip(tune_set, tune_variants)
-                                   for _ in vs for t in m.turns])
+        # each tune text's gold emotion and held-back meeting, in tune_texts' order
+        gold_emotion, meeting_of = (np.asarray(v) for v in zip(*[
+            (EMOTIONS.index(t.emotion), k) for k, (m, vs) in enumerate(zip(tune_set, tune_variants))
+            for _ in vs for t in m.turns]))
         emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
                                        np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),
-                                       gold_emotion, groups=np.asarray([k for k, (m, vs) in enumerate(zip(tune_set, tune_variants))
-                                                                        for _ in vs for _ in m.turns]))
+                                       gold_emotion, groups=meeting_of)
         ce_pred = install_conflict_model(Path(utterance_dir), Path(out_dir))
         if ce_pred is not None:
             from .conflict_model import load_conflict_model
