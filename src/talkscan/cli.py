@@ -302,6 +302,9 @@ def train_moves_cmd(
     utterance: Optional[Path] = typer.Option(
         None, "--utterance", help="Output folder of `talkscan train utterance`: install that fine-tuned model and "
         "tune how it mixes with the heads (without it, the heads decide alone)."),
+    cross_encoder: bool = typer.Option(
+        False, "--cross-encoder", help="Also mix that folder's conflict cross-encoder with the conflict head "
+        "(not the shipped setting: it scored lower end to end, see models/moves.md)."),
 ) -> None:
     """Train the move, pair and ask heads on the labelled dialogues; prints dev-split scores."""
     import json
@@ -309,7 +312,7 @@ def train_moves_cmd(
     from .nlp.train import train_moves
 
     def go() -> None:
-        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance), indent=1))
+        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance, cross_encoder=cross_encoder), indent=1))
 
     _guard(go)
 
@@ -330,7 +333,9 @@ def train_utterance_cmd(
     epochs: int = typer.Option(5, "--epochs"),
     lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
     conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", help="Epochs of the conflict cross-encoder."),
-    conflict_lr: float = typer.Option(CONFLICT_LR, "--conflict-lr", help="Its learning rate (0 skips it)."),
+    conflict_lr: float = typer.Option(0.0, "--conflict-lr", help=f"Its learning rate; 0 (the default) skips it: the "
+                                      f"shipped heads mix in none (models/moves.md). {CONFLICT_LR:g} is the recipe tried, "
+                                      "for `train moves --cross-encoder`."),
     conflict_first_layer: int = typer.Option(4, "--conflict-first-layer",
                                              help="Fine-tune the cross-encoder's layers from this one up (0: all six)."),
     ask_epochs: int = typer.Option(ASK_EPOCHS, "--ask-epochs", help="Epochs of the ask model."),
@@ -339,8 +344,8 @@ def train_utterance_cmd(
                              "retrain moves the scores by chance)."),
 ) -> None:
     """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads),
-    the ask model (all six layers, topic and direction of ask turns) and the conflict cross-encoder
-    (reading two asks at once)."""
+    the ask model (all six layers, topic and direction of ask turns) and, with --conflict-lr, the
+    conflict cross-encoder (reading two asks at once)."""
     import json
 
     from .nlp import conflict_train, utterance_data, utterance_train

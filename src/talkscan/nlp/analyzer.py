@@ -3,8 +3,8 @@
 One encoder batch and one spaCy pass per transcript; the heads in models/ do the deciding:
 `moves` (similarity, future_vision, emotional_labeling, ask, restate), `pairs` (is utterance i a
 paraphrase or a mirror of recent utterance j by someone else), `asks_topic`, `asks_direction` and
-`asks_conflicts` (mixed with the conflict cross-encoder, `conflict_model.py`), and the fine-tuned
-utterance model where installed. Cost is linear in utterances: each one is paired with at most
+`asks_conflicts` (mixed with a conflict cross-encoder, `conflict_model.py`, where the heads were
+trained with one), and the fine-tuned utterance and ask models where installed. Cost is linear in utterances: each one is paired with at most
 WINDOW others.
 """
 
@@ -216,7 +216,9 @@ class Analyzer:
         the threshold, each clash kept once, for the first-stated ask (conflicts.first_stated)."""
         cands = conflict_rules.candidate_pairs(asks)
         pc = self.conflict_scores(asks, cands, emb)
-        th = self.heads["asks_conflicts"].meta["threshold"]
+        meta = self.heads["asks_conflicts"].meta
+        # The threshold is tuned for the head mixed with the cross-encoder; without it, the head's own.
+        th = meta["threshold"] if self.conflict_model is not None else meta.get("threshold_alone", meta["threshold"])
         return conflict_rules.first_stated([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= th], asks)
 
     def conflict_scores(self, asks: list, cands: list[tuple[int, int]], emb: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The conflict cross-encoder (`models/conflict.safetensors`, trained by `conflict_train.py`): reads
-two asks as one text and gives the probability that both cannot be granted. The analyzer mixes it
-with the linear conflict head by a weight tuned on held-back training meetings
-(models/asks_conflicts.json, `cross_encoder_weight`). Optional: without it the head decides alone."""
+two asks as one text and gives the probability that both cannot be granted. Heads trained with
+`talkscan train moves --cross-encoder` mix it with the linear conflict head by a weight tuned on
+held-back training meetings (asks_conflicts.json, `cross_encoder`). The shipped heads do not: it
+scored lower end to end (models/moves.md), so the head decides alone."""
 
 from __future__ import annotations
 

@@ -2,10 +2,11 @@
 
 Two signals, combined by a small trained head (`asks_conflicts` in models/): the rule of tags.md
 (same topic, opposite directions) as features, and the asks' embeddings for exclusions across topics
-("kick off Monday" against "no kickoff before the four-week review"). The analyzer mixes the head
-with a cross-encoder that reads both asks' words (conflict_model.py). Asks are few per meeting, so
-all pairs of asks get the cheap head (quadratic in asks, linear in utterances for any realistic
-meeting); the cross-encoder reads only the pairs its verdict could lift over the threshold.
+("kick off Monday" against "no kickoff before the four-week review"). Heads trained with
+`--cross-encoder` mix in one that reads both asks' words (conflict_model.py; not shipped: it scored
+lower end to end). Asks are few per meeting, so all pairs of asks get the cheap head (quadratic in
+asks, linear in utterances for any realistic meeting); a cross-encoder reads only the pairs its
+verdict could lift over the threshold.
 """
 
 from __future__ import annotations

@@ -358,19 +358,24 @@ def read_conflict_x(heads: dict[str, Head], rows: Rows, probs: dict[str, np.ndar
     return np.stack(out) if out else np.zeros((0, conflict_dim()), dtype=np.float32)
 
 
-def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, float],
+def tune_conflict_mix(heads: dict[str, Head], rows: Rows, ce_pred: dict[str, float] | None,
                       conf_x: np.ndarray | None = None) -> dict:
-    """Weight of the conflict cross-encoder (model A's scores of the held-back pairs, both orders)
-    against the linear head, and the decision threshold, by conflict-pair F1 on held-back rows
-    (their features `conf_x` where given, else the gold ones)."""
+    """Weight of the conflict cross-encoder (model A's scores of the held-back pairs, both orders;
+    None: the head alone) against the linear head, and the decision threshold, by conflict-pair F1
+    on held-back rows (their features `conf_x` where given, else the gold ones)."""
     from .conflict_train import pair_text
 
     p = heads["asks_conflicts"].predict_proba(rows.stack("conf_x") if conf_x is None else conf_x)[:, 1]
-    ce = np.asarray([0.5 * (ce_pred[pair_text(a, b)] + ce_pred[pair_text(b, a)]) for a, b in rows.conf_text])
     y = rows.stack("y_conf")
-    got = {w: _best_conflict_threshold((1 - w) * p + w * ce, y, rows.conf_groups) for w in MIX_WEIGHTS}
-    w = max(MIX_WEIGHTS, key=lambda k: (got[k][1], -abs(k - 0.5)))
-    return {"weight": w, "threshold": got[w][0], "tune_f1": {str(k): round(v[1], 4) for k, v in got.items()}}
+    if ce_pred is None:
+        got = {0.0: _best_conflict_threshold(p, y, rows.conf_groups)}
+    else:
+        ce = np.asarray([0.5 * (ce_pred[pair_text(a, b)] + ce_pred[pair_text(b, a)]) for a, b in rows.conf_text])
+        got = {w: _best_conflict_threshold((1 - w) * p + w * ce, y, rows.conf_groups) for w in MIX_WEIGHTS}
+    w = max(got, key=lambda k: (got[k][1], -abs(k - 0.5)))
+    # got[0.0] is the head alone: its threshold is the one to use where the cross-encoder is not installed
+    return {"weight": w, "threshold": got[w][0], "threshold_alone": got[0.0][0],
+            "tune_f1": {str(k): round(v[1], 4) for k, v in got.items()}}
 
 
 def install_conflict_model(run_dir: Path, out_dir: Path) -> dict[str, float] | None:
@@ -433,6 +438,8 @@ def apply_thresholds(heads: dict[str, Head], th: dict) -> None:
     heads["pairs"].meta["restate_weight"] = th["pair_restate_weight"]
     heads["pairs"].meta["restate_gate"] = th["restate_gate"]
     heads["asks_conflicts"].meta["threshold"] = th["conflicts"]
+    if "conflicts_alone" in th:   # tuned beside a cross-encoder: the head's own, for when it is missing
+        heads["asks_conflicts"].meta["threshold_alone"] = th["conflicts_alone"]
 
 
 def tune_split(n_meetings: int, seed: int = 0) -> list[int]:
@@ -529,11 +536,12 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
                 seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None,
-                second_annotation: Path | None = None) -> dict:
+                second_annotation: Path | None = None, cross_encoder: bool = False) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
     (models/); returns dev-split metrics (clean and ASR-degraded text). With `utterance_dir` (the
     output of utterance_train.py), the fine-tuned utterance model is installed beside the heads
-    and mixed with them by weights tuned on the held-back meetings."""
+    and mixed with them by weights tuned on the held-back meetings; with `cross_encoder` too, that
+    folder's conflict cross-encoder is mixed with the conflict head (not shipped: see the card)."""
     from .analyzer import Analyzer
     from .embed_cache import EmbeddingCache
 
@@ -595,18 +603,25 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
                                        np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),
                                        gold_emotion, groups=meeting_of)
-        ce_pred = install_conflict_model(Path(utterance_dir), Path(out_dir))
-        if ce_pred is not None:
-            from .conflict_model import load_conflict_model
-            ce_model = load_conflict_model(Path(out_dir))
+        conf_x = read_conflict_x(fit_a, tune_rows, ask_probs)
+        ce_pred = install_conflict_model(Path(utterance_dir), Path(out_dir)) if cross_encoder else None
+        if ce_pred is None:
+            for stale in ("conflict.safetensors", "conflict.json"):   # from an earlier run with it
+                (Path(out_dir) / stale).unlink(missing_ok=True)
             # Tuned on the held-back asks as the analyzer will read them (predicted topics and
             # directions): a threshold tuned on gold labels cut the uncertain pairs (see the card).
-            conflict_mix = tune_conflict_mix(fit_a, tune_rows, ce_pred, read_conflict_x(fit_a, tune_rows, ask_probs))
+            conflict_mix = tune_conflict_mix(fit_a, tune_rows, None, conf_x)
+        else:
+            from .conflict_model import load_conflict_model
+            ce_model = load_conflict_model(Path(out_dir))
+            conflict_mix = tune_conflict_mix(fit_a, tune_rows, ce_pred, conf_x)
             gold = tune_conflict_mix(fit_a, tune_rows, ce_pred)
             conflict_mix["on_gold_labels"] = {k: gold[k] for k in ("weight", "threshold", "tune_f1")}
     thresholds = tune_thresholds(fit_a, tune_rows, utt_moves)
     if conflict_mix is not None:
         thresholds["conflicts"] = conflict_mix["threshold"]
+    if ce_model is not None:
+        thresholds["conflicts_alone"] = conflict_mix["threshold_alone"]
     heads = fit_heads(merge(parts), cache.encode, seed)
     apply_thresholds(heads, thresholds)
     if utt_model is not None:
@@ -621,6 +636,9 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
                                                          "tune_f1": conflict_mix["tune_f1"],
                                                          "tuned_on": "held-back asks, predicted topics and directions",
                                                          "on_gold_labels": conflict_mix["on_gold_labels"]}
+    elif conflict_mix is not None:
+        heads["asks_conflicts"].meta["threshold_tuning"] = {"tuned_on": "held-back asks, predicted topics and directions",
+                                                            "tune_f1": conflict_mix["tune_f1"]["0.0"]}
     sizes = {"train_meetings": len(train), "train_turns": sum(len(m.turns) for m in train),
              "casino_dialogues": len(extra), "augment_copies": copies, "dev_meetings": len(dev)}
     metrics: dict = {"sizes": sizes, "thresholds": thresholds}
@@ -654,6 +672,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--second-annotation", type=Path, default=None,
                     help="a second annotator's conflicts (data/agreement/train_second_annotator.json): fit the "
                          "conflict head to the share of annotators (tried, not shipped: see models/moves.md)")
+    ap.add_argument("--cross-encoder", action="store_true",
+                    help="also mix the --utterance folder's conflict cross-encoder with the conflict head "
+                         "(tried, not shipped: see models/moves.md)")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -661,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r{stage} {done}/{total}", end="", file=sys.stderr, flush=True)
 
     m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies, utterance_dir=a.utterance,
-                    second_annotation=a.second_annotation)
+                    second_annotation=a.second_annotation, cross_encoder=a.cross_encoder)
     print(file=sys.stderr)
     print(json.dumps(m, indent=2))
     return 0
