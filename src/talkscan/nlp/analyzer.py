@@ -4,8 +4,8 @@ One encoder batch and one spaCy pass per transcript; the heads in models/ do the
 `moves` (similarity, future_vision, emotional_labeling, ask, restate), `pairs` (is utterance i a
 paraphrase or a mirror of recent utterance j by someone else), `asks_topic`, `asks_direction` and
 `asks_conflicts` (mixed with a conflict cross-encoder, `conflict_model.py`, where the heads were
-trained with one), and the fine-tuned utterance and ask models where installed. Cost is linear in utterances: each one is paired with at most
-WINDOW others.
+trained with one), and the fine-tuned utterance and ask models where installed. Cost is linear in
+utterances: each one is paired with at most WINDOW others.
 """
 
 from __future__ import annotations
