@@ -304,7 +304,7 @@ def train_moves_cmd(
         "tune how it mixes with the heads (without it, the heads decide alone)."),
     cross_encoder: bool = typer.Option(
         False, "--cross-encoder", help="Also mix that folder's conflict cross-encoder with the conflict head "
-        "(not the shipped setting: it scored lower end to end, see models/moves.md)."),
+        "(not the shipped setting: it did no better end to end, see models/moves.md)."),
 ) -> None:
     """Train the move, pair and ask heads on the labelled dialogues; prints dev-split scores."""
     import json

@@ -2,7 +2,7 @@
 two asks as one text and gives the probability that both cannot be granted. Heads trained with
 `talkscan train moves --cross-encoder` mix it with the linear conflict head by a weight tuned on
 held-back training meetings (asks_conflicts.json, `cross_encoder`). The shipped heads do not: it
-scored lower end to end (models/moves.md), so the head decides alone."""
+did no better end to end (models/moves.md), so the head decides alone."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 Two signals, combined by a small trained head (`asks_conflicts` in models/): the rule of tags.md
 (same topic, opposite directions) as features, and the asks' embeddings for exclusions across topics
 ("kick off Monday" against "no kickoff before the four-week review"). Heads trained with
-`--cross-encoder` mix in one that reads both asks' words (conflict_model.py; not shipped: it scored
-lower end to end). Asks are few per meeting, so all pairs of asks get the cheap head (quadratic in
+`--cross-encoder` mix in one that reads both asks' words (conflict_model.py; not shipped: it did
+no better end to end). Asks are few per meeting, so all pairs of asks get the cheap head (quadratic in
 asks, linear in utterances for any realistic meeting); a cross-encoder reads only the pairs its
 verdict could lift over the threshold.
 """
