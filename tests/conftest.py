@@ -17,6 +17,15 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 SAMPLES = ROOT / "data" / "samples"
 
 
+def copy_models(models: Path, parent: Path) -> Path:
+    """A copy of the models folder (`parent`/models, model cards left out) for a test to edit."""
+    import shutil
+
+    out = parent / "models"
+    shutil.copytree(models, out, ignore=shutil.ignore_patterns("*.md"))
+    return out
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

@@ -14,6 +14,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from conftest import copy_models  # noqa: E402
 from talkscan.nlp import conflict_train  # noqa: E402
 from talkscan.nlp.heads import Head  # noqa: E402
 from talkscan.nlp.train import Rows, read_conflict_x, tune_conflict_mix  # noqa: E402
@@ -122,8 +123,7 @@ def small_model(tmp_path_factory):
 def _models_with(tmp_path: Path, small_model: Path, **meta_changes) -> Path:
     """A copy of the shipped models with the small cross-encoder installed and `meta_changes` in
     asks_conflicts.json (a value of None removes the key)."""
-    d = tmp_path / "models"
-    shutil.copytree(MODELS, d, ignore=shutil.ignore_patterns("*.md"))
+    d = copy_models(MODELS, tmp_path)
     for f in ("conflict.safetensors", "conflict.json"):
         shutil.copyfile(small_model / f, d / f)
     meta = json.loads((d / "asks_conflicts.json").read_text())

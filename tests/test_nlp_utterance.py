@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from conftest import copy_models  # noqa: E402
 from talkscan.errors import ModelError  # noqa: E402
 from talkscan.nlp.analyzer import Analyzer, default_models_dir  # noqa: E402
 from talkscan.nlp.encoder import encode, encode_shared, load_encoder  # noqa: E402
@@ -65,9 +65,7 @@ def test_outputs_are_probabilities_split_by_head():
 
 
 def _copy_models(tmp_path: Path) -> Path:
-    out = tmp_path / "models"
-    shutil.copytree(MODELS, out, ignore=shutil.ignore_patterns("*.md"))
-    return out
+    return copy_models(MODELS, tmp_path)
 
 
 @pytest.mark.parametrize("stem", ["utterance", "ask"])

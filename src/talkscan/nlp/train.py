@@ -603,13 +603,13 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         emotion_mix = tune_emotion_mix(emotion_scores(tune_texts),
                                        np.asarray([utt_pred[t]["emotion"] for t in tune_texts], dtype=np.float32),
                                        gold_emotion, groups=meeting_of)
+        # Conflicts are tuned on the held-back asks as the analyzer will read them (predicted topics
+        # and directions): a threshold tuned on gold labels cut the uncertain pairs (see the card).
         conf_x = read_conflict_x(fit_a, tune_rows, ask_probs)
         ce_pred = install_conflict_model(Path(utterance_dir), Path(out_dir)) if cross_encoder else None
         if ce_pred is None:
             for stale in ("conflict.safetensors", "conflict.json"):   # from an earlier run with it
                 (Path(out_dir) / stale).unlink(missing_ok=True)
-            # Tuned on the held-back asks as the analyzer will read them (predicted topics and
-            # directions): a threshold tuned on gold labels cut the uncertain pairs (see the card).
             conflict_mix = tune_conflict_mix(fit_a, tune_rows, None, conf_x)
         else:
             from .conflict_model import load_conflict_model
