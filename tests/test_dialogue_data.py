@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 DIALOGUES = Path(__file__).resolve().parents[1] / "data" / "dialogues"
-SPLITS = ("train", "dev", "test", "new")
+SPLITS = ("train", "dev", "test", "new", "brisk")
 
 
 def _validator():
@@ -33,11 +33,12 @@ def test_every_meeting_follows_the_format(split):
 
 
 def test_held_out_writers_never_appear_in_train():
-    """test/ is w10's alone and new/ is w21-w22's; none of them wrote a training meeting."""
+    """test/ is w10's alone, new/ is w21-w22's and brisk/ w23-w25's; none of them wrote a training meeting."""
     writers = {s: {m["id"].split("-")[0] for m in _meetings(s)} for s in SPLITS}
     assert writers["test"] == {"w10"}
     assert writers["new"] == {"w21", "w22"}
-    assert not (writers["test"] | writers["new"]) & writers["train"]
+    assert writers["brisk"] == {"w23", "w24", "w25"}
+    assert not (writers["test"] | writers["new"] | writers["brisk"]) & writers["train"]
     ids = [m["id"] for s in SPLITS for m in _meetings(s)]
     assert len(ids) == len(set(ids))
 
@@ -47,5 +48,13 @@ def test_no_held_out_sentence_is_copied_from_train():
         return {t["text"].strip().lower() for m in _meetings(split) for t in m["turns"] if len(t["text"].split()) >= 8}
 
     train = long_turns("train")
-    for split in ("dev", "test", "new"):
+    for split in ("dev", "test", "new", "brisk"):
         assert not long_turns(split) & train, split
+
+
+def test_brisk_meetings_say_their_asks_in_short_turns():
+    """brisk/ measures what the other splits barely hold: asks said alone, as people say them in a
+    meeting (the training writers put 89% of their asks in turns over 14 words)."""
+    asks = [t["text"] for m in _meetings("brisk") for t in m["turns"] if any(g["type"] == "ask" for g in t["tags"])]
+    assert len(asks) >= 300
+    assert sum(len(a.split()) <= 14 for a in asks) / len(asks) > 0.9
