@@ -297,7 +297,7 @@ def policy_cmd(
 
 # Asks said alone are rare in the training writers' meetings; cutting ask turns to their ask
 # sentences teaches the models that a short turn can be an ask (models/moves.md).
-ASK_CUTS = False
+ASK_CUTS = True
 
 
 @train_app.command("moves")
