@@ -196,8 +196,15 @@ def test_fine_tuning_rows_add_only_the_cut_turns_and_keep_the_held_back_rows(tmp
                  {"speaker": "Ana", "text": f"Noted, part {k}.", "emotion": "neutral", "tags": []}]
         (tmp_path / "train" / f"x-{k:03d}.json").write_text(json.dumps({"id": f"x-{k:03d}", "speakers": {"Tom": "IT", "Ana": "PM"},
                                                                          "turns": turns, "conflicts": []}))
-    plain, cuts = build(tmp_path), build(tmp_path, ask_cuts=True)
+    plain, cuts = build(tmp_path, ask_cuts=False), build(tmp_path)   # cuts are the default
     assert cuts["tune"] == plain["tune"] and cuts["predict"] == plain["predict"]
     added = [r for r in cuts["all"] if r not in plain["all"]]
     assert sorted(r[0] for r in added) == sorted(f"IT needs {k + 8} weeks." for k in range(6))
     assert all(r[1] == plain["all"][0][1] for r in added)   # labelled as the ask turn they come from
+
+
+def test_the_command_line_and_the_trainer_cut_asks_alike_by_default():
+    from talkscan import cli
+    from talkscan.nlp import train
+
+    assert cli.ASK_CUTS == train.ASK_CUTS

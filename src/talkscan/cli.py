@@ -295,8 +295,7 @@ def policy_cmd(
     typer.echo(default_policy_text(), nl=False)
 
 
-# Asks said alone are rare in the training writers' meetings; cutting ask turns to their ask
-# sentences teaches the models that a short turn can be an ask (models/moves.md).
+# nlp.train.ASK_CUTS, kept here so that `--help` need not import the trainer.
 ASK_CUTS = True
 
 

@@ -33,6 +33,9 @@ DIRECTION_LABELS = ["more", "less", "null"]
 RELEASE = "1"
 CASINO_WEIGHT = 0.3
 AUGMENT_COPIES = 2
+# Asks said alone are rare in the training writers' meetings: every ask-only turn also trains cut to
+# its ask sentences (evaluate.ask_cut_meeting; models/moves.md, "Asks said alone").
+ASK_CUTS = True
 
 
 @dataclass
@@ -539,7 +542,7 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
 
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
                 seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None,
-                second_annotation: Path | None = None, cross_encoder: bool = False, ask_cuts: bool = False) -> dict:
+                second_annotation: Path | None = None, cross_encoder: bool = False, ask_cuts: bool = ASK_CUTS) -> dict:
     """Train every head of the analyzer from `data_dir` (the repo's data/ folder) into `out_dir`
     (models/); returns dev-split metrics (clean and ASR-degraded text). With `utterance_dir` (the
     output of utterance_train.py), the fine-tuned utterance model is installed beside the heads
@@ -679,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cross-encoder", action="store_true",
                     help="also mix the --utterance folder's conflict cross-encoder with the conflict head "
                          "(tried, not shipped: see models/moves.md)")
-    ap.add_argument("--ask-cuts", action="store_true",
+    ap.add_argument("--ask-cuts", action=argparse.BooleanOptionalAction, default=ASK_CUTS,
                     help="also fit the heads on ask turns cut to their ask sentences (evaluate.ask_cut_meeting)")
     a = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

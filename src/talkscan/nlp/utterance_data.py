@@ -16,7 +16,7 @@ from ..transcript import EMOTIONS, TOPICS
 from .dialogues import Meeting, load_dir
 from .conflict_train import pair_text, swapped
 from .evaluate import EVAL_SEED, degrade_meeting, renderings
-from .train import DIRECTION_LABELS, MOVE_LABELS, tune_split
+from .train import ASK_CUTS, DIRECTION_LABELS, MOVE_LABELS, tune_split
 
 
 def meeting_rows(m: Meeting, texts: list[str]) -> list[list]:
@@ -41,7 +41,7 @@ def conflict_rows(m: Meeting, texts: list[str]) -> list[list]:
             for k, i in enumerate(asks) for j in asks[k + 1 :] if m.turns[i].speaker != m.turns[j].speaker]
 
 
-def build(dialogues: Path, seed: int = 0, copies: int = 2, ask_cuts: bool = False) -> dict:
+def build(dialogues: Path, seed: int = 0, copies: int = 2, ask_cuts: bool = ASK_CUTS) -> dict:
     """`ask_cuts`: also train on the ask turns cut to their ask sentences (evaluate.ask_cut_meeting);
     the held-back rows stay as they were."""
     train = load_dir(dialogues / "train")
@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dialogues", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("--ask-cuts", action="store_true", help="also train on ask turns cut to their ask sentences")
+    ap.add_argument("--ask-cuts", action=argparse.BooleanOptionalAction, default=ASK_CUTS,
+                    help="also train on ask turns cut to their ask sentences")
     a = ap.parse_args(argv)
     data = build(a.dialogues, ask_cuts=a.ask_cuts)
     a.out.write_text(json.dumps(data))
