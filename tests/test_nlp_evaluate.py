@@ -203,6 +203,28 @@ def test_fine_tuning_rows_add_only_the_cut_turns_and_keep_the_held_back_rows(tmp
     assert all(r[1] == plain["all"][0][1] for r in added)   # labelled as the ask turn they come from
 
 
+def test_cross_encoder_rows_add_only_the_pairs_the_cut_changed(tmp_path):
+    import json
+
+    from talkscan.nlp.utterance_data import build
+
+    (tmp_path / "train").mkdir()
+    for k in range(6):
+        turns = [{"speaker": "Tom", "text": f"The migration is big, part {k}. IT needs {k + 8} weeks.", "emotion": "neutral",
+                  "tags": ASK},
+                 {"speaker": "Ana", "text": f"I need it live in {k + 2} weeks.", "emotion": "neutral", "tags": ASK},
+                 {"speaker": "Bo", "text": f"Legal needs {k + 3} weeks first.", "emotion": "neutral", "tags": ASK}]
+        (tmp_path / "train" / f"x-{k:03d}.json").write_text(json.dumps({
+            "id": f"x-{k:03d}", "speakers": {"Tom": "IT", "Ana": "PM", "Bo": "legal"}, "turns": turns,
+            "conflicts": [{"turns": [0, 1], "reason": "time"}]}))
+    plain, cuts = build(tmp_path, ask_cuts=False), build(tmp_path)
+    added = [r for r in cuts["conflict"]["all"] if r not in plain["conflict"]["all"]]
+    # Tom's cut ask against Ana's and Bo's; Ana's and Bo's pair, unchanged by the cut, is not repeated
+    assert len(added) == 12 and all(r[0].startswith("IT needs") for r in added)
+    assert len(cuts["conflict"]["all"]) == len(plain["conflict"]["all"]) + len(added)
+    assert sorted(r[1] for r in added) == [0] * 6 + [1] * 6
+
+
 def test_the_command_line_and_the_trainer_cut_asks_alike_by_default():
     from talkscan import cli
     from talkscan.nlp import train

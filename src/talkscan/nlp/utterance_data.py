@@ -52,10 +52,13 @@ def build(dialogues: Path, seed: int = 0, copies: int = 2, ask_cuts: bool = ASK_
     for k, (m, vs) in enumerate(zip(train, variants)):
         for v, texts in enumerate(vs):
             rows = meeting_rows(m, texts)
-            if ask_cuts and v == 1:   # only the turns the cut changed: the rest repeat the clean text
-                rows = [r for r, clean in zip(rows, m.texts) if r[0] != clean]
-            all_rows += rows
             pairs = conflict_rows(m, texts)
+            if v == 0:
+                clean_pairs = pairs
+            elif ask_cuts and v == 1:   # only the turns and pairs the cut changed: the rest repeat the clean text
+                rows = [r for r, clean in zip(rows, m.texts) if r[0] != clean]
+                pairs = [p for p, clean in zip(pairs, clean_pairs) if p[0] != clean[0]]
+            all_rows += rows
             conflict["all"] += pairs
             if k not in tune_ids:
                 fit += rows
