@@ -12,6 +12,7 @@ import typer
 
 from . import __version__
 from .errors import TalkscanError, UsageError
+from .nlp.recipe import ASK_CUTS
 
 # Model loaders draw their own progress bars on stderr; talkscan draws one display of its own.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -295,8 +296,6 @@ def policy_cmd(
     typer.echo(default_policy_text(), nl=False)
 
 
-# nlp.train.ASK_CUTS, kept here so that `--help` need not import the trainer.
-ASK_CUTS = True
 
 
 @train_app.command("moves")

@@ -25,6 +25,7 @@ from .dialogues import Meeting, casino_meetings, load_dir, load_second_annotatio
 from .evaluate import evaluate, renderings
 from .features import meeting_features
 from .heads import Head, train_linear, train_linear_multilabel
+from .recipe import ASK_CUTS
 from .spacy_components import annotate
 
 MOVE_LABELS = ["similarity", "future_vision", "emotional_labeling", "ask", "restate"]
@@ -33,9 +34,6 @@ DIRECTION_LABELS = ["more", "less", "null"]
 RELEASE = "1"
 CASINO_WEIGHT = 0.3
 AUGMENT_COPIES = 2
-# Asks said alone are rare in the training writers' meetings: every ask-only turn also trains cut to
-# its ask sentences (evaluate.ask_cut_meeting; models/moves.md, "Asks said alone").
-ASK_CUTS = True
 
 
 @dataclass

@@ -16,7 +16,8 @@ from ..transcript import EMOTIONS, TOPICS
 from .dialogues import Meeting, load_dir
 from .conflict_train import pair_text, swapped
 from .evaluate import EVAL_SEED, degrade_meeting, renderings
-from .train import ASK_CUTS, DIRECTION_LABELS, MOVE_LABELS, tune_split
+from .recipe import ASK_CUTS
+from .train import AUGMENT_COPIES, DIRECTION_LABELS, MOVE_LABELS, tune_split
 
 
 def meeting_rows(m: Meeting, texts: list[str]) -> list[list]:
@@ -41,7 +42,7 @@ def conflict_rows(m: Meeting, texts: list[str]) -> list[list]:
             for k, i in enumerate(asks) for j in asks[k + 1 :] if m.turns[i].speaker != m.turns[j].speaker]
 
 
-def build(dialogues: Path, seed: int = 0, copies: int = 2, ask_cuts: bool = ASK_CUTS) -> dict:
+def build(dialogues: Path, seed: int = 0, copies: int = AUGMENT_COPIES, ask_cuts: bool = ASK_CUTS) -> dict:
     """`ask_cuts`: also train on the ask turns cut to their ask sentences (evaluate.ask_cut_meeting);
     the held-back rows stay as they were."""
     train = load_dir(dialogues / "train")
