@@ -21,7 +21,7 @@ from ..progress import ProgressFn, no_progress
 from ..errors import ModelError
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
-from . import restatements
+from . import ask_prior, restatements
 from .labeling import names_own_feeling_only, normalise, said_and_category, target_speaker
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
@@ -151,6 +151,8 @@ class Analyzer:
             w = np.asarray([self.mix["moves"][lab] for lab in h["moves"].labels], dtype=np.float32)
             p_moves = (1.0 - w) * p_moves + w * u_moves
         labels = h["moves"].labels
+        k_ask = labels.index("ask")
+        p_moves[:, k_ask] = ask_prior.adapt(p_moves[:, k_ask], [len(t.split()) for t in texts])
         tags: list[list[Tag]] = [[] for _ in range(n)]
 
         # Paraphrase / mirroring: best-scoring candidate among the recent utterances of others.
