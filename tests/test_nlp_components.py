@@ -155,6 +155,17 @@ def test_a_restated_ask_does_not_repeat_its_conflict():
     assert cf.first_stated([(0, 1, 0.9), (0, 3, 0.8)], asks) == [(0, 1, 0.9), (0, 3, 0.8)]
 
 
+def test_an_ask_keeps_its_two_strongest_conflicts():
+    # ask 0 clears the threshold against asks 1, 2 and 3 (three other speakers): the weakest goes
+    found = [(0, 1, 0.5), (0, 2, 0.9), (3, 0, 0.7), (1, 2, 0.4)]
+    assert cf.strongest_per_ask(found) == [(0, 2, 0.9), (3, 0, 0.7), (1, 2, 0.4)]
+    assert cf.strongest_per_ask(found, k=1) == [(0, 2, 0.9)]
+    assert cf.strongest_per_ask([]) == []
+    # decide: first the restatement rule, then the cap
+    asks = [cf.AskInfo(i, s, "price", None, "x") for i, s in enumerate(["S0", "S1", "S2", "S3", "S0"])]
+    assert cf.decide([(0, 1, 0.5), (0, 2, 0.9), (0, 3, 0.7), (4, 1, 0.95)], asks) == [(0, 2, 0.9), (0, 3, 0.7)]
+
+
 def test_labeling_said_and_category():
     doc = annotate(["Priya, you sound pretty boxed in by that date."])[0]
     assert said_and_category(doc) == ("boxed in", "fear")

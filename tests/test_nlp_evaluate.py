@@ -51,6 +51,20 @@ def test_conflict_threshold_is_tuned_for_the_first_stated_rule():
     assert raw_f < 1.0 and f == 1.0 and th <= 0.5
 
 
+def test_conflict_threshold_is_tuned_for_the_cap_per_ask():
+    import numpy as np
+
+    from talkscan.nlp.train import _best_conflict_threshold
+
+    # S0's ask (turn 0) scores high against three others; only the gold pair and one more survive the
+    # cap of two, so the threshold can stay low enough for the other meeting's gold pair at 0.45.
+    groups = [(0, 0, "S0", 1, "S1"), (0, 0, "S0", 2, "S2"), (0, 0, "S0", 3, "S3"), (10, 1, "S4", 3, "S5")]
+    scores = np.asarray([0.95, 0.9, 0.6, 0.45])
+    y = np.asarray([True, True, False, True])
+    th, f = _best_conflict_threshold(scores, y, groups)
+    assert f == 1.0 and th <= 0.45
+
+
 def test_a_recordings_tags_are_scored_on_the_gold_turns_they_overlap():
     """benchmarks/asr_nlp_eval.py: recognised utterances and diarized speakers mapped onto gold turns."""
     import sys

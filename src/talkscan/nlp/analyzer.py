@@ -215,13 +215,14 @@ class Analyzer:
 
     def find_conflicts(self, asks: list, emb: np.ndarray) -> list[tuple[int, int, float]]:
         """The conflicting pairs of asks (indices into `asks`) and their scores: candidate pairs over
-        the threshold, each clash kept once, for the first-stated ask (conflicts.first_stated)."""
+        the threshold, each clash kept once, for the first-stated ask, and at most two per ask
+        (conflicts.decide)."""
         cands = conflict_rules.candidate_pairs(asks)
         pc = self.conflict_scores(asks, cands, emb)
         meta = self.heads["asks_conflicts"].meta
         # The threshold is tuned for the head mixed with the cross-encoder; without it, the head's own.
         th = meta["threshold"] if self.conflict_model is not None else meta.get("threshold_alone", meta["threshold"])
-        return conflict_rules.first_stated([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= th], asks)
+        return conflict_rules.decide([(a, b, float(p)) for (a, b), p in zip(cands, pc) if p >= th], asks)
 
     def conflict_scores(self, asks: list, cands: list[tuple[int, int]], emb: np.ndarray) -> np.ndarray:
         """Conflict probability of each candidate pair of asks: the linear head on the pair's

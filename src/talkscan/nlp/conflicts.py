@@ -166,6 +166,32 @@ def first_stated(found: list[tuple[int, int, float]], asks: list[AskInfo]) -> li
     return [(a, b, p) for a, b, p in found if not shadowed(a, b) and not shadowed(b, a)]
 
 
+# In the training meetings 88% of the asks in a conflict are in exactly one and 99% in at most two
+# (2,495 of 2,520), while the head, scoring pairs one by one, put some asks in three or four.
+MAX_PER_ASK = 2
+
+
+def strongest_per_ask(found: list[tuple[int, int, float]], k: int = MAX_PER_ASK) -> list[tuple[int, int, float]]:
+    """At most `k` conflicts per ask, the highest-scoring ones (ties: the earlier listed); the
+    rest keep their order."""
+    from collections import Counter
+
+    deg: Counter = Counter()
+    keep = set()
+    for n, (a, b, _) in sorted(enumerate(found), key=lambda x: -x[1][2]):
+        if deg[a] < k and deg[b] < k:
+            keep.add(n)
+            deg[a] += 1
+            deg[b] += 1
+    return [f for n, f in enumerate(found) if n in keep]
+
+
+def decide(found: list[tuple[int, int, float]], asks: list[AskInfo]) -> list[tuple[int, int, float]]:
+    """The analyzer's decision rule over the pairs that cleared the threshold: each clash once, for
+    the first-stated asks, then at most MAX_PER_ASK conflicts per ask."""
+    return strongest_per_ask(first_stated(found, asks))
+
+
 _WANTS = {
     ("price", "less"): "a lower price", ("price", "more"): "a higher price or a larger contract",
     ("timeline", "more"): "more time", ("timeline", "less"): "a faster timeline",

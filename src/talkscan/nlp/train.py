@@ -196,12 +196,12 @@ def _best_threshold(scores: np.ndarray, hits: np.ndarray, n_gold: int, default: 
 
 
 def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tuple]) -> tuple[float, float]:
-    """Like _best_threshold, but judged after the analyzer's own decision rule
-    (conflicts.first_stated), which drops a restated ask's repeat of a conflict: tuning on raw pairs
-    would pick a threshold for decisions the analyzer never makes."""
+    """Like _best_threshold, but judged after the analyzer's own decision rule (conflicts.decide),
+    which drops a restated ask's repeat of a conflict and keeps at most two per ask: tuning on raw
+    pairs would pick a threshold for decisions the analyzer never makes."""
     from collections import defaultdict
 
-    from .conflicts import first_stated
+    from .conflicts import decide
 
     by_meeting: dict = defaultdict(list)
     for r, (copy_id, ia, sa, ib, sb) in enumerate(groups):
@@ -214,9 +214,10 @@ def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tup
         meetings.append((asks, [(r, pos[ia, sa], pos[ib, sb]) for r, ia, sa, ib, sb in rs]))
 
     def f1_at(th):
-        # first_stated passes each pair's third field through untouched: here the row number
-        kept = [r for asks, rs in meetings
-                for _, _, r in first_stated([(a, b, r) for r, a, b in rs if scores[r] >= th], asks)]
+        kept = []
+        for asks, rs in meetings:
+            row = {(a, b): r for r, a, b in rs}
+            kept += [row[a, b] for a, b, _ in decide([(a, b, float(scores[r])) for r, a, b in rs if scores[r] >= th], asks)]
         return _f1_of(float(y[kept].sum()) if kept else 0.0, len(kept), float(y.sum()))
 
     return _best_of_grid(f1_at)
