@@ -296,8 +296,6 @@ def policy_cmd(
     typer.echo(default_policy_text(), nl=False)
 
 
-
-
 @train_app.command("moves")
 def train_moves_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/ and dev/)."),

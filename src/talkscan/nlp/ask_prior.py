@@ -27,26 +27,29 @@ def _logit(p: np.ndarray | float) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _shift_of_logits(z: np.ndarray) -> float:
+    base, pi, shift = float(_logit(PRIOR)), PRIOR, 0.0
+    for _ in range(ITERATIONS):
+        shift = DAMP * (float(_logit(pi)) - base)
+        pi = (_sigmoid(z + shift).sum() + PSEUDO * PRIOR) / (z.size + PSEUDO)
+    return shift
+
+
 def meeting_shift(p: np.ndarray) -> float:
     """The logit shift for one meeting's short turns, from their ask probabilities `p`."""
     p = np.asarray(p, dtype=np.float64)
-    if p.size == 0:
-        return 0.0
-    z, base, pi = _logit(p), float(_logit(PRIOR)), PRIOR
-    shift = 0.0
-    for _ in range(ITERATIONS):
-        shift = DAMP * (float(_logit(pi)) - base)
-        q = 1.0 / (1.0 + np.exp(-(z + shift)))
-        pi = (q.sum() + PSEUDO * PRIOR) / (q.size + PSEUDO)
-    return shift
+    return _shift_of_logits(_logit(p)) if p.size else 0.0
 
 
 def adapt(p_ask: np.ndarray, n_words: list[int]) -> np.ndarray:
     """The meeting's ask probabilities with its short turns' moved by the meeting's shift."""
-    p_ask = np.asarray(p_ask, dtype=np.float64)
+    out = np.asarray(p_ask, dtype=np.float64).copy()
     short = np.asarray(n_words) <= MAX_WORDS
-    out = p_ask.copy()
     if short.any():
-        z = _logit(p_ask[short]) + meeting_shift(p_ask[short])
-        out[short] = 1.0 / (1.0 + np.exp(-z))
+        z = _logit(out[short])
+        out[short] = _sigmoid(z + _shift_of_logits(z))
     return out.astype(np.float32)

@@ -11,6 +11,7 @@ verdict could lift over the threshold.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,8 +175,6 @@ MAX_PER_ASK = 2
 def strongest_per_ask(found: list[tuple[int, int, float]], k: int = MAX_PER_ASK) -> list[tuple[int, int, float]]:
     """At most `k` conflicts per ask, the highest-scoring ones (ties: the earlier listed); the
     rest keep their order."""
-    from collections import Counter
-
     deg: Counter = Counter()
     keep = set()
     for n, (a, b, _) in sorted(enumerate(found), key=lambda x: -x[1][2]):

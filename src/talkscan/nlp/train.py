@@ -211,12 +211,12 @@ def _best_conflict_threshold(scores: np.ndarray, y: np.ndarray, groups: list[tup
         turns = sorted({(ia, sa) for _, ia, sa, _, _ in rs} | {(ib, sb) for _, _, _, ib, sb in rs})
         pos = {t: k for k, t in enumerate(turns)}
         asks = [AskInfo(i, s, "other", None, "") for i, s in turns]
-        meetings.append((asks, [(r, pos[ia, sa], pos[ib, sb]) for r, ia, sa, ib, sb in rs]))
+        pairs = [(r, pos[ia, sa], pos[ib, sb]) for r, ia, sa, ib, sb in rs]
+        meetings.append((asks, pairs, {(a, b): r for r, a, b in pairs}))   # the last: each pair's row
 
     def f1_at(th):
         kept = []
-        for asks, rs in meetings:
-            row = {(a, b): r for r, a, b in rs}
+        for asks, rs, row in meetings:
             kept += [row[a, b] for a, b, _ in decide([(a, b, float(scores[r])) for r, a, b in rs if scores[r] >= th], asks)]
         return _f1_of(float(y[kept].sum()) if kept else 0.0, len(kept), float(y.sum()))
 
