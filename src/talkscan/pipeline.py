@@ -115,6 +115,7 @@ def group_utterances(words: list[Word]) -> list[Utterance]:
 def transcript_from_recording(path: Path, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
     from . import diarize
     from .asr import transcribe
+    from .speaker_edges import snap_to_sentences
     from .audio import decode
     from .errors import AudioError
 
@@ -131,7 +132,7 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     # a span of its own so it is embedded alone (measured on the sample: short turns 4/6 → 5/6 right).
     speech = diarize.speech_from_words(asr.words, max_gap=0.25)
     turns = diarize.diarize(audio, speech, dopts, progress)
-    words = diarize.assign_speakers(asr.words, turns)
+    words = snap_to_sentences(diarize.assign_speakers(asr.words, turns))
     utterances = group_utterances(words)
     # speaker ids in order of first appearance
     order: dict[str, str] = {}
