@@ -92,6 +92,35 @@ def test_cluster_respects_fixed_and_bounded_k():
     assert len(set(dz.cluster(one, min_speakers=2, max_speakers=4))) >= 2
 
 
+def test_split_distinct_voices_raises_k_only_for_distinct_voices():
+    x, y = _voices(3, 30, noise=0.7, seed=11)
+    vecs = np.eye(3)[y]  # spectral vectors that separate the three voices
+    merged = np.where(y < 2, 0, 1)  # two voices in one cluster, as an undercounting eigengap leaves them
+    assert _same_partition(dz.split_distinct_voices(x, merged, vecs, threshold=0.80, max_k=8), y)
+    # voices whose centroids are closer than the threshold stay together
+    assert _same_partition(dz.split_distinct_voices(x, merged, vecs, threshold=0.3, max_k=8), merged)
+    # never beyond max_k, and never into clusters of a few windows
+    assert _same_partition(dz.split_distinct_voices(x, merged, vecs, threshold=0.80, max_k=2), merged)
+    few = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:3], np.flatnonzero(y == 2)]
+    assert _same_partition(dz.split_distinct_voices(x[few], merged[few], vecs[few], 0.80, 8), merged[few])
+
+
+def test_similar_real_voices_are_not_merged():
+    """Resemblyzer windows of an espeak-ng meeting (data/dialogues/dev w1-038, four voices, as
+    benchmarks/asr_nlp_eval.py speaks it): the eigengap alone finds two speakers."""
+    f = np.load(Path(__file__).parent / "fixtures" / "espeak-w1-038-windows.npz")
+    x, y = f["emb"].astype(np.float32), f["speaker"]
+    x = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert len(set(dz.cluster(x, distinct_voice_similarity=-1.0).tolist())) == 2
+    labels = dz.cluster(x)
+    assert len(set(labels.tolist())) == 4
+    scored = y >= 0
+    right = sum(np.bincount(y[scored & (labels == c)], minlength=4).max() for c in set(labels.tolist()))
+    assert right / scored.sum() >= 0.95
+    # a fixed count is taken as given
+    assert len(set(dz.cluster(x, num_speakers=3).tolist())) == 3
+
+
 def test_eigengap_picks_largest_gap_within_bounds():
     vals = np.array([0.0, 0.01, 0.02, 0.6, 0.65, 0.7])
     assert dz.eigengap_k(vals, 1, 5) == 3
