@@ -8,7 +8,9 @@
 3. The long windows' embeddings are clustered spectrally (cosine affinity, each row pruned to
    its strongest fifth); the eigengap picks k. Eigengaps cannot say "one speaker", so clusters
    whose centroids are still the same voice (cosine above `same_speaker_similarity`) are merged,
-   down to k=1. (Centring on the recording's mean is an option; it hurt on real meetings.)
+   down to k=1. Where the eigengap falls between groups of similar voices, k is raised while the
+   extra clusters are still distinct voices (centroids below `distinct_voice_similarity`).
+   (Centring on the recording's mean is an option; it hurt on real meetings.)
 4. Every window, short ones included, goes to its nearest centroid; a short span ("yeah",
    "four sixty?") therefore keeps its own speaker, never merged into its neighbour's turn and
    never a speaker of its own, whatever the window spacing. Where two neighbouring windows of a
