@@ -115,9 +115,9 @@ def group_utterances(words: list[Word]) -> list[Utterance]:
 def transcript_from_recording(path: Path, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
     from . import diarize
     from .asr import transcribe
-    from .speaker_edges import snap_to_sentences
     from .audio import decode
     from .errors import AudioError
+    from .speaker_edges import snap_to_sentences
 
     audio = decode(path, progress)
     asr = transcribe(audio, options.asr, progress)
