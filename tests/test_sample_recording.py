@@ -48,25 +48,27 @@ def test_number_of_speakers(sample_run, reference):
     assert len(t.speakers) == len(reference["speakers"]) == 4
 
 
+def _reference_speakers(w, reference: dict) -> list[str]:
+    """The reference turns' speakers at the middle of word `w` (0.15 s of slack), in turn order."""
+    mid = (w.start + w.end) / 2
+    return [x["speaker"] for x in reference["turns"] if x["start"] - 0.15 <= mid <= x["end"] + 0.15]
+
+
+def _majority_mapping(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Each estimated speaker → the reference speaker most of its (estimated, reference) pairs name."""
+    votes: dict[str, dict[str, int]] = {}
+    for got, ref in pairs:
+        votes.setdefault(got, {}).setdefault(ref, 0)
+        votes[got][ref] += 1
+    return {s: max(v, key=v.get) for s, v in votes.items()}
+
+
 def test_speaker_of_each_reference_turn(sample_run, reference):
     """Map each estimated speaker to the reference speaker it overlaps most; most turns, short ones
     included, must then carry the right speaker."""
     t, _ = sample_run
     words = [w for u in t.utterances for w in u.words]
-
-    def ref_speaker_at(time: float) -> str | None:
-        for turn in reference["turns"]:
-            if turn["start"] - 0.15 <= time <= turn["end"] + 0.15:
-                return turn["speaker"]
-        return None
-
-    votes: dict[str, dict[str, int]] = {}
-    for w in words:
-        r = ref_speaker_at((w.start + w.end) / 2)
-        if r:
-            votes.setdefault(w.speaker, {}).setdefault(r, 0)
-            votes[w.speaker][r] += 1
-    mapping = {s: max(v, key=v.get) for s, v in votes.items()}
+    mapping = _majority_mapping([(w.speaker, refs[0]) for w in words if (refs := _reference_speakers(w, reference))])
     right = total = 0
     short_right = short_total = 0
     for turn in reference["turns"]:
@@ -90,17 +92,9 @@ def test_speaker_of_each_word(sample_run, reference):
     ("…it takes three | weeks. Can we start…", "Look, | we both want…", "Yes, of | course.");
     moving those pieces to their sentence's speaker (speaker_edges) gives all 228."""
     t, _ = sample_run
-    rows = []
-    for w in (w for u in t.utterances for w in u.words):
-        mid = (w.start + w.end) / 2
-        refs = [x["speaker"] for x in reference["turns"] if x["start"] - 0.15 <= mid <= x["end"] + 0.15]
-        if len(refs) == 1:
-            rows.append((w.speaker, refs[0], w.text))
-    votes: dict[str, dict[str, int]] = {}
-    for got, ref, _ in rows:
-        votes.setdefault(got, {}).setdefault(ref, 0)
-        votes[got][ref] += 1
-    mapping = {s: max(v, key=v.get) for s, v in votes.items()}
+    rows = [(w.speaker, refs[0], w.text) for u in t.utterances for w in u.words
+            if len(refs := _reference_speakers(w, reference)) == 1]
+    mapping = _majority_mapping([(got, ref) for got, ref, _ in rows])
     wrong = [(text, ref) for got, ref, text in rows if mapping[got] != ref]
     assert len(rows) > 200 and len(wrong) / len(rows) <= 0.01, wrong
 

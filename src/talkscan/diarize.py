@@ -287,13 +287,19 @@ def split_distinct_voices(emb: np.ndarray, labels: np.ndarray, vecs: np.ndarray,
     least = max(min_share * len(emb), min_windows)
     for k in range(max(2, int(labels.max()) + 2), min(max_k, vecs.shape[1]) + 1):
         candidate = _kmeans(_normalize(vecs[:, :k]), k)
-        cents = centroids(emb, candidate)
-        sim = cents @ cents.T
-        np.fill_diagonal(sim, -np.inf)
-        if len(np.unique(candidate)) < k or sim.max() >= threshold or np.bincount(candidate).min() < least:
+        if len(np.unique(candidate)) < k or _centroid_similarity(emb, candidate).max() >= threshold \
+                or np.bincount(candidate).min() < least:
             break
         labels = candidate
     return labels
+
+
+def _centroid_similarity(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Cosine between every two clusters' centroids; -inf on the diagonal."""
+    cents = centroids(emb, labels)
+    sim = cents @ cents.T
+    np.fill_diagonal(sim, -np.inf)
+    return sim
 
 
 def centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -305,9 +311,7 @@ def merge_same_voice(emb: np.ndarray, labels: np.ndarray, threshold: float, min_
     """Merge the closest pair of clusters while their uncentred centroids' cosine exceeds `threshold`."""
     labels = _relabel(labels)
     while labels.max() + 1 > min_k:
-        cents = centroids(emb, labels)
-        sim = cents @ cents.T
-        np.fill_diagonal(sim, -np.inf)
+        sim = _centroid_similarity(emb, labels)
         i, j = np.unravel_index(int(np.argmax(sim)), sim.shape)
         if sim[i, j] <= threshold:
             break
