@@ -59,6 +59,17 @@ def test_emotional_labeling_names_feeling_and_person(analyzer):
     assert got["emotional_labeling"].said == "worn out" and got["emotional_labeling"].emotion == "fear"
 
 
+@pytest.mark.parametrize("statement,question,answer", [
+    ("IT needs ninety days to migrate the payroll data.", "Ninety days?", "Ninety."),
+    ("The vendor wants a ten-year term.", "Ten years max?", "Ten."),
+])
+def test_answering_a_mirror_is_not_mirroring(analyzer, statement, question, answer):
+    # The question echoes the statement (a mirror); the answer echoes the question, which answers it.
+    got = analyzer.analyze(["Priya", "Tomasz", "Priya"], [statement, question, answer]).tags
+    assert [(t.type, t.target) for t in got[1] if t.type == "mirroring"] == [("mirroring", "0")]
+    assert not types(got[2]) & {"paraphrase", "mirroring"}
+
+
 @pytest.mark.parametrize("text", [
     "It sounds like the vendor is stalling.",             # cue phrase, absent party
     "Honestly, I'm frustrated with this timeline.",        # own feeling

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from talkscan.nlp.restatements import choose
+from talkscan.nlp.restatements import choose, drop_question_echoes
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -53,3 +53,13 @@ def test_a_pair_that_passes_is_kept_over_the_gate_fallback():
     probs = [_p(0.1, 0.6), _p(0.3, 0.0)]
     got = choose(pairs, probs, {4: 0.99}, TH, {}, gate=0.5)
     assert got[4][1:3] == ("mirroring", 0)
+
+
+def test_an_echo_of_a_question_is_an_answer_not_a_mirror():
+    texts = ["We need ninety days.", "Ninety days?", "Ninety.", "So three months, not two?", "Three months, as I said."]
+    chosen = {1: (2.0, "mirroring", 0, 0.9), 2: (1.1, "mirroring", 1, 0.55),
+              3: (1.3, "paraphrase", 0, 0.6), 4: (1.2, "paraphrase", 3, 0.5)}
+    got = drop_question_echoes(chosen, texts)
+    # the mirror of a statement stays; the echo of the question goes, with no runner-up in its place;
+    # a reworded restatement of a question can still be a paraphrase
+    assert got == {1: chosen[1], 3: chosen[3], 4: chosen[4]}

@@ -6,6 +6,17 @@ from __future__ import annotations
 KINDS = ((1, "paraphrase"), (2, "mirroring"))   # column of each kind in the pair head's output
 
 
+def drop_question_echoes(chosen: dict, texts: list[str]) -> dict:
+    """`choose`'s result without the mirrors whose target is a question.
+
+    A mirror repeats someone's words to make them say more; repeating a question's words answers it
+    ("Ninety days?" / "Ninety."). In the training meetings 2 of 809 mirroring targets end with a
+    question mark, while the pair head, which sees overlap and distance, takes such answers for
+    mirrors. The turn gets no restatement at all: picking the runner-up candidate instead would tag
+    an answer as a paraphrase of something else."""
+    return {i: v for i, v in chosen.items() if not (v[1] == "mirroring" and texts[v[2]].rstrip().endswith("?"))}
+
+
 def choose(pairs, p_pairs, restate, thresholds: dict, beta: dict, gate: float | None = None) -> dict:
     """{i: (relative score, kind, j, score)} from candidate pairs (i, j), the pair head's
     probabilities (none, paraphrase, mirroring) and each utterance's restate probability.
