@@ -70,6 +70,26 @@ def test_answering_a_mirror_is_not_mirroring(analyzer, statement, question, answ
     assert not types(got[2]) & {"paraphrase", "mirroring"}
 
 
+@pytest.mark.parametrize("said,reply,mirror", [
+    ("I'll go back to the contractor with half-site, forty-four weeks, ten point five.", "Ten point three.", False),
+    ("Every chamber needs a mapping study first. Two weeks a chamber, six chambers.", "Twelve weeks?", False),
+    ("I'd need three engineers if we promise fifteen minutes on P1.", "Thirty minutes on P1?", False),
+    ("I'd need three engineers if we promise fifteen minutes on P1.", "Fifteen minutes?", True),
+])
+def test_a_new_figure_is_a_counter_or_a_sum_not_a_mirror(analyzer, said, reply, mirror):
+    got = analyzer.analyze(["Tobias", "Isabela"], [said, reply]).tags[1]
+    assert ("mirroring" in types(got)) is mirror
+
+
+def test_a_recap_of_several_parties_is_not_a_paraphrase(analyzer):
+    turns = [("Ana", "Sales needs the pilot live by May, or we lose the Henley account."),
+             ("Raj", "IT can't do May. Ten weeks of testing, so mid-June at the earliest."),
+             ("Lee", "And legal wants its data review before anything goes live."),
+             ("Ana", "So sales wants May, IT wants June and legal wants its review. That's three calendars.")]
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert not types(got[3]) & {"paraphrase", "mirroring"}
+
+
 @pytest.mark.parametrize("text", [
     "It sounds like the vendor is stalling.",             # cue phrase, absent party
     "Honestly, I'm frustrated with this timeline.",        # own feeling

@@ -4,8 +4,10 @@ real heads are exercised in test_nlp_analyzer.py and test_policy.py)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from talkscan.nlp.restatements import choose, drop_question_echoes
+from talkscan.nlp.restatements import (choose, drop_new_figures, drop_question_echoes, drop_recaps, is_recap,
+                                       says_new_figure)
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -63,3 +65,45 @@ def test_an_echo_of_a_question_is_an_answer_not_a_mirror():
     # the mirror of a statement stays; the echo of the question goes, with no runner-up in its place;
     # a reworded restatement of a question can still be a paraphrase
     assert got == {1: chosen[1], 3: chosen[3], 4: chosen[4]}
+
+
+@pytest.mark.parametrize("text,recap", [
+    ("So sales wants May, IT wants June and legal wants its review.", True),
+    ("so ops wants week forty-four, engineering wants six weeks after delivery", True),   # ASR casing
+    ("Tunde needs fourteen weeks, Rafael needs his pen test.", True),
+    ("So procurement wants two quotes and H&S wants its checker.", True),
+    ("So you need the price under four twenty before finance signs.", False),           # one party
+    ("So IT wants June. Nobody wants a second freeze.", False),                         # "nobody" is no party
+    ("We all want the cranes moving. Everyone wants Tuesday done.", False),
+    ("It needs ten weeks and that needs a second team.", False),
+])
+def test_recap_names_two_parties_wants(text, recap):
+    assert is_recap(text) is recap
+
+
+def test_a_recap_keeps_its_other_tags_but_no_paraphrase():
+    texts = ["Sales needs May.", "IT wants June.", "So sales wants May and IT wants June.", "So IT needs June, then."]
+    chosen = {2: (1.5, "paraphrase", 1, 0.7), 3: (1.4, "paraphrase", 1, 0.6)}
+    assert drop_recaps(chosen, texts) == {3: chosen[3]}
+
+
+@pytest.mark.parametrize("text,target,new", [
+    ("Ten point three.", "I'll go back with ten point five.", True),
+    ("Twelve weeks? That's the whole summer.", "Two weeks a chamber, six chambers.", True),
+    ("Ninety days?", "We need ninety days.", False),
+    ("Overstretched?", "My team is overstretched.", False),
+    ("Fifteen minutes? On P1 only?", "Fifteen minutes on P1, and thirty on P2.", False),
+    ("Thirty minutes on P1?", "Fifteen minutes on P1.", True),            # "p1" is a name, not a figure
+    ("90 days? For a pilot? Ten would do.", "We need 90 days.", False),     # only the first sentence counts
+    ("$95,000?", "It comes to $90,000.", True),
+    ("Ninety?", "We need 90 days.", False),                                 # words against digits: not compared
+    ("90 days?", "We need ninety days.", False),
+])
+def test_a_figure_the_target_never_said(text, target, new):
+    assert says_new_figure(text, target) is new
+
+
+def test_only_mirrors_lose_a_new_figure():
+    texts = ["Fifteen minutes on P1.", "Thirty minutes?", "Fifteen minutes?", "So twice the fifteen you asked for."]
+    chosen = {1: (1.5, "mirroring", 0, 0.8), 2: (1.6, "mirroring", 0, 0.9), 3: (1.2, "paraphrase", 0, 0.6)}
+    assert drop_new_figures(chosen, texts) == {2: chosen[2], 3: chosen[3]}

@@ -162,7 +162,7 @@ class Analyzer:
             restate = p_moves[:, labels.index("restate")]
             chosen = restatements.choose(feats.pairs, p_pairs, restate, h["pairs"].meta["thresholds"],
                                          h["pairs"].meta.get("restate_weight", {}), h["pairs"].meta.get("restate_gate"))
-            chosen = restatements.drop_question_echoes(chosen, texts)
+            chosen = restatements.apply_rules(chosen, texts)
             for i, (_, kind, j, score) in chosen.items():
                 tags[i].append(Tag(type=kind, target=str(j), score=score))
 
