@@ -90,8 +90,8 @@ _NOT_A_PARTY = {"it", "he", "she", "who", "that", "this", "what", "which", "ther
 def is_recap(text: str) -> bool:
     """Does the turn line up two or more parties' wants ("So sales wants May, IT wants June and
     legal wants its review")? That sums up the room, not one participant's point: in the training
-    meetings 2 of 34 such turns are paraphrases, while the utterance model, which knows "So …" as a
-    restatement's opening, called most of them paraphrases."""
+    meetings 2 of 34 such turns are paraphrases, while the analyzer tagged 8 of the 38 in dev, new and
+    brisk as paraphrases (a recap often opens with "So", as restatements do)."""
     parties = {w if w.isupper() else w.lower() for w in _WANTS.findall(text)}   # "IT wants", not "it needs"
     return len(parties - _NOT_A_PARTY) >= 2
 
@@ -99,6 +99,7 @@ def is_recap(text: str) -> bool:
 def drop_recaps(chosen: dict, texts: list[str]) -> dict:
     """`choose`'s result without the paraphrases that are recaps of several parties' wants."""
     return {i: v for i, v in chosen.items() if not (v[1] == "paraphrase" and is_recap(texts[i]))}
+
 
 RULES = (drop_question_echoes, drop_new_figures, drop_recaps)
 
