@@ -81,7 +81,7 @@ def test_recap_names_two_parties_wants(text, recap):
     assert is_recap(text) is recap
 
 
-def test_a_recap_keeps_its_other_tags_but_no_paraphrase():
+def test_only_a_recap_loses_its_paraphrase():
     texts = ["Sales needs May.", "IT wants June.", "So sales wants May and IT wants June.", "So IT needs June, then."]
     chosen = {2: (1.5, "paraphrase", 1, 0.7), 3: (1.4, "paraphrase", 1, 0.6)}
     assert drop_recaps(chosen, texts) == {3: chosen[3]}

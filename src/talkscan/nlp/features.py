@@ -153,13 +153,13 @@ def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, doc
 
 
 _ASK_FRAMES = {"ask_need", "ask_obligation", "ask_limit", "ask_request", "ask_like", "ask_bound"}
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")   # also restatements' first sentence
 
 
 def ask_span(text: str) -> str:
     """The sentences of a turn that carry an ask frame: a turn often sets the scene before the ask
     ("Students have complained for two years. I need halal options"), and the topic is the ask's."""
-    sents = [x for x in _SENTENCE_END.split(text) if x.strip()]
+    sents = [x for x in SENTENCE_END.split(text) if x.strip()]
     if len(sents) < 2:
         return text
     keep = [x for x, d in zip(sents, annotate(sents)) if any(lab in _ASK_FRAMES for lab, _ in d._.ask_frames)]

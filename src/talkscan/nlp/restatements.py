@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .features import SENTENCE_END
+
 KINDS = ((1, "paraphrase"), (2, "mirroring"))   # column of each kind in the pair head's output
 
 
@@ -57,7 +59,6 @@ _NUMBER_WORDS = frozenset(
     "million billion half quarter".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)*")   # "p1" and "q4" are names, not figures
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _figures(text: str) -> tuple[set, set]:
@@ -70,7 +71,7 @@ def says_new_figure(text: str, target: str) -> bool:
     "…ten point five", "Twelve weeks?" after "two weeks a chamber, six chambers")? A mirror repeats
     the figure; a new one is a counter-offer or a sum. Figures are compared in the form the target
     writes them (words or digits; speech recognition writes digits), and not at all across forms."""
-    words, digits = _figures(_SENTENCE_END.split(text.strip(), maxsplit=1)[0])
+    words, digits = _figures(SENTENCE_END.split(text.strip(), maxsplit=1)[0])
     t_words, t_digits = _figures(target)
     return bool((words - t_words and not t_digits) or (digits - t_digits and not t_words))
 
