@@ -51,6 +51,39 @@ def test_paraphrase_in_new_words_points_at_its_target(analyzer):
     assert "paraphrase" in got and got["paraphrase"].target == "1"
 
 
+# A paraphrase often sums up, by name, a position stated long before: here 16 turns of others back,
+# beyond the 12 the pair head was trained on (features.SEARCH).
+LONG_AGO = [
+    ("Ana", "Right, the travel booking tool. Let's hear where everyone is."),
+    ("Mark", "From IT's side, twelve weeks is the minimum. The booking tool has to sit behind single sign-on, "
+             "and the link into the expenses system is what takes the time."),
+    ("Lena", "Finance wants the licence cost under forty thousand a year."),
+    ("Omar", "Operations needs it live before the autumn conference season."),
+    ("Ana", "Lena, is forty a hard ceiling?"),
+    ("Lena", "It's what the budget line says. I can't go above it without a new approval."),
+    ("Omar", "The conference season starts in September. Our people book in July."),
+    ("Ana", "So July is the real date for Omar."),
+    ("Lena", "And the vendor quoted forty-six."),
+    ("Omar", "Can we pilot with one team first?"),
+    ("Ana", "A pilot could work. Which team?"),
+    ("Omar", "Sales travel the most. Start with them."),
+    ("Lena", "A pilot would also let me defer part of the licence cost."),
+    ("Ana", "Okay. Let me write that down."),
+    ("Lena", "I'll ask the vendor about a pilot price."),
+    ("Omar", "And I'll ask the sales director for ten volunteers."),
+    ("Ana", "Good. Anything else before we close?"),
+]
+
+
+@pytest.mark.parametrize("text", [
+    "In other words, Mark, the extra weeks are for the link into expenses, not the booking tool itself.",
+    "So for Mark the slow part isn't the booking tool, it's wiring it into the expenses system.",
+])
+def test_paraphrase_of_a_position_stated_long_ago_finds_it(analyzer, text):
+    got = {t.type: t for t in analyzer.tag_utterance(text, LONG_AGO)}
+    assert "paraphrase" in got and got["paraphrase"].target == "1"
+
+
 def test_emotional_labeling_names_feeling_and_person(analyzer):
     tags = analyzer.tag_utterance("Tomasz, you sound pretty worn out by this whole rollout.", CONTEXT)
     got = {t.type: t for t in tags}

@@ -10,7 +10,7 @@ pytest.importorskip("spacy")
 
 from talkscan.nlp.analyzer import Analyzer  # noqa: E402
 from talkscan.nlp.conflicts import conflict_dim  # noqa: E402
-from talkscan.nlp.features import WINDOW, pair_dim, utterance_dim  # noqa: E402
+from talkscan.nlp.features import SEARCH, pair_dim, utterance_dim  # noqa: E402
 from talkscan.nlp.heads import Head  # noqa: E402
 from talkscan.transcript import TOPICS  # noqa: E402
 
@@ -60,10 +60,10 @@ def test_pair_evaluations_grow_linearly(analyzer):
         s, t, e = meeting(n)
         res = analyzer.analyze(s, t, emb=e, encode_fn=fake_encode)
         counts[n] = res.pair_evaluations
-        assert res.pair_evaluations <= WINDOW * n
+        assert res.pair_evaluations <= SEARCH[0] * n
     # Doubling the meeting at most doubles the work (plus the short warm-up of the first turns).
-    assert counts[200] <= 2 * counts[100] + WINDOW * WINDOW
-    assert counts[100] <= 2 * counts[50] + WINDOW * WINDOW
+    assert counts[200] <= 2 * counts[100] + SEARCH[0] * SEARCH[0]
+    assert counts[100] <= 2 * counts[50] + SEARCH[0] * SEARCH[0]
     assert counts[200] > counts[100] > counts[50]
 
 
@@ -78,3 +78,25 @@ def test_every_utterance_gets_a_tag_list_and_targets_are_earlier_other_speakers(
                 assert j < i and s[j] != s[i]
             if tag.type == "emotional_labeling":
                 assert tag.target in set(s) and tag.target != s[i]
+
+
+def test_wide_target_search_keeps_the_trained_inputs():
+    """The analyzer searches further back than the heads were trained on (features.SEARCH): the
+    extra candidates add pair rows, but the rows of the first WINDOW candidates and every utterance
+    row stay exactly what training computed."""
+    from talkscan.nlp.features import MAX_BACK, WINDOW, meeting_features
+
+    s, t, e = meeting(80)
+    trained = meeting_features(s, t, e)
+    wide = meeting_features(s, t, e, search=SEARCH)
+    np.testing.assert_array_equal(wide.utt_x, trained.utt_x)
+    rows = dict(zip(wide.pairs, wide.pair_x))
+    assert set(trained.pairs) < set(rows)
+    for pair, x in zip(trained.pairs, trained.pair_x):
+        np.testing.assert_array_equal(rows[pair], x)
+    i = 79
+    def back(f):
+        return max(i - j for a, j in f.pairs if a == i)
+    assert sum(a == i for a, _ in trained.pairs) == WINDOW
+    assert sum(a == i for a, _ in wide.pairs) == SEARCH[0]
+    assert back(wide) > back(trained)

@@ -5,7 +5,7 @@ One encoder batch and one spaCy pass per transcript; the heads in models/ do the
 paraphrase or a mirror of recent utterance j by someone else), `asks_topic`, `asks_direction` and
 `asks_conflicts` (mixed with a conflict cross-encoder, `conflict_model.py`, where the heads were
 trained with one), and the fine-tuned utterance and ask models where installed. Cost is linear in
-utterances: each one is paired with at most WINDOW others.
+utterances: each one is paired with at most SEARCH[0] others.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class Analyzer:
         """`emb`/`encode_fn` let the trainer and the benchmark reuse cached embeddings; `utt` is the
         utterance model's output for `texts` where the caller already has it."""
         from .encoder import encode_shared
-        from .features import ask_inputs, meeting_features
+        from .features import SEARCH, ask_inputs, meeting_features
         from .spacy_components import annotate
 
         n = len(texts)
@@ -140,7 +140,7 @@ class Analyzer:
             u_moves, u_topic, u_dir, _ = self.utterance.split(utt)
         progress("nlp", 1, 4)
         docs = annotate(texts)
-        feats = meeting_features(speakers, texts, emb, docs, names=names)
+        feats = meeting_features(speakers, texts, emb, docs, names=names, search=SEARCH)
         progress("nlp", 2, 4)
         h = self.heads
         th = h["moves"].meta["thresholds"]

@@ -18,9 +18,12 @@ import numpy as np
 from .spacy_components import FEATURE_NAMES, annotate
 
 # Paraphrases often sum up a point made minutes earlier (in the project's dialogues 30% of targets
-# lie beyond the last 6 turns of others); 12 within 30 turns covers 95% and stays linear.
-WINDOW = 12         # candidate targets per utterance: the last K utterances by other speakers
+# lie beyond the last 6 turns of others). The shipped heads were trained on pairs within the last 12
+# turns of others within 30 turns (90% of paraphrase targets), and the utterance features' "how close
+# to recent turns" looks that far; the analyzer searches for targets further back (98%), still linear.
+WINDOW = 12         # candidate targets per utterance in training: the last K utterances by other speakers
 MAX_BACK = 30       # ...within this many turns
+SEARCH = (20, 45)   # (window, max_back) of the analyzer's target search
 MAX_WORDS = 80      # lexical overlap looks at most at this many words per side
 DIM = 384
 
@@ -114,9 +117,12 @@ def _first_names(names: dict[str, str] | None, speakers: list[str]) -> dict[str,
 
 
 def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, docs: list | None = None,
-                     window: int = WINDOW, names: dict[str, str] | None = None) -> MeetingFeatures:
+                     window: int = WINDOW, names: dict[str, str] | None = None,
+                     search: tuple[int, int] | None = None) -> MeetingFeatures:
     """All head inputs of one meeting; `emb` is the encoder output for `texts` (one batch);
-    `names` maps speaker ids to names (a paraphrase often addresses its source by name)."""
+    `names` maps speaker ids to names (a paraphrase often addresses its source by name). Pair rows
+    run over `search` (window, max_back), by default the training window; the utterance rows look
+    at the training window whatever `search` is, so the heads read the inputs they were fitted on."""
     n = len(texts)
     first = _first_names(names, speakers)
     docs = docs if docs is not None else annotate(texts)
@@ -129,7 +135,7 @@ def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, doc
     for i in range(n):
         prev = emb[i - 1] if i > 0 else zeros
         ctx = emb[max(0, i - 3):i].mean(0) if i > 0 else zeros
-        cands = candidates(speakers, i, window)
+        cands = candidates(speakers, i, *(search or (window, MAX_BACK)))
         max_cos = 0.0
         max_ov = 0.0
         uc = set(docs[i]._.content_lemmas)
@@ -140,8 +146,9 @@ def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, doc
             sc = pair_scalars(docs[i], docs[j], cos, i - j, rank, first.get(speakers[j], "") in lows,
                               speakers[j] not in seen)
             seen.add(speakers[j])
-            max_cos = max(max_cos, cos)
-            max_ov = max(max_ov, len(uc & set(docs[j]._.content_lemmas)) / max(1, len(uc)))
+            if rank < window and i - j <= MAX_BACK:
+                max_cos = max(max_cos, cos)
+                max_ov = max(max_ov, len(uc & set(docs[j]._.content_lemmas)) / max(1, len(uc)))
             pairs.append((i, j))
             # Lexical and geometric scalars only: with the embeddings' product and difference added
             # the pair head overfit the few hundred restatements (dev paraphrase F1 0.46 vs 0.60).
