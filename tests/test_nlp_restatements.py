@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkscan.nlp.restatements import (choose, drop_new_figures, drop_question_echoes, drop_recaps, is_recap,
-                                       says_new_figure)
+from talkscan.nlp.restatements import apply_rules, choose, is_recap, says_new_figure
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -61,7 +60,7 @@ def test_an_echo_of_a_question_is_an_answer_not_a_mirror():
     texts = ["We need ninety days.", "Ninety days?", "Ninety.", "So three months, not two?", "Three months, as I said."]
     chosen = {1: (2.0, "mirroring", 0, 0.9), 2: (1.1, "mirroring", 1, 0.55),
               3: (1.3, "paraphrase", 0, 0.6), 4: (1.2, "paraphrase", 3, 0.5)}
-    got = drop_question_echoes(chosen, texts)
+    got = apply_rules(chosen, texts)
     # the mirror of a statement stays; the echo of the question goes, with no runner-up in its place;
     # a reworded restatement of a question can still be a paraphrase
     assert got == {1: chosen[1], 3: chosen[3], 4: chosen[4]}
@@ -84,7 +83,7 @@ def test_recap_names_two_parties_wants(text, recap):
 def test_only_a_recap_loses_its_paraphrase():
     texts = ["Sales needs May.", "IT wants June.", "So sales wants May and IT wants June.", "So IT needs June, then."]
     chosen = {2: (1.5, "paraphrase", 1, 0.7), 3: (1.4, "paraphrase", 1, 0.6)}
-    assert drop_recaps(chosen, texts) == {3: chosen[3]}
+    assert apply_rules(chosen, texts) == {3: chosen[3]}
 
 
 @pytest.mark.parametrize("text,target,new", [
@@ -106,4 +105,4 @@ def test_a_figure_the_target_never_said(text, target, new):
 def test_only_mirrors_lose_a_new_figure():
     texts = ["Fifteen minutes on P1.", "Thirty minutes?", "Fifteen minutes?", "So twice the fifteen you asked for."]
     chosen = {1: (1.5, "mirroring", 0, 0.8), 2: (1.6, "mirroring", 0, 0.9), 3: (1.2, "paraphrase", 0, 0.6)}
-    assert drop_new_figures(chosen, texts) == {2: chosen[2], 3: chosen[3]}
+    assert apply_rules(chosen, texts) == {2: chosen[2], 3: chosen[3]}

@@ -42,15 +42,12 @@ def choose(pairs, p_pairs, restate, thresholds: dict, beta: dict, gate: float | 
     return best
 
 
-def drop_question_echoes(chosen: dict, texts: list[str]) -> dict:
-    """`choose`'s result without the mirrors whose target is a question.
-
-    A mirror repeats someone's words to make them say more; repeating a question's words answers it
-    ("Ninety days?" / "Ninety."). In the training meetings 2 of 809 mirroring targets end with a
-    question mark, while the pair head, which sees overlap and distance, takes such answers for
-    mirrors. The turn gets no restatement at all: picking the runner-up candidate instead would tag
-    an answer as a paraphrase of something else."""
-    return {i: v for i, v in chosen.items() if not (v[1] == "mirroring" and texts[v[2]].rstrip().endswith("?"))}
+def echoes_a_question(text: str, target: str) -> bool:
+    """Is the target a question? A mirror repeats someone's words to make them say more; repeating
+    a question's words answers it ("Ninety days?" / "Ninety."). In the training meetings 2 of 809
+    mirroring targets end with a question mark, while the pair head, which sees overlap and
+    distance, takes such answers for mirrors."""
+    return target.rstrip().endswith("?")
 
 
 _NUMBER_WORDS = frozenset(
@@ -70,16 +67,11 @@ def says_new_figure(text: str, target: str) -> bool:
     """Does the turn's first sentence say a figure its target never said ("Ten point three." after
     "…ten point five", "Twelve weeks?" after "two weeks a chamber, six chambers")? A mirror repeats
     the figure; a new one is a counter-offer or a sum. Figures are compared in the form the target
-    writes them (words or digits; speech recognition writes digits), and not at all across forms."""
+    writes them (words or digits; speech recognition writes digits), and not at all across forms. In
+    the training meetings 2 of 476 mirrors with a figure in their first sentence bring a new one."""
     words, digits = _figures(SENTENCE_END.split(text.strip(), maxsplit=1)[0])
     t_words, t_digits = _figures(target)
     return bool((words - t_words and not t_digits) or (digits - t_digits and not t_words))
-
-
-def drop_new_figures(chosen: dict, texts: list[str]) -> dict:
-    """`choose`'s result without the mirrors that say a figure their target did not: in the training
-    meetings 2 of 476 mirrors with a figure in their first sentence bring a new one."""
-    return {i: v for i, v in chosen.items() if not (v[1] == "mirroring" and says_new_figure(texts[i], texts[v[2]]))}
 
 
 # "<party> wants/needs …": who a turn says wants what. Pronouns and quantifiers name no party.
@@ -97,15 +89,14 @@ def is_recap(text: str) -> bool:
     return len(parties - _NOT_A_PARTY) >= 2
 
 
-def drop_recaps(chosen: dict, texts: list[str]) -> dict:
-    """`choose`'s result without the paraphrases that are recaps of several parties' wants."""
-    return {i: v for i, v in chosen.items() if not (v[1] == "paraphrase" and is_recap(texts[i]))}
-
-
-RULES = (drop_question_echoes, drop_new_figures, drop_recaps)
+# (kind, rule(turn, target)): a pair of that kind for which the rule holds is dropped. The turn then
+# gets no restatement at all: the runner-up candidate would tag, say, an answer as a paraphrase of
+# something else.
+RULES = (("mirroring", echoes_a_question), ("mirroring", says_new_figure),
+         ("paraphrase", lambda text, _target: is_recap(text)))
 
 
 def apply_rules(chosen: dict, texts: list[str]) -> dict:
-    for rule in RULES:
-        chosen = rule(chosen, texts)
-    return chosen
+    """`choose`'s result without the pairs a rule drops."""
+    return {i: v for i, v in chosen.items()
+            if not any(v[1] == kind and rule(texts[i], texts[v[2]]) for kind, rule in RULES)}
