@@ -23,7 +23,7 @@ from ..transcript import TOPICS
 from .conflicts import AskInfo, candidate_pairs, conflict_dim, conflict_features, read_ask
 from .dialogues import Meeting, casino_meetings, load_dir, load_second_annotation
 from .evaluate import evaluate, renderings
-from .features import meeting_features
+from .features import SEARCH, meeting_features
 from .heads import Head, train_linear, train_linear_multilabel
 from .recipe import ASK_CUTS
 from .spacy_components import annotate
@@ -46,6 +46,7 @@ class Rows:
     y_pair: list = field(default_factory=list)
     pair_groups: list = field(default_factory=list)   # (meeting copy, utterance i, candidate j, gold kind, gold target)
     utt_keys: list = field(default_factory=list)      # (meeting copy, utterance i) of each utt_x row
+    utt_text: list = field(default_factory=list)      # the text of each utt_x row
     ask_text: list = field(default_factory=list)
     ask_emb: list = field(default_factory=list)
     y_topic: list = field(default_factory=list)
@@ -73,9 +74,10 @@ def _gold(turn, kind):
     return None
 
 
-def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_id: int, weight: float = 1.0) -> None:
+def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_id: int, weight: float = 1.0,
+                search: tuple[int, int] | None = None) -> None:
     docs = annotate(texts)
-    feats = meeting_features(m.speakers, texts, emb, docs)
+    feats = meeting_features(m.speakers, texts, emb, docs, search=search)
     only_asks = m.source == "casino"
     n = len(texts)
     y = np.zeros((n, len(MOVE_LABELS)), dtype=np.float32)
@@ -89,6 +91,7 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
         mask[:] = 1.0
     rows.utt_x.append(feats.utt_x)
     rows.utt_keys.extend((copy_id, i) for i in range(n))
+    rows.utt_text.extend(texts)
     rows.y_moves.append(y)
     rows.mask.append(mask)
     rows.weight.extend([weight] * n)
@@ -125,9 +128,10 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
 
 
 def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn,
-               ask_cuts: bool = False) -> list[Rows]:
+               ask_cuts: bool = False, search: tuple[int, int] | None = None) -> list[Rows]:
     """One Rows per meeting (its clean text, with `ask_cuts` its ask-cut text, and `copies` ASR
-    renderings), so subsets are cheap to merge."""
+    renderings), so subsets are cheap to merge; `search` widens the pair rows' candidates as
+    features.meeting_features does."""
     # CaSiNo is typed chat, not speech: its clean text only.
     variants = [vs[:1] if m.source == "casino" else vs
                 for m, vs in zip(meetings, renderings(meetings, copies, seed, ask_cuts))]
@@ -138,7 +142,7 @@ def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress:
         rows = Rows()
         for c, texts in enumerate(vs):
             add_meeting(rows, m, texts, cache.encode(texts), copy_id=k * 10 + c,
-                        weight=CASINO_WEIGHT if m.source == "casino" else 1.0)
+                        weight=CASINO_WEIGHT if m.source == "casino" else 1.0, search=search)
         parts.append(rows)
         progress("features", k + 1, len(meetings))
     return parts
@@ -281,17 +285,24 @@ def tune_thresholds(heads: dict[str, Head], rows: Rows, utt_moves: np.ndarray | 
             "restate_gate": gate, "restate_gate_f1": gate_f1, "conflicts": conf_th, "mix": mix}
 
 
-RESTATE_GATES = (None, 0.5, 0.6, 0.7, 0.8, 0.9)
+RESTATE_GATES = (None, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
+GATE_KINDS = ("transcript", "recording")   # Transcript.kind: a transcript file, or our own speech recognition
 
 
 def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dict, pair_rw: dict):
     """The restate probability above which a turn with no passing pair is still a paraphrase
-    (restatements.choose), by the mean of paraphrase F1 with and without the target required, on
-    held-back rows."""
+    (restatements.choose, then its rules, as the analyzer decides), by the mean of paraphrase F1
+    with and without the target required, on held-back rows: one gate for transcripts, tuned on the
+    clean text, and one for recordings, tuned on the speech-recognition renderings. The restate
+    probability reads the turn's wording, which speech recognition blurs, so it earns a different
+    gate there (the card has the figures)."""
     from collections import defaultdict
 
-    from .restatements import choose
+    from .restatements import apply_rules, choose
 
+    texts: dict = defaultdict(list)   # per meeting copy, its utterances in order
+    for (copy_id, _), text in zip(rows.utt_keys, rows.utt_text):
+        texts[copy_id].append(text)
     by_copy: dict = defaultdict(lambda: ([], [], {}))
     gold: dict = {}
     for (copy_id, i, j, gk, target), pr in zip(rows.pair_groups, pp):
@@ -300,21 +311,29 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
         probs.append(pr)
         rs[i] = restate_of[(copy_id, i)]
         gold[copy_id, i] = (gk, target)
-    n_gold = sum(1 for gk, _ in gold.values() if gk == 1)
-    scores = {}
-    for gate in RESTATE_GATES:
-        tp = tp_target = n = 0
-        for copy_id, (pairs, probs, rs) in by_copy.items():
-            for i, (_, kind, j, _) in choose(pairs, probs, rs, pair_th, pair_rw, gate).items():
-                if kind == "paraphrase":
-                    n += 1
-                    tp += gold[copy_id, i][0] == 1
-                    tp_target += gold[copy_id, i] == (1, j)
-        # Both count: finding the paraphrase (the move's F1) and naming what it restates.
-        f_type, f_target = (2 * t / max(1, n + n_gold) for t in (tp, tp_target))
-        scores[gate] = {"type": round(f_type, 4), "target": round(f_target, 4), "mean": round((f_type + f_target) / 2, 4)}
-    gate = max(RESTATE_GATES, key=lambda g: scores[g]["mean"] + (1e-9 if g is None else 0.0))   # ties: no gate
-    return gate, {str(g): f for g, f in scores.items()}
+    gates, scores = {}, {}
+    for rendering in GATE_KINDS:
+        # Held-back rows are each meeting's clean text (copy 0) then its renderings; no ask cuts.
+        copies = [c for c in by_copy if (c % 10 == 0) == (rendering == "transcript")]
+        n_gold = sum(1 for (c, _), (gk, _) in gold.items() if gk == 1 and c in copies)
+        score = {}
+        for gate in RESTATE_GATES:
+            tp = tp_target = n = 0
+            for copy_id in copies:
+                pairs, probs, rs = by_copy[copy_id]
+                chosen = apply_rules(choose(pairs, probs, rs, pair_th, pair_rw, gate), texts[copy_id])
+                for i, (_, kind, j, _) in chosen.items():
+                    if kind == "paraphrase":
+                        n += 1
+                        tp += gold[copy_id, i][0] == 1
+                        tp_target += gold[copy_id, i] == (1, j)
+            # Both count: finding the paraphrase (the move's F1) and naming what it restates.
+            f_type, f_target = (2 * t / max(1, n + n_gold) for t in (tp, tp_target))
+            score[gate] = {"type": round(f_type, 4), "target": round(f_target, 4),
+                           "mean": round((f_type + f_target) / 2, 4)}
+        gates[rendering] = max(RESTATE_GATES, key=lambda g: score[g]["mean"] + (1e-9 if g is None else 0.0))   # ties: no gate
+        scores[rendering] = {str(g): f for g, f in score.items()}
+    return gates, scores
 
 
 def tune_ask_mix(heads: dict[str, Head], rows: Rows, utt_pred: dict, encode_fn,
@@ -582,7 +601,8 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
     # Ask cuts teach the fitted heads only; the held-back meetings are tuned on as people wrote them.
     parts = build_rows(train + extra, cache, copies, seed, progress, ask_cuts)
     fit_rows = merge([p for k, p in enumerate(parts) if k not in tune_ids])
-    tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress))
+    # ...and over the candidates the analyzer searches (the heads are fitted on the training window).
+    tune_rows = merge(build_rows(tune_set, cache, 1, seed + 1, progress, search=SEARCH))
     fit_a = fit_heads(fit_rows, cache.encode, seed)
     utt_model, utt_pred, utt_moves, ask_mix, ask_model = None, None, None, None, None
     ce_model, conflict_mix = None, None
