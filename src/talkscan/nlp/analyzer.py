@@ -167,8 +167,8 @@ class Analyzer:
             chosen = restatements.choose(feats.pairs, p_pairs, restate, h["pairs"].meta["thresholds"],
                                          h["pairs"].meta.get("restate_weight", {}), gate)
             chosen = restatements.apply_rules(chosen, texts)
-            for i, (_, kind, j, score) in chosen.items():
-                tags[i].append(Tag(type=kind, target=str(j), score=score))
+            for i, (_, move, j, score) in chosen.items():
+                tags[i].append(Tag(type=move, target=str(j), score=score))
 
         ask_rows = []
         for i in range(n):

@@ -314,7 +314,7 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
     gates, scores = {}, {}
     for rendering in GATE_KINDS:
         # Held-back rows are each meeting's clean text (copy 0) then its renderings; no ask cuts.
-        copies = [c for c in by_copy if (c % 10 == 0) == (rendering == "transcript")]
+        copies = {c for c in by_copy if (c % 10 == 0) == (rendering == "transcript")}
         n_gold = sum(1 for (c, _), (gk, _) in gold.items() if gk == 1 and c in copies)
         score = {}
         for gate in RESTATE_GATES:
