@@ -217,20 +217,3 @@ def test_analyzer_asks_carry_their_topic_and_direction_probabilities(analyzer):
     for a in res.asks:
         assert abs(a.topic_p.sum() - 1) < 1e-4 and TOPICS[int(a.topic_p.argmax())] == a.topic
         assert a.direction_p is None or abs(a.direction_p.sum() - 1) < 1e-4
-
-
-def test_restate_gate_follows_the_kind_of_transcript(analyzer):
-    """pairs.json carries one restate gate per Transcript.kind (train.tune_restate_gate); a gate of 0
-    makes a plain turn a paraphrase of its likeliest target, so only the kind's own gate decides."""
-    import copy
-
-    pairs = copy.copy(analyzer.heads["pairs"])
-    pairs.meta = {**pairs.meta, "restate_gate": {"transcript": 0.0, "recording": None}}
-    gated = Analyzer(heads={**analyzer.heads, "pairs": pairs}, utterance=analyzer.utterance, ask=analyzer.ask_model)
-    said = [("Priya", CONTEXT[0][1]), ("Tomasz", CONTEXT[1][1]), ("Priya", "Let's look at the schedule next.")]
-    for kind, expected in (("transcript", {"paraphrase"}), ("recording", set())):
-        t = Transcript(source="m.txt" if kind == "transcript" else "m.m4a", kind=kind,
-                       speakers=[Speaker("Priya"), Speaker("Tomasz")],
-                       utterances=[Utterance(id=f"u{k}", turn=k, speaker=s, text=x) for k, (s, x) in enumerate(said)])
-        got = {tag.type for tag in gated.transform(t).utterances[2].tags} & {"paraphrase", "mirroring"}
-        assert got == expected, kind

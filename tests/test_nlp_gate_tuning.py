@@ -1,6 +1,6 @@
-"""train.tune_restate_gate: one gate for transcripts (tuned on the held-back clean text) and one
-for recordings (on their speech-recognition renderings), decided as the analyzer decides, rules
-included. Logic only: the pair head's and restate probabilities are given."""
+"""train.tune_restate_gate: the gate is chosen on the held-back clean text, deciding as the analyzer
+decides, rules included; the simulated speech-recognition renderings are scored but do not choose.
+Logic only: the pair head's and restate probabilities are given."""
 
 from __future__ import annotations
 
@@ -32,23 +32,26 @@ def _rows(restate_by_copy: dict[int, list[float]]):
     return rows, np.asarray(pp), restate_of
 
 
-def test_each_kind_of_text_gets_the_gate_its_own_rendering_earns():
-    # Clean text: the paraphrase reads 0.62, a plain turn 0.57. Speech: 0.72 against 0.65.
-    rows, pp, restate_of = _rows({0: [0.1, 0.62, 0.57, 0.1, 0.95], 1: [0.1, 0.72, 0.65, 0.1, 0.95]})
-    gates, scores = tune_restate_gate(rows, pp, restate_of, TH, NO_WEIGHT)
-    assert gates == {"transcript": 0.6, "recording": 0.7}
-    assert scores["transcript"]["0.6"]["type"] == 1.0 and scores["recording"]["0.6"]["type"] < 1.0
+def test_the_clean_text_chooses_the_gate_and_the_rendering_is_only_scored():
+    # Clean text: the paraphrase reads 0.62, a plain turn 0.57. Two renderings: 0.72 against 0.65 and
+    # 0.66, so pooled with them the clean text would get 0.7.
+    rendering = [0.1, 0.72, 0.65, 0.66, 0.95]
+    rows, pp, restate_of = _rows({0: [0.1, 0.62, 0.57, 0.1, 0.95], 1: rendering, 2: rendering})
+    gate, scores = tune_restate_gate(rows, pp, restate_of, TH, NO_WEIGHT)
+    assert gate == 0.6
+    assert scores["clean"]["0.6"]["type"] == 1.0
+    assert scores["simulated_asr"]["0.7"]["type"] == 1.0 and scores["simulated_asr"]["0.6"]["type"] < 1.0
 
 
 def test_the_gate_is_scored_after_the_rules():
     # The recap's restate probability is 0.95: without is_recap every gate would count it wrong.
     rows, pp, restate_of = _rows({0: [0.1, 0.62, 0.1, 0.1, 0.95]})
     _, scores = tune_restate_gate(rows, pp, restate_of, TH, NO_WEIGHT)
-    assert scores["transcript"]["0.6"] == {"type": 1.0, "target": 1.0, "mean": 1.0}
-    assert scores["transcript"]["0.9"]["type"] == 0.0
+    assert scores["clean"]["0.6"] == {"type": 1.0, "target": 1.0, "mean": 1.0}
+    assert scores["clean"]["0.9"]["type"] == 0.0
 
 
 def test_no_gate_where_none_helps():
     rows, pp, restate_of = _rows({0: [0.1, 0.2, 0.9, 0.9, 0.1], 10: [0.1, 0.3, 0.8, 0.1, 0.1]})
-    gates, _ = tune_restate_gate(rows, pp, restate_of, TH, NO_WEIGHT)
-    assert gates["transcript"] is None
+    gate, _ = tune_restate_gate(rows, pp, restate_of, TH, NO_WEIGHT)
+    assert gate is None

@@ -75,7 +75,7 @@ def test_evaluate_scores_conflicts_against_the_second_annotator_too():
     turns = [Turn(s, f"turn {k}", tags=[dict(ask)]) for k, s in enumerate(["A", "B", "C"])]
 
     class Fixed:   # the analyzer's decisions, fixed: asks on every turn, one conflict (0, 1)
-        def analyze_with_emotions(self, speakers, texts, names, encode_fn=None, kind="transcript"):
+        def analyze_with_emotions(self, speakers, texts, names, encode_fn=None):
             asks = [AskInfo(i, s, "price", "less", t) for i, (s, t) in enumerate(zip(speakers, texts))]
             return Analysis(tags=[[] for _ in texts], asks=asks, conflicts=[(0, 1, 0.9)]), [Emotion()] * len(texts)
 

@@ -114,10 +114,9 @@ class Analyzer:
 
     def analyze(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
                 emb: np.ndarray | None = None, progress: ProgressFn = no_progress, encode_fn=None,
-                utt: np.ndarray | None = None, kind: str = "transcript") -> Analysis:
+                utt: np.ndarray | None = None) -> Analysis:
         """`emb`/`encode_fn` let the trainer and the benchmark reuse cached embeddings; `utt` is the
-        utterance model's output for `texts` where the caller already has it; `kind` (Transcript.kind)
-        says whether the text came from a transcript file or from our own speech recognition."""
+        utterance model's output for `texts` where the caller already has it."""
         from .encoder import encode_shared
         from .features import SEARCH, ask_inputs, meeting_features
         from .spacy_components import annotate
@@ -161,14 +160,11 @@ class Analyzer:
         if feats.pairs:
             p_pairs = h["pairs"].predict_proba(feats.pair_x)
             restate = p_moves[:, labels.index("restate")]
-            gate = h["pairs"].meta.get("restate_gate")
-            if isinstance(gate, dict):   # tuned per kind of text (train.tune_restate_gate)
-                gate = gate.get(kind)
             chosen = restatements.choose(feats.pairs, p_pairs, restate, h["pairs"].meta["thresholds"],
-                                         h["pairs"].meta.get("restate_weight", {}), gate)
+                                         h["pairs"].meta.get("restate_weight", {}), h["pairs"].meta.get("restate_gate"))
             chosen = restatements.apply_rules(chosen, texts)
-            for i, (_, move, j, score) in chosen.items():
-                tags[i].append(Tag(type=move, target=str(j), score=score))
+            for i, (_, kind, j, score) in chosen.items():
+                tags[i].append(Tag(type=kind, target=str(j), score=score))
 
         ask_rows = []
         for i in range(n):
@@ -256,7 +252,7 @@ class Analyzer:
         speakers = [u.speaker for u in utts]
         texts = [u.text for u in utts]
         names = {s.id: s.name or s.id for s in transcript.speakers}
-        result, emotions = self.analyze_with_emotions(speakers, texts, names, progress, kind=transcript.kind)
+        result, emotions = self.analyze_with_emotions(speakers, texts, names, progress)
         for u, tags in zip(utts, result.tags):
             for t in tags:
                 if t.type in ("paraphrase", "mirroring"):
@@ -281,15 +277,14 @@ class Analyzer:
         return transcript
 
     def analyze_with_emotions(self, speakers: list[str], texts: list[str], names: dict[str, str] | None = None,
-                              progress: ProgressFn = no_progress, encode_fn=None,
-                              kind: str = "transcript") -> tuple[Analysis, list[Emotion]]:
+                              progress: ProgressFn = no_progress, encode_fn=None) -> tuple[Analysis, list[Emotion]]:
         """analyze() and each utterance's emotion from one pass of the encoder's lower layers;
         `encode_fn` (the benchmarks' embedding cache) encodes the ask sentences."""
         if not texts:
-            return self.analyze(speakers, texts, names, kind=kind), []
+            return self.analyze(speakers, texts, names), []
         emb, outs = self._encode_all(texts)
         result = self.analyze(speakers, texts, names, emb=emb, utt=outs.get("utterance"), progress=progress,
-                              encode_fn=encode_fn, kind=kind)
+                              encode_fn=encode_fn)
         return result, self.emotions_from(outs["emotion"], outs.get("utterance"))
 
     def emotions_from(self, goemotions: np.ndarray, utt: np.ndarray | None) -> list[Emotion]:

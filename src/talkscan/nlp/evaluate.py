@@ -159,9 +159,8 @@ def evaluate(analyzer, meetings: list[Meeting], encode_fn, degrade: bool = False
         texts = degrade_meeting(m, seed + k) if degrade else m.texts
         emb = encode_fn(texts)
         # one encoder pass gives the moves, asks and emotions (analyze, then emotions, took two)
-        # degraded text stands for our own speech recognition's output (Transcript.kind "recording")
         res, emotions = analyzer.analyze_with_emotions(m.speakers, texts, {s: s for s in m.speakers},
-                                                       encode_fn=encode_fn, kind="recording" if degrade else "transcript")
+                                                       encode_fn=encode_fn)
         tally.turns(m, res.tags)
         tally.emotions([t.emotion for t in m.turns], [e.label for e in emotions])
         # The conflict head alone: scored on the gold asks with their gold topic and direction.
