@@ -127,6 +127,16 @@ def add_meeting(rows: Rows, m: Meeting, texts: list[str], emb: np.ndarray, copy_
         rows.conf_groups.append((copy_id, asks[a].index, asks[a].speaker, asks[b].index, asks[b].speaker))
 
 
+def copy_key(meeting: int, rendering: int) -> int:
+    """The key of one rendering of one meeting in Rows' keys; rendering 0 is the text as written."""
+    return meeting * 10 + rendering
+
+
+def is_written_text(copy: int) -> bool:
+    """Is this copy (`copy_key`) the meeting's text as written, not an ask cut or an ASR rendering?"""
+    return copy % 10 == 0
+
+
 def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress: ProgressFn,
                ask_cuts: bool = False, search: tuple[int, int] | None = None) -> list[Rows]:
     """One Rows per meeting (its clean text, with `ask_cuts` its ask-cut text, and `copies` ASR
@@ -141,7 +151,7 @@ def build_rows(meetings: list[Meeting], cache, copies: int, seed: int, progress:
     for k, (m, vs) in enumerate(zip(meetings, variants)):
         rows = Rows()
         for c, texts in enumerate(vs):
-            add_meeting(rows, m, texts, cache.encode(texts), copy_id=k * 10 + c,
+            add_meeting(rows, m, texts, cache.encode(texts), copy_id=copy_key(k, c),
                         weight=CASINO_WEIGHT if m.source == "casino" else 1.0, search=search)
         parts.append(rows)
         progress("features", k + 1, len(meetings))
@@ -312,8 +322,7 @@ def tune_restate_gate(rows: Rows, pp: np.ndarray, restate_of: dict, pair_th: dic
         gold[copy_id, i] = (gk, target)
     scores = {}
     for rendering in ("clean", "simulated_asr"):
-        # Held-back rows are each meeting's clean text (copy 0) then its renderings; no ask cuts.
-        copies = {c for c in by_copy if (c % 10 == 0) == (rendering == "clean")}
+        copies = {c for c in by_copy if is_written_text(c) == (rendering == "clean")}
         n_gold = sum(1 for (c, _), (gk, _) in gold.items() if gk == 1 and c in copies)
         score = {}
         for gate in RESTATE_GATES:
