@@ -2,7 +2,7 @@
 
 - utterance rows: the utterance embedding, the previous turn's, the mean of the previous three,
   the spaCy features, and how close the utterance is to recent turns of others;
-- pair rows (utterance i, candidate j): j runs over the last `window` utterances by *other* speakers
+- pair rows (utterance i, candidate j): j runs over the last WINDOW utterances by *other* speakers
   (never all pairs, so cost is linear in the meeting); cosine, lexical overlap measures that separate
   near-verbatim mirrors from paraphrases in new words, distance, and the utterance's spaCy features.
 """
@@ -117,7 +117,7 @@ def _first_names(names: dict[str, str] | None, speakers: list[str]) -> dict[str,
 
 
 def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, docs: list | None = None,
-                     window: int = WINDOW, names: dict[str, str] | None = None,
+                     names: dict[str, str] | None = None,
                      search: tuple[int, int] | None = None) -> MeetingFeatures:
     """All head inputs of one meeting; `emb` is the encoder output for `texts` (one batch);
     `names` maps speaker ids to names (a paraphrase often addresses its source by name). Pair rows
@@ -135,7 +135,7 @@ def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, doc
     for i in range(n):
         prev = emb[i - 1] if i > 0 else zeros
         ctx = emb[max(0, i - 3):i].mean(0) if i > 0 else zeros
-        cands = candidates(speakers, i, *(search or (window, MAX_BACK)))
+        cands = candidates(speakers, i, *(search or (WINDOW, MAX_BACK)))
         max_cos = 0.0
         max_ov = 0.0
         uc = set(docs[i]._.content_lemmas)
@@ -146,7 +146,7 @@ def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, doc
             sc = pair_scalars(docs[i], docs[j], cos, i - j, rank, first.get(speakers[j], "") in lows,
                               speakers[j] not in seen)
             seen.add(speakers[j])
-            if rank < window and i - j <= MAX_BACK:
+            if rank < WINDOW and i - j <= MAX_BACK:
                 max_cos = max(max_cos, cos)
                 max_ov = max(max_ov, len(uc & set(docs[j]._.content_lemmas)) / max(1, len(uc)))
             pairs.append((i, j))
