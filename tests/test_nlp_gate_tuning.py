@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from talkscan.nlp.train import Rows, tune_restate_gate
+from talkscan.nlp.train import Rows, is_written_text, tune_restate_gate
 
 TH = {"paraphrase": 0.5, "mirroring": 0.5}
 NO_WEIGHT = {"paraphrase": 0.0, "mirroring": 0.0}
@@ -20,7 +20,7 @@ TEXTS = ["We need the price under four twenty.",
 def _rows(restate_by_copy: dict[int, list[float]]):
     rows, restate_of, pp = Rows(), {}, []
     for copy_id, restate in restate_by_copy.items():
-        texts = TEXTS if copy_id % 10 == 0 else [t.lower().rstrip(".?") for t in TEXTS]
+        texts = TEXTS if is_written_text(copy_id) else [t.lower().rstrip(".?") for t in TEXTS]
         rows.utt_keys.extend((copy_id, i) for i in range(len(texts)))
         rows.utt_text.extend(texts)
         restate_of.update({(copy_id, i): r for i, r in enumerate(restate)})
