@@ -41,3 +41,16 @@ def test_untimed_stats_use_word_share():
     assert s0.talk_time_s is None and s0.words_per_minute is None and s0.longest_monologue_s is None
     assert s0.share == pytest.approx(22 / 28, abs=1e-3)
     assert s0.interruptions == 0 and s0.overlap_s == 0
+
+
+@pytest.mark.parametrize("text, n", [
+    ("Twelve weeks? The launch is fixed for June.", 1),   # the question is not the last sentence
+    ("What? Really? Fine.", 2),
+    ("Four hundred?? No.", 1),
+    ('She asked "why now?" and left.', 1),
+    ("We need the price under four twenty.", 0),
+    ("Is the rate 4.5?", 1),
+])
+def test_questions_are_counted_per_sentence(text, n):
+    t = Transcript("t", "transcript", [Speaker("S0")], [Utterance("u0", 0, "S0", text)])
+    assert speaker_stats(t)[0].questions == n

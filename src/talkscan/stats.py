@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .transcript import MOVES, Transcript
+
+# A question mark that ends a sentence: "Twelve weeks? The launch is fixed." asks one question
+# though the utterance ends with a full stop; "Really??" asks one.
+_QUESTION = re.compile(r"\?+(?=[\s\"')\]\u2019\u201d]|$)")
+
+
+def count_questions(text: str) -> int:
+    return len(_QUESTION.findall(text))
 
 
 @dataclass
@@ -82,7 +91,7 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
                 turns=len(my_runs),
                 words=words,
                 words_per_minute=round(words / (talk / 60.0), 1) if talk else None,
-                questions=sum(u.text.rstrip().endswith("?") for u in mine),
+                questions=sum(count_questions(u.text) for u in mine),
                 longest_monologue_s=round(mono_s, 2) if mono_s is not None else None,
                 longest_monologue_words=mono_w,
                 interruptions=interruptions,
