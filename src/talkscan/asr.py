@@ -251,6 +251,9 @@ def transcribe(audio, options: AsrOptions = AsrOptions(), progress: ProgressFn =
         word_timestamps=True,
         condition_on_previous_text=False,  # avoids the repetition loops long meetings trigger
     )
+    # No style prompt: punctuated dialogue with number words as `hotwords` (prepended to every
+    # window) made tiny.en write "four hundred thousand?" as the analyzer's data does, but looped
+    # ("I need it, I need it, …") and dropped speech: recorded brisk meetings' WER 0.245 → 0.285.
     words: list[Word] = []
     spans: list[tuple[float, float, str]] = []
     language = options.language
