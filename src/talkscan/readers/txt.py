@@ -4,7 +4,7 @@
   `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
   write it);
-- `Name:` on its own line and the text below;
+- `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, as Rev exports);
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
@@ -32,8 +32,9 @@ _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})
 _NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 # "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
 _HEADING = re.compile(rf"^\s*(?P<name>{_NAME})\s+(?P<t>{_T})\s*$")
-# "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text
-_NAME_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})\s*:\s*$")
+# "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text. Rev's
+# transcripts time it: "Speaker 1 (00:03):" or "Maya Chen (01:02:03):".
+_NAME_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s*$")
 _BOLD = re.compile(r"^(\s*)(\*\*|__)(.+?)\2")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
