@@ -4,7 +4,8 @@
   `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
   write it);
-- `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, as Rev exports);
+- `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
+  `Name: (00:03)` as Rev's published transcripts write it);
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
@@ -36,6 +37,8 @@ _HEADING = re.compile(rf"^\s*(?P<name>{_NAME})\s+(?P<t>{_T})\s*$")
 # transcripts time it: "Speaker 1 (00:03):" or "Maya Chen (01:02:03):".
 _NAME_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s*$")
 _BOLD = re.compile(r"^(\s*)(\*\*|__)(.+?)\2")
+# "Maya Chen: (00:01)" with the text below, as Rev's published transcripts write it
+_TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
@@ -62,7 +65,10 @@ def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
         if m and len(m.group("name").split()) <= 4:
             d = m.groupdict()
             t = d.get("t") or d.get("t2") or d.get("t3")
-            return m.group("name").strip(), (d.get("text") or "").strip(), t, rx is _BRACKET
+            text = (d.get("text") or "").strip()
+            if not t and (lead := _TIME_FIRST.match(text)):
+                t, text = lead.group("t"), lead.group("text")
+            return m.group("name").strip(), text, t, rx is _BRACKET
     return None
 
 
