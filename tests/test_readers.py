@@ -77,6 +77,16 @@ def test_zoom_vtt_name_prefix(tmp_path):
     assert t.utterances[0].text == "IT needs twelve weeks for the migration."
 
 
+@pytest.mark.parametrize("mark", [">> ", ">>", "- "])
+def test_caption_speaker_marks_before_the_name(tmp_path, mark):
+    """Broadcast-style captions write ">> MAYA: text"; dialogue subtitles "- Maya: text"."""
+    vtt = (f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n{mark}MAYA: We need the price under four twenty.\n\n"
+           f"00:00:05.000 --> 00:00:07.000\n{mark}GREG: Four twenty?\n")
+    t = read_transcript(write(tmp_path, "live.vtt", vtt))
+    assert [s.name for s in t.speakers] == ["MAYA", "GREG"]
+    assert [u.text for u in t.utterances] == ["We need the price under four twenty.", "Four twenty?"]
+
+
 def test_srt(tmp_path):
     t = read_transcript(write(tmp_path, "a.srt", SRT))
     assert [s.name for s in t.speakers] == ["Maya", "Greg"]

@@ -10,7 +10,8 @@ from .common import build_transcript, parse_time
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
-_NAME_PREFIX = re.compile(r"^([^:]{1,40}):\s+(.+)$", re.S)
+# "Maya: text"; broadcast-style captions mark the speaker ">> MAYA: text", dialogue subtitles "- Maya: text"
+_NAME_PREFIX = re.compile(r"^(?:>>\s*|-\s+)?([^:]{1,40}):\s+(.+)$", re.S)
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 
 
