@@ -217,3 +217,20 @@ def test_analyzer_asks_carry_their_topic_and_direction_probabilities(analyzer):
     for a in res.asks:
         assert abs(a.topic_p.sum() - 1) < 1e-4 and TOPICS[int(a.topic_p.argmax())] == a.topic
         assert a.direction_p is None or abs(a.direction_p.sum() - 1) < 1e-4
+
+
+def test_a_turn_zoom_cut_into_cues_is_analysed_whole(analyzer, tmp_path):
+    """Read as cues, Tom's one ask would count twice and Maya's would lose its subject; the reader
+    joins each speaker's cues into one utterance before the analyzer sees them."""
+    from talkscan.readers import read_transcript
+
+    cues = [("Maya", "Thanks for coming, everyone. Before we sign anything,"), ("Maya", "procurement needs the total price"),
+            ("Maya", "under four hundred thousand dollars."), ("Tom", "IT needs at least twelve weeks"),
+            ("Tom", "for the migration, not eight.")]
+    vtt = "WEBVTT\n" + "".join(f"\n{k + 1}\n00:00:{2 * k:02d}.000 --> 00:00:{2 * k + 1:02d}.900\n{who}: {text}\n"
+                               for k, (who, text) in enumerate(cues))
+    (tmp_path / "zoom.vtt").write_text(vtt)
+    out = analyzer.transform(read_transcript(tmp_path / "zoom.vtt"))
+    assert [(out.speaker_label(a.speaker), a.topic, a.direction) for a in out.asks] == [
+        ("Maya", "price", "less"), ("Tom", "timeline", "more")]
+    assert "procurement needs the total price under four hundred thousand" in out.asks[0].text

@@ -126,6 +126,100 @@ def test_json_round_trip(tmp_path):
     assert isinstance(back, Transcript) and back.utterances[1].tags[0].target == "u0"
 
 
+# Zoom cuts a turn into caption-sized cues; the analyzer needs the turn whole.
+ZOOM_CUES_VTT = """WEBVTT
+
+1
+00:00:00.000 --> 00:00:03.000
+Maya Chen: Before we sign anything, procurement needs
+
+2
+00:00:03.100 --> 00:00:06.000
+Maya Chen: the total price under four hundred thousand.
+
+3
+00:00:06.500 --> 00:00:08.000
+Greg Otis: That's tight.
+
+4
+00:00:08.200 --> 00:00:09.000
+Greg Otis: Really tight.
+
+5
+00:00:12.000 --> 00:00:14.000
+Greg Otis: Let me check with sales.
+
+6
+00:00:14.500 --> 00:00:15.000
+Unnamed caption one.
+
+7
+00:00:15.500 --> 00:00:16.000
+Unnamed caption two.
+"""
+
+
+def test_one_speakers_cues_in_a_row_are_one_utterance(tmp_path):
+    t = read_transcript(write(tmp_path, "zoom.vtt", ZOOM_CUES_VTT))
+    got = [(t.speaker_label(u.speaker), u.turn, u.start, u.end, u.text) for u in t.utterances]
+    assert got == [
+        ("Maya Chen", 0, 0.0, 6.0, "Before we sign anything, procurement needs the total price under four hundred thousand."),
+        ("Greg Otis", 2, 6.5, 9.0, "That's tight. Really tight."),
+        # a pause of SPLIT_PAUSE_S after a sentence end starts a new utterance, as in recordings
+        ("Greg Otis", 4, 12.0, 14.0, "Let me check with sales."),
+        # cues without a name may be anyone's
+        ("S2", 5, 14.5, 15.0, "Unnamed caption one."),
+        ("S2", 6, 15.5, 16.0, "Unnamed caption two."),
+    ]
+    srt = "\n".join(f"{k + 1}\n00:00:0{k},000 --> 00:00:0{k},900\nMaya: part {k} of one turn\n" for k in range(3))
+    assert [u.text for u in read_transcript(write(tmp_path, "a.srt", srt)).utterances] == [
+        "part 0 of one turn part 1 of one turn part 2 of one turn"]
+
+
+def test_a_long_run_of_cues_splits_at_a_sentence_end_past_the_word_cap(tmp_path):
+    from talkscan.readers.common import MAX_TURN_WORDS
+
+    sentence = "We will need every one of these sites covered by the same terms this year."   # 15 words
+    cues = "".join(f"\n{k + 1}\n00:00:{k:02d},000 --> 00:00:{k:02d},900\nMaya: {sentence}\n" for k in range(12))
+    t = read_transcript(write(tmp_path, "long.srt", cues))
+    words = [len(u.text.split()) for u in t.utterances]
+    assert len(words) > 1 and sum(words) == 12 * 15
+    assert all(w <= MAX_TURN_WORDS + 15 for w in words) and words[0] >= MAX_TURN_WORDS
+    assert all(u.text.endswith(".") for u in t.utterances)
+
+
+@pytest.mark.parametrize("ext", ["srt", "vtt", "txt"])
+def test_bracketed_speaker_labels_as_whisperx_writes_them(tmp_path, ext):
+    lines = ["[SPEAKER_00]: We need the price down by ten percent.", "[SPEAKER_01]: IT needs twelve weeks."]
+    if ext == "txt":
+        text = "[00:00:01] " + lines[0] + "\n[00:00:04] " + lines[1] + "\n"
+    else:
+        sep = "," if ext == "srt" else "."
+        text = ("WEBVTT\n\n" if ext == "vtt" else "") + "".join(
+            f"{k + 1}\n00:00:0{3 * k + 1}{sep}000 --> 00:00:0{3 * k + 3}{sep}000\n{line}\n\n" for k, line in enumerate(lines))
+    t = read_transcript(write(tmp_path, f"wx.{ext}", text))
+    assert [s.name for s in t.speakers] == ["SPEAKER_00", "SPEAKER_01"]
+    assert [u.text for u in t.utterances] == ["We need the price down by ten percent.", "IT needs twelve weeks."]
+    assert t.utterances[1].start == 4
+
+
+def test_whisperx_json_segments(tmp_path):
+    segments = [
+        {"start": 0.5, "end": 2.1, "text": " We need the price", "speaker": "SPEAKER_00", "words": []},
+        {"start": 2.2, "end": 4.0, "text": " down by ten percent.", "speaker": "SPEAKER_00"},
+        {"start": 4.6, "end": 6.0, "text": " IT needs twelve weeks.", "speaker": "SPEAKER_01"},
+    ]
+    t = read_transcript(write(tmp_path, "wx.json", json.dumps({"segments": segments, "language": "en"})))
+    assert [(t.speaker_label(u.speaker), u.turn, u.start, u.end, u.text) for u in t.utterances] == [
+        ("SPEAKER_00", 0, 0.5, 4.0, "We need the price down by ten percent."),
+        ("SPEAKER_01", 2, 4.6, 6.0, "IT needs twelve weeks."),
+    ]
+    # plain Whisper has no speakers: every segment stays an utterance of one unnamed speaker
+    plain = [{k: v for k, v in s.items() if k != "speaker"} for s in segments]
+    t = read_transcript(write(tmp_path, "whisper.json", json.dumps({"text": "…", "segments": plain})))
+    assert len(t.utterances) == 3 and len(t.speakers) == 1 and t.speakers[0].name is None
+
+
 @pytest.mark.parametrize(
     "name,text,problem",
     [
@@ -136,7 +230,10 @@ def test_json_round_trip(tmp_path):
         ("bad2.srt", "1\n00:00:01,000 --> 00:0x:02,000\nhello\n", "timing"),
         ("notes.txt", "just some notes\nwithout any speaker names\n", "Name: text"),
         ("bad.json", "{not json", "not valid JSON"),
-        ("other.json", '{"hello": 1}', "not a talkscan transcript"),
+        ("other.json", '{"hello": 1}', "neither a talkscan transcript"),
+        ("whisper.json", '{"segments": [{"start": 0, "end": 1}]}', "segment 0 has no 'text'"),
+        ("whisper2.json", '{"segments": [{"start": "soon", "end": 1, "text": "hi"}]}', "not a number"),
+        ("whisper3.json", '{"segments": [{"start": 0, "end": 1, "text": "  "}]}', "no segments with text"),
     ],
 )
 def test_malformed_transcripts_name_the_problem(tmp_path, name, text, problem):

@@ -12,11 +12,10 @@ from .audio import AUDIO_EXTENSIONS
 from .errors import InputError, UnsupportedInput, UsageError
 from .progress import ProgressFn, no_progress
 from .readers import TRANSCRIPT_EXTENSIONS
+from .readers.common import SPLIT_PAUSE_S
 from .transcript import Speaker, Transcript, Utterance, Word
 
 SUPPORTED_EXTENSIONS = AUDIO_EXTENSIONS + TRANSCRIPT_EXTENSIONS
-# A pause this long inside one speaker's run, after a sentence end, starts a new utterance.
-SPLIT_PAUSE_S = 2.0
 DIARIZATION_MODEL = "resemblyzer 0.1.4 (bundled) + spectral clustering"
 
 

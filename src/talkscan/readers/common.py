@@ -7,6 +7,12 @@ import re
 from ..errors import MalformedTranscript
 from ..transcript import Speaker, Transcript, Utterance
 
+# A pause this long after a sentence end splits one speaker's speech into two utterances (recordings too).
+SPLIT_PAUSE_S = 2.0
+# Joined cues stop growing at a sentence end past this many words (the longest training turn has 86):
+# the encoder reads 128 tokens of an utterance, and an ask at the end of a monologue would be lost.
+MAX_TURN_WORDS = 80
+
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 
@@ -18,10 +24,40 @@ def parse_time(text: str) -> float:
     return int(h or 0) * 3600 + int(mnt) * 60 + int(s) + (int(frac.ljust(3, "0")) / 1000 if frac else 0.0)
 
 
+Row = tuple[str | None, str, float | None, float | None]   # name, text, start, end
+
+
+def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
+    """Subtitle cues are caption-sized: Zoom and Teams cut one person's turn into cues of a line or
+    two, and the analyzer reads a turn cut that way far worse (dev meetings cut into cues of at most
+    14 words: ask F1 0.89 → 0.82, topic 0.81 → 0.74, paraphrase 0.90 → 0.73). So consecutive cues of
+    one named speaker are joined into one utterance, split where a pause of SPLIT_PAUSE_S follows a
+    sentence end (as recordings are) or the text passes MAX_TURN_WORDS at a sentence end (twice that
+    without one). Cues without a name may be anyone's and stay apart. Returns the joined rows and,
+    for each, the index of its first cue."""
+    out: list[Row] = []
+    first: list[int] = []
+    words = 0
+    for i, (name, text, start, end) in enumerate(rows):
+        if out and name is not None and out[-1][0] == name:
+            prev = out[-1]
+            ended = prev[1].rstrip()[-1:] in ".?!"
+            pause = start is not None and prev[3] is not None and start - prev[3] >= SPLIT_PAUSE_S
+            if not ((ended and (pause or words >= MAX_TURN_WORDS)) or words >= 2 * MAX_TURN_WORDS):
+                out[-1] = (name, f"{prev[1]} {text}", prev[2], end if end is not None else prev[3])
+                words += len(text.split())
+                continue
+        out.append((name, text, start, end))
+        first.append(i)
+        words = len(text.split())
+    return out, first
+
+
 def build_transcript(
-    rows: list[tuple[str | None, str, float | None, float | None]], source: str, language: str = "en"
+    rows: list[Row], source: str, language: str = "en", turns: list[int] | None = None
 ) -> Transcript:
-    """One utterance per row (turn = row index); speakers S0, S1… in order of first appearance."""
+    """One utterance per row, its turn the row index or `turns[row]`; speakers S0, S1… in order of
+    first appearance."""
     if not rows:
         raise MalformedTranscript("contains no transcript turns", path=source)
     ids: dict[str | None, str] = {}
@@ -32,7 +68,7 @@ def build_transcript(
         if key not in ids:
             ids[key] = f"S{len(ids)}"
             speakers.append(Speaker(id=ids[key], name=key))
-        utterances.append(Utterance(id=f"u{i}", turn=i, speaker=ids[key], text=text.strip(), start=start, end=end))
+        utterances.append(Utterance(id=f"u{i}", turn=turns[i] if turns else i, speaker=ids[key], text=text.strip(), start=start, end=end))
     ends = [u.end for u in utterances if u.end is not None]
     return Transcript(
         source=source,

@@ -1,4 +1,6 @@
-"""talkscan's own transcript JSON (what `talkscan transcribe` writes) or a report.json."""
+"""talkscan's own transcript JSON (what `talkscan transcribe` writes) or a report.json; or the JSON
+that Whisper, faster-whisper scripts and WhisperX write (`segments` with `start`, `end`, `text` and,
+diarized, `speaker`)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import json
 
 from ..errors import MalformedTranscript
 from ..transcript import Transcript
+from .common import build_transcript, join_cues
 
 
 def parse(text: str, source: str) -> Transcript:
@@ -13,8 +16,11 @@ def parse(text: str, source: str) -> Transcript:
         d = json.loads(text)
     except json.JSONDecodeError as e:
         raise MalformedTranscript(f"is not valid JSON (line {e.lineno}: {e.msg})", path=source) from None
+    if isinstance(d, dict) and isinstance(d.get("segments"), list) and "utterances" not in d:
+        return _whisper(d, source)
     if not isinstance(d, dict) or not isinstance(d.get("utterances"), list) or not isinstance(d.get("speakers"), list):
-        raise MalformedTranscript("is not a talkscan transcript (needs 'speakers' and 'utterances')", path=source)
+        raise MalformedTranscript("is neither a talkscan transcript ('speakers' and 'utterances') nor Whisper's "
+                                  "output ('segments')", path=source)
     try:
         t = Transcript.from_dict({**d, "source": source, "kind": "transcript"})
     except (TypeError, KeyError, ValueError) as e:
@@ -26,3 +32,25 @@ def parse(text: str, source: str) -> Transcript:
         if u.speaker not in known:
             raise MalformedTranscript(f"utterance {u.id} names unknown speaker {u.speaker!r}", path=source)
     return t
+
+
+def _whisper(d: dict, source: str) -> Transcript:
+    """Whisper's segments are cut like subtitle cues, so one speaker's run is joined as cues are."""
+    rows = []
+    for k, seg in enumerate(d["segments"]):
+        if not isinstance(seg, dict) or not isinstance(seg.get("text"), str):
+            raise MalformedTranscript(f"segment {k} has no 'text'", path=source)
+        try:
+            start = float(seg["start"]) if seg.get("start") is not None else None
+            end = float(seg["end"]) if seg.get("end") is not None else None
+        except (TypeError, ValueError):
+            raise MalformedTranscript(f"segment {k} has a time that is not a number", path=source) from None
+        speaker = seg.get("speaker")
+        text = " ".join(seg["text"].split())
+        if text:
+            rows.append((str(speaker) if speaker not in (None, "") else None, text, start, end))
+    if not rows:
+        raise MalformedTranscript("contains no segments with text", path=source)
+    joined, first = join_cues(rows)
+    language = d.get("language") if isinstance(d.get("language"), str) else "en"
+    return build_transcript(joined, source, language=language or "en", turns=first)

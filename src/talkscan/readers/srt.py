@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, parse_time
+from .common import build_transcript, join_cues, parse_time
 from .vtt import split_speaker
 
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
@@ -33,4 +33,5 @@ def parse(text: str, source: str):
             rows.append((name, plain, start, end))
     if not rows:
         raise MalformedTranscript("has no subtitle cues", path=source)
-    return build_transcript(rows, source)
+    joined, first = join_cues(rows)
+    return build_transcript(joined, source, turns=first)

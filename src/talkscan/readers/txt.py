@@ -6,6 +6,7 @@
   write it);
 - `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
   `Name: (00:03)` as Rev's published transcripts write it);
+- `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
@@ -30,6 +31,8 @@ _LINE = re.compile(
     rf"(?P<name>[^:\[\]]{{1,40}}?)\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
+# "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
+_BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
 _NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 # "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
 _HEADING = re.compile(rf"^\s*(?P<name>{_NAME})\s+(?P<t>{_T})\s*$")
@@ -60,7 +63,7 @@ def _section(line: str) -> bool:
 def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
     """(name, text, time, whether the time is a clock time) of a line that starts a turn, else None."""
     line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
-    for rx in (_LINE, _BRACKET, _HEADING, _NAME_ONLY):
+    for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _NAME_ONLY):
         m = rx.match(line)
         if m and len(m.group("name").split()) <= 4:
             d = m.groupdict()

@@ -6,12 +6,13 @@ import html
 import re
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, parse_time
+from .common import build_transcript, join_cues, parse_time
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
-# "Maya: text"; broadcast-style captions mark the speaker ">> MAYA: text", dialogue subtitles "- Maya: text"
-_NAME_PREFIX = re.compile(r"^(?:>>\s*|-\s+)?([^:]{1,40}):\s+(.+)$", re.S)
+# "Maya: text"; broadcast-style captions mark the speaker ">> MAYA: text", dialogue subtitles "- Maya: text",
+# WhisperX and other diarizing tools "[SPEAKER_00]: text"
+_NAME_PREFIX = re.compile(r"^(?:>>\s*|-\s+)?(?:\[([^\]:]{1,40})\]|([^:]{1,40})):\s+(.+)$", re.S)
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 
 
@@ -22,8 +23,9 @@ def split_speaker(text: str) -> tuple[str | None, str]:
     plain = html.unescape(_TAG.sub("", text)).strip()
     if name is None:
         p = _NAME_PREFIX.match(plain)
-        if p and len(p.group(1).split()) <= 4 and not p.group(1).strip().isdigit():
-            name, plain = p.group(1).strip(), p.group(2).strip()
+        who = p and (p.group(1) or p.group(2)).strip()
+        if who and len(who.split()) <= 4 and not who.isdigit():
+            name, plain = who, p.group(3).strip()
     return name, re.sub(r"\s+", " ", plain)
 
 
@@ -66,4 +68,5 @@ def parse(text: str, source: str):
             rows.append((name, plain, start, end))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
-    return build_transcript(rows, source)
+    joined, first = join_cues(rows)
+    return build_transcript(joined, source, turns=first)
