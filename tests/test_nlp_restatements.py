@@ -106,3 +106,23 @@ def test_only_mirrors_lose_a_new_figure():
     texts = ["Fifteen minutes on P1.", "Thirty minutes?", "Fifteen minutes?", "So twice the fifteen you asked for."]
     chosen = {1: (1.5, "mirroring", 0, 0.8), 2: (1.6, "mirroring", 0, 0.9), 3: (1.2, "paraphrase", 0, 0.6)}
     assert apply_rules(chosen, texts) == {2: chosen[2], 3: chosen[3]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gate", [{"paraphrase": 0.6, "mirroring": 0.7}, "0.6"])
+def test_a_restate_gate_that_is_not_a_number_asks_for_a_retrain(tmp_path, gate):
+    """A short-lived trainer kept one gate per kind; loading its pairs.json must say what to do,
+    not fail later with a TypeError inside the decoding."""
+    import json
+
+    from conftest import copy_models
+    from talkscan.errors import ModelError
+    from talkscan.nlp.analyzer import Analyzer, default_models_dir
+
+    d = copy_models(default_models_dir(), tmp_path)
+    meta = json.loads((d / "pairs.json").read_text())
+    meta["restate_gate"] = gate
+    (d / "pairs.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="retrain") as e:
+        Analyzer(d)
+    assert str(e.value).startswith(str(d / "pairs.json"))

@@ -65,6 +65,11 @@ class Analyzer:
         # Heads passed in directly let the trainer measure a model before it is saved.
         self.heads = heads if heads is not None else load_heads(self.models_dir)
         self.pair_evaluations = 0
+        gate = self.heads["pairs"].meta.get("restate_gate")
+        if gate is not None and (isinstance(gate, bool) or not isinstance(gate, (int, float))):
+            # a short-lived trainer kept one gate per kind; today's decoding reads one number
+            raise ModelError("the pairs head's restate_gate is not a number (an older trainer's); retrain with "
+                             "`talkscan train moves`", path=str(self.models_dir / "pairs.json"))
         # The fine-tuned utterance model counts only with the mixing weights tuned for it.
         model = load_utterance_model(self.models_dir) if utterance is _FROM_DISK else utterance
         self.mix = self.heads["moves"].meta.get("utterance_mix")
