@@ -8,7 +8,8 @@ the folder, and each report.json scored against the gold labels.
 This covers what nlp_eval.py skips: the .txt reader, the batch runner, the report writer and the
 JSON round trip (tags, targets as utterance and speaker ids, asks, conflicts by ask id). It also
 scores the same meetings in-process (nlp_eval.py's `evaluate`) and says whether the two agree;
-they should, to the last turn, since a .txt turn is one utterance. With 30 or 40 meetings a score
+they should, to the last turn, since a .txt turn is one utterance (a turn over 90 words would be
+cut into several that share its `turn`: talkscan.long_turns; the labelled turns are all shorter). With 30 or 40 meetings a score
 moves a few points with the meetings drawn, so each `talkscan run` score comes with a 90% interval
 from resampling the meetings (`--bootstrap`, 1,000 draws).
 """
@@ -41,8 +42,12 @@ def onto_turns(t) -> tuple[list[list], list[str], set]:
     """A report of a .txt transcript as gold-turn tags (targets as turn index and speaker name),
     emotions, and conflict pairs as turn pairs."""
     turn_of = {u.id: u.turn for u in t.utterances}
-    tags, pairs = report_on_turns(t, turn_of, {s.id: s.name for s in t.speakers}, len(t.utterances))
-    return tags, [u.emotion.label if u.emotion else "neutral" for u in t.utterances], pairs
+    n_turns = max(turn_of.values(), default=-1) + 1
+    tags, pairs = report_on_turns(t, turn_of, {s.id: s.name for s in t.speakers}, n_turns)
+    emotions = {}
+    for u in t.utterances:   # a cut turn's emotion is its first piece's
+        emotions.setdefault(u.turn, u.emotion.label if u.emotion else "neutral")
+    return tags, [emotions[k] for k in range(n_turns)], pairs
 
 
 def intervals(per_meeting: list, meetings: list, draws: int, seed: int = 0) -> dict[str, tuple[float, float]]:
@@ -94,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         per_meeting = []
         for m in meetings:
             t = Transcript.from_dict(json.loads((out / m.id / "report.json").read_text()))
-            if [u.text for u in t.utterances] != [" ".join(x.split()) for x in m.texts]:
+            said = {}
+            for u in t.utterances:
+                said[u.turn] = f"{said[u.turn]} {u.text}" if u.turn in said else u.text
+            if [said.get(k) for k in range(len(m.texts))] != [" ".join(x.split()) for x in m.texts]:
                 sys.exit(f"{m.id}: the report's utterances are not the .txt turns")
             tags, emotions, pairs = onto_turns(t)
             one = Tally()

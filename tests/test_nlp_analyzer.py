@@ -234,3 +234,28 @@ def test_a_turn_zoom_cut_into_cues_is_analysed_whole(analyzer, tmp_path):
     assert [(out.speaker_label(a.speaker), a.topic, a.direction) for a in out.asks] == [
         ("Maya", "price", "less"), ("Tom", "timeline", "more")]
     assert "procurement needs the total price under four hundred thousand" in out.asks[0].text
+
+
+LONG_BACKGROUND = (
+    "Let me give some background on where we are. The current platform went live six years ago and it has been "
+    "stable for most of that time. Last spring we moved the reporting database to the new cluster, which went fine. "
+    "The team has four engineers at the moment, two of them on the support rota every week. We also looked at how "
+    "the other regions handled their upgrades, and most of them ran the old and the new systems side by side for a "
+    "while. The data itself is in decent shape after the clean-up in March. Our vendor contact changed in the "
+    "summer, and the new one has been responsive so far. The old servers sit in the basement room next to the print "
+    "shop, and facilities has asked about that space more than once.")
+
+
+def test_a_long_turn_is_cut_so_its_last_words_are_read(analyzer):
+    """The encoder reads about 95 words; the ask closing a 149-word turn sits in the last piece."""
+    text = LONG_BACKGROUND + " So IT needs at least twelve weeks for the migration, not eight."
+    tr = Transcript(source="x.txt", kind="transcript", speakers=[Speaker(id="S0", name="Ana"), Speaker(id="S1", name="Tom")],
+                    utterances=[Utterance(id="u0", turn=0, speaker="S0", text="Let's go round the table on the migration."),
+                                Utterance(id="u1", turn=1, speaker="S1", text=text)])
+    out = analyzer.transform(tr)
+    pieces = [u for u in out.utterances if u.turn == 1]
+    assert len(pieces) > 1 and " ".join(u.text for u in pieces) == text
+    assert [u.id for u in out.utterances] == [f"u{i}" for i in range(len(out.utterances))]
+    last = {t.type: t for t in pieces[-1].tags}
+    assert "ask" in last and last["ask"].topic == "timeline" and last["ask"].direction == "more"
+    assert any(a.utterance == pieces[-1].id for a in out.asks)

@@ -176,18 +176,6 @@ def test_one_speakers_cues_in_a_row_are_one_utterance(tmp_path):
         "part 0 of one turn part 1 of one turn part 2 of one turn"]
 
 
-def test_a_long_run_of_cues_splits_at_a_sentence_end_past_the_word_cap(tmp_path):
-    from talkscan.readers.common import MAX_TURN_WORDS
-
-    sentence = "We will need every one of these sites covered by the same terms this year."   # 15 words
-    cues = "".join(f"\n{k + 1}\n00:00:{k:02d},000 --> 00:00:{k:02d},900\nMaya: {sentence}\n" for k in range(12))
-    t = read_transcript(write(tmp_path, "long.srt", cues))
-    words = [len(u.text.split()) for u in t.utterances]
-    assert len(words) > 1 and sum(words) == 12 * 15
-    assert all(w <= MAX_TURN_WORDS + 15 for w in words) and words[0] >= MAX_TURN_WORDS
-    assert all(u.text.endswith(".") for u in t.utterances)
-
-
 @pytest.mark.parametrize("ext", ["srt", "vtt", "txt"])
 def test_bracketed_speaker_labels_as_whisperx_writes_them(tmp_path, ext):
     lines = ["[SPEAKER_00]: We need the price down by ten percent.", "[SPEAKER_01]: IT needs twelve weeks."]

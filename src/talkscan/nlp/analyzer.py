@@ -252,8 +252,11 @@ class Analyzer:
 
     # -- public API -----------------------------------------------------------------------------
     def transform(self, transcript: Transcript, progress: ProgressFn = no_progress) -> Transcript:
-        """Fill every utterance's tags and emotion, and the transcript's asks and conflicts."""
-        utts = transcript.utterances
+        """Fill every utterance's tags and emotion, and the transcript's asks and conflicts; long
+        turns are first cut into utterances the encoder reads whole (long_turns)."""
+        from ..long_turns import split_long_turns
+
+        utts = split_long_turns(transcript).utterances
         speakers = [u.speaker for u in utts]
         texts = [u.text for u in utts]
         names = {s.id: s.name or s.id for s in transcript.speakers}

@@ -9,9 +9,6 @@ from ..transcript import Speaker, Transcript, Utterance
 
 # A pause this long after a sentence end splits one speaker's speech into two utterances (recordings too).
 SPLIT_PAUSE_S = 2.0
-# Joined cues stop growing at a sentence end past this many words (the longest training turn has 86):
-# the encoder reads 128 tokens of an utterance, and an ask at the end of a monologue would be lost.
-MAX_TURN_WORDS = 80
 
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
@@ -32,24 +29,19 @@ def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
     two, and the analyzer reads a turn cut that way far worse (dev meetings cut into cues of at most
     14 words: ask F1 0.89 → 0.82, topic 0.81 → 0.74, paraphrase 0.90 → 0.73). So consecutive cues of
     one named speaker are joined into one utterance, split where a pause of SPLIT_PAUSE_S follows a
-    sentence end (as recordings are) or the text passes MAX_TURN_WORDS at a sentence end (twice that
-    without one). Cues without a name may be anyone's and stay apart. Returns the joined rows and,
-    for each, the index of its first cue."""
+    sentence end, as recordings are (the analyzer cuts a long one: long_turns). Cues without a name
+    may be anyone's and stay apart. Returns the joined rows and, for each, its first cue's index."""
     out: list[Row] = []
     first: list[int] = []
-    words = 0
     for i, (name, text, start, end) in enumerate(rows):
         if out and name is not None and out[-1][0] == name:
             prev = out[-1]
-            ended = prev[1].rstrip()[-1:] in ".?!"
             pause = start is not None and prev[3] is not None and start - prev[3] >= SPLIT_PAUSE_S
-            if not ((ended and (pause or words >= MAX_TURN_WORDS)) or words >= 2 * MAX_TURN_WORDS):
+            if not (pause and prev[1].rstrip()[-1:] in ".?!"):
                 out[-1] = (name, f"{prev[1]} {text}", prev[2], end if end is not None else prev[3])
-                words += len(text.split())
                 continue
         out.append((name, text, start, end))
         first.append(i)
-        words = len(text.split())
     return out, first
 
 
