@@ -26,8 +26,9 @@ Row = tuple[str | None, str, float | None, float | None]   # name, text, start, 
 
 def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
     """Subtitle cues are caption-sized: Zoom and Teams cut one person's turn into cues of a line or
-    two, and the analyzer reads a turn cut that way far worse (dev meetings cut into cues of at most
-    14 words: ask F1 0.89 → 0.82, topic 0.81 → 0.74, paraphrase 0.90 → 0.73). So consecutive cues of
+    two, and the analyzer reads a turn cut that way far worse (benchmarks/turn_shape.py, cues of at
+    most 14 words: dev ask F1 0.89 → 0.83, paraphrase 0.90 → 0.73, conflicts 0.61 → 0.51; test
+    conflicts 0.41 → 0.20). So consecutive cues of
     one named speaker are joined into one utterance, split where a pause of SPLIT_PAUSE_S follows a
     sentence end, as recordings are (the analyzer cuts a long one: long_turns). Cues without a name
     may be anyone's and stay apart. Returns the joined rows and, for each, its first cue's index."""
