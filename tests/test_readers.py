@@ -288,6 +288,11 @@ def test_zoom_saved_captions(tmp_path):
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis", "Tom Reyes"]
     assert t.utterances[1].text == "Under four twenty? [laughs] [inaudible] that's a big ask."
     assert [u.start for u in t.utterances] == [0, 6, 10]   # clock times, counted from the first caption
+    # one speaker's captions in a row are one turn
+    more = ZOOM_CAPTIONS_TXT + "[Tom Reyes] 10:02:27 Maybe fourteen.\n[Maya Chen] 10:02:31 Twelve it is.\n"
+    t = read_transcript(write(tmp_path, "zoom2.txt", more))
+    assert [(t.speaker_label(u.speaker), u.turn, u.text) for u in t.utterances][2:] == [
+        ("Tom Reyes", 2, "IT needs twelve weeks. Maybe fourteen."), ("Maya Chen", 4, "Twelve it is.")]
 
 
 def test_name_and_time_headings_with_the_text_below(tmp_path):

@@ -9,6 +9,7 @@
 - `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
+  one speaker's captions in a row are one turn, as subtitle cues are (common.join_cues);
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, parse_time
+from .common import build_transcript, join_cues, parse_time
 
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
@@ -136,4 +137,7 @@ def parse(text: str, source: str):
             a[3] = b[2]
     if rows[-1][2] is not None:
         rows[-1][3] = rows[-1][2] + max(1.0, len(rows[-1][1].split()) / 2.5)
+    if clock:   # Zoom's saved captions are caption-sized, like subtitle cues: one speaker's run is one turn
+        joined, first = join_cues([tuple(r) for r in rows])
+        return build_transcript(joined, source, turns=first)
     return build_transcript([tuple(r) for r in rows], source)
