@@ -400,6 +400,12 @@ def test_teams_docx_transcript(tmp_path):
     t = read_transcript(p)
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis"]
     assert t.utterances[1].text == "Under four twenty? That's a big ask." and t.utterances[1].start == 11
+    # Teams starts a new entry where its speaker pauses: one speaker's entries in a row are one turn
+    p = _docx(tmp_path / "teams2.docx", ["Maya Chen   0:03", "We need the year-one price", "Maya Chen   0:06",
+                                         "under four twenty.", "Greg Otis   0:11", "Under four twenty?"])
+    t = read_transcript(p)
+    assert [(t.speaker_label(u.speaker), u.turn, u.start, u.text) for u in t.utterances] == [
+        ("Maya Chen", 0, 3, "We need the year-one price under four twenty."), ("Greg Otis", 2, 11, "Under four twenty?")]
 
 
 def test_a_file_named_docx_that_is_not_one_is_refused_clearly(tmp_path):

@@ -10,7 +10,8 @@
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
   one speaker's captions in a row are one turn, as subtitle cues are (common.join_cues);
-- `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word).
+- `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word);
+  Teams starts a new entry where its speaker pauses, so one speaker's entries in a row are joined too.
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
 few minutes) times the next turn instead of joining the text. Header lines before the first turn
@@ -61,8 +62,9 @@ def _section(line: str) -> bool:
     return bool(m) and m.group("h").strip().lower() in _SECTIONS
 
 
-def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
-    """(name, text, time, whether the time is a clock time) of a line that starts a turn, else None."""
+def _turn(line: str) -> tuple[str, str, str | None, bool, bool] | None:
+    """(name, text, time, whether the time is a clock time, whether the layout cuts turns into
+    pieces) of a line that starts a turn, else None."""
     line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
     for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _NAME_ONLY):
         m = rx.match(line)
@@ -72,7 +74,8 @@ def _turn(line: str) -> tuple[str, str, str | None, bool] | None:
             text = (d.get("text") or "").strip()
             if not t and (lead := _TIME_FIRST.match(text)):
                 t, text = lead.group("t"), lead.group("text")
-            return m.group("name").strip(), text, t, rx is _BRACKET
+            # Zoom's captions and Teams' entries are cut where the speaker pauses, not where the turn ends
+            return m.group("name").strip(), text, t, rx is _BRACKET, rx in (_BRACKET, _HEADING)
     return None
 
 
@@ -99,6 +102,7 @@ def parse(text: str, source: str):
     rows: list[list] = []
     pending: str | None = None      # a time on a line of its own, for the next turn
     clock = False
+    pieces = False   # a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
@@ -117,7 +121,7 @@ def parse(text: str, source: str):
             continue
         in_notes = False
         if turn:
-            name, words, t, clock = turn[0], turn[1], turn[2], clock or turn[3]
+            name, words, t, clock, pieces = turn[0], turn[1], turn[2], clock or turn[3], pieces or turn[4]
             t = t or pending
             pending = None
             rows.append([name, words, parse_time(t) if t else None, None])
@@ -137,7 +141,7 @@ def parse(text: str, source: str):
             a[3] = b[2]
     if rows[-1][2] is not None:
         rows[-1][3] = rows[-1][2] + max(1.0, len(rows[-1][1].split()) / 2.5)
-    if clock:   # Zoom's saved captions are caption-sized, like subtitle cues: one speaker's run is one turn
+    if pieces:   # Zoom's captions, Teams' entries: like subtitle cues, one speaker's run is one turn
         joined, first = join_cues([tuple(r) for r in rows])
         return build_transcript(joined, source, turns=first)
     return build_transcript([tuple(r) for r in rows], source)
