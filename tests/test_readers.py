@@ -191,6 +191,21 @@ def test_bracketed_speaker_labels_as_whisperx_writes_them(tmp_path, ext):
     assert t.utterances[1].start == 4
 
 
+def test_a_bracketed_name_without_a_colon_counts_only_where_every_cue_has_one(tmp_path):
+    cues = ["[SPEAKER_00] We need the price down by ten percent.", "[SPEAKER_01] IT needs twelve weeks.",
+            "[SPEAKER_00] Twelve weeks?"]
+    srt = "".join(f"{k + 1}\n00:00:0{3 * k},000 --> 00:00:0{3 * k + 2},000\n{c}\n\n" for k, c in enumerate(cues))
+    t = read_transcript(write(tmp_path, "old-whisperx.srt", srt))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("SPEAKER_00", "We need the price down by ten percent."), ("SPEAKER_01", "IT needs twelve weeks."),
+        ("SPEAKER_00", "Twelve weeks?")]
+    # a sound now and then in named captions stays text
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Maya>We need it by May.</v>\n\n"
+           "00:00:03.000 --> 00:00:04.000\n[Laughs] Fine, June.\n")
+    t = read_transcript(write(tmp_path, "sound.vtt", vtt))
+    assert [u.text for u in t.utterances] == ["We need it by May.", "[Laughs] Fine, June."]
+
+
 def test_whisperx_json_segments(tmp_path):
     segments = [
         {"start": 0.5, "end": 2.1, "text": " We need the price", "speaker": "SPEAKER_00", "words": []},

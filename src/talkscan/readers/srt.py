@@ -6,7 +6,7 @@ import re
 
 from ..errors import MalformedTranscript
 from .common import build_transcript, join_cues, parse_time
-from .vtt import split_speaker
+from .vtt import bracket_speakers, split_speaker
 
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 
@@ -33,5 +33,5 @@ def parse(text: str, source: str):
             rows.append((name, plain, start, end))
     if not rows:
         raise MalformedTranscript("has no subtitle cues", path=source)
-    joined, first = join_cues(rows)
+    joined, first = join_cues(bracket_speakers(rows))
     return build_transcript(joined, source, turns=first)

@@ -14,6 +14,7 @@ _TAG = re.compile(r"</?[^>]+>")
 # WhisperX and other diarizing tools "[SPEAKER_00]: text"
 _NAME_PREFIX = re.compile(r"^(?:>>\s*|-\s+)?(?:\[([^\]:]{1,40})\]|([^:]{1,40})):\s+(.+)$", re.S)
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+_BRACKET_LEAD = re.compile(r"^\[([^\]]{1,40})\]\s+(\S.*)$", re.S)
 
 
 def split_speaker(text: str) -> tuple[str | None, str]:
@@ -27,6 +28,16 @@ def split_speaker(text: str) -> tuple[str | None, str]:
         if who and len(who.split()) <= 4 and not who.isdigit():
             name, plain = who, p.group(3).strip()
     return name, re.sub(r"\s+", " ", plain)
+
+
+def bracket_speakers(rows: list) -> list:
+    """`[Maya Chen] text` names the speaker where nearly every cue starts that way (earlier WhisperX
+    releases, some captioners); a bracket now and then ("[Laughs] Fine.") is a sound, not a name."""
+    lead = [_BRACKET_LEAD.match(text) if name is None else None for name, text, _, _ in rows]
+    if len(rows) < 2 or sum(m is not None for m in lead) < 0.8 * len(rows):
+        return rows
+    return [(m.group(1).strip(), m.group(2).strip(), start, end) if m and len(m.group(1).split()) <= 4
+            else (name, text, start, end) for m, (name, text, start, end) in zip(lead, rows)]
 
 
 def parse(text: str, source: str):
@@ -68,5 +79,5 @@ def parse(text: str, source: str):
             rows.append((name, plain, start, end))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
-    joined, first = join_cues(rows)
+    joined, first = join_cues(bracket_speakers(rows))
     return build_transcript(joined, source, turns=first)
