@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -288,3 +289,32 @@ def test_batch_with_analysis_fills_history(tmp_path):
     assert n_asks == sum(len(r["asks"]) for r in reports) > 0
     index = (tmp_path / "out" / "index.html").read_text()
     assert "Maya" in index and "<svg" in index
+
+
+def test_a_transcript_naming_nobody_is_done_with_a_note(tmp_path):
+    """Moves between people cannot be found in one person's speech: say so, rather than leave a
+    report that looks as if nobody paraphrased or clashed."""
+    if not _heads_present():
+        pytest.skip("the trained classifier heads are not in models/ yet")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "named.txt").write_text((SAMPLES / "pricing-sync.txt").read_text())
+    vtt = (SAMPLES / "pricing-sync.vtt").read_text()
+    (inp / "nameless.vtt").write_text(re.sub(r"<v [^>]+>|</v>", "", vtt))
+    events = []
+    result = run_batch(collect_inputs(inp), tmp_path / "out", RunOptions(), BatchOptions(index=False), events.append)
+    assert result.ok, result.failed
+    notes = {Path(e.source).name: e.message for e in events if e.kind == "done"}
+    assert notes["named.txt"] is None
+    assert "names no speakers" in notes["nameless.vtt"]
+
+
+def test_one_voice_in_a_recording_points_at_the_speaker_count():
+    from talkscan.batch import one_speaker_note
+    from talkscan.transcript import Speaker, Transcript, Utterance
+
+    utts = [Utterance(id=f"u{i}", turn=i, speaker="S0", text="Twelve weeks.") for i in range(3)]
+    t = Transcript(source="a.m4a", kind="recording", speakers=[Speaker(id="S0")], utterances=utts)
+    assert "--speakers" in one_speaker_note(t)
+    t.utterances[1].speaker = "S1"
+    assert one_speaker_note(t) is None

@@ -191,6 +191,15 @@ def test_bracketed_speaker_labels_as_whisperx_writes_them(tmp_path, ext):
     assert t.utterances[1].start == 4
 
 
+@pytest.mark.parametrize("cue,name", [
+    ("That helps. Picture September: the system is live.", None), ("Really? Then: June.", None),
+    ("Dr. Okafor: we need it.", "Dr. Okafor"), ("J. Smith: yes.", "J. Smith"), ("Smith, John: hello.", "Smith, John")])
+def test_a_colon_after_a_sentence_is_the_speakers_own(cue, name):
+    from talkscan.readers.vtt import split_speaker
+
+    assert split_speaker(cue)[0] == name
+
+
 def test_a_bracketed_name_without_a_colon_counts_only_where_every_cue_has_one(tmp_path):
     cues = ["[SPEAKER_00] We need the price down by ten percent.", "[SPEAKER_01] IT needs twelve weeks.",
             "[SPEAKER_00] Twelve weeks?"]

@@ -102,6 +102,7 @@ class FileOutcome:
     message: str | None = None
     seconds: float = 0.0
     input_error: bool = False  # the input itself is bad (corrupt, silent, malformed): retrying cannot help
+    note: str | None = None    # done, but the user should know something about the result
 
 
 # -- resume keys ---------------------------------------------------------------------------------
@@ -326,7 +327,20 @@ def process_file(job: Job, progress=None) -> FileOutcome:
         return FileOutcome(
             job.source, job.folder, False, _error_message(e), time.monotonic() - started, isinstance(e, InputError)
         )
-    return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started)
+    return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started,
+                       note=None if job.transcript_only else one_speaker_note(t))
+
+
+def one_speaker_note(t) -> str | None:
+    """Paraphrase, mirroring, labeling and conflicts happen between people: a transcript that names
+    nobody (subtitles without names, Whisper without diarization) or a recording heard as one voice
+    can show none of them, and the report would look as if nobody used them."""
+    if len({u.speaker for u in t.utterances}) >= 2:
+        return None
+    if t.kind == "recording":
+        return "only one voice was found, so no moves between people could be found; if more people spoke, rerun with --speakers N"
+    return ("the transcript names no speakers, so it was read as one person's and no moves between people could be "
+            "found; give a transcript with names, or the recording")
 
 
 # -- executors ---------------------------------------------------------------------------------------
@@ -605,7 +619,7 @@ def _drive(executor, todo, running, processed_times, event, result, store, fail)
                         continue
                     store.add_meeting(folder, report, job.content_hash, file_time=_file_time(Path(job.source)))
                 result.done.append(Path(job.source))
-                event("done", source=job.source)
+                event("done", source=job.source, message=outcome.note)
             else:
                 fail(Path(job.source), outcome.message or "failed", job, Path(job.folder), outcome.input_error)
         if died:

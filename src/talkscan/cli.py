@@ -142,6 +142,8 @@ def _batch_display(quiet: bool):
     def on_event(ev) -> None:
         if ev.kind == "fail":
             _err(f"{ev.source}: {ev.message}")
+        elif ev.kind == "done" and ev.message:
+            typer.echo(f"talkscan: note: {ev.source}: {ev.message}", err=True)
         elif ev.kind == "skip" and not quiet:
             typer.echo(f"skipped (report is current): {ev.source}", err=True)
         if bar is None:

@@ -17,6 +17,17 @@ _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 _BRACKET_LEAD = re.compile(r"^\[([^\]]{1,40})\]\s+(\S.*)$", re.S)
 
 
+_TITLES = {"dr", "mr", "ms", "mrs", "mx", "jr", "sr", "st", "prof"}
+
+
+def _says_a_sentence(who: str) -> bool:
+    """A sentence end inside the would-be name ("That helps. Picture September: the system is live")
+    means the colon is the speaker's own; initials and titles ("J. Smith", "Dr. Okafor") are names."""
+    words = who.split()
+    return any(c in who for c in "?!") or any(
+        w.endswith(".") and len(w) > 2 and w[:-1].lower() not in _TITLES for w in words[:-1])
+
+
 def split_speaker(text: str) -> tuple[str | None, str]:
     """(speaker name or None, plain text) of one cue's text."""
     m = _VOICE.search(text)
@@ -25,7 +36,7 @@ def split_speaker(text: str) -> tuple[str | None, str]:
     if name is None:
         p = _NAME_PREFIX.match(plain)
         who = p and (p.group(1) or p.group(2)).strip()
-        if who and len(who.split()) <= 4 and not who.isdigit():
+        if who and len(who.split()) <= 4 and not who.isdigit() and not _says_a_sentence(who):
             name, plain = who, p.group(3).strip()
     return name, re.sub(r"\s+", " ", plain)
 
