@@ -424,6 +424,9 @@ def test_teams_docx_transcript(tmp_path):
     t = read_transcript(p)
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Otis"]
     assert t.utterances[1].text == "Under four twenty? That's a big ask." and t.utterances[1].start == 11
+    # 'Name: text' lines keep a turn each, even beside a line that reads as a Teams heading
+    t = read_transcript(write(tmp_path, "mixed.txt", "Maya: Price first.\nMaya: Then dates.\nTuesday 10:30\nGreg: Fine.\n"))
+    assert [u.text for u in t.utterances] == ["Price first.", "Then dates.", "Fine."]
     # Teams starts a new entry where its speaker pauses: one speaker's entries in a row are one turn
     p = _docx(tmp_path / "teams2.docx", ["Maya Chen   0:03", "We need the year-one price", "Maya Chen   0:06",
                                          "under four twenty.", "Greg Otis   0:11", "Under four twenty?"])

@@ -102,7 +102,7 @@ def parse(text: str, source: str):
     rows: list[list] = []
     pending: str | None = None      # a time on a line of its own, for the next turn
     clock = False
-    pieces = False   # a layout that cuts one speaker's turn into entries
+    pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
@@ -121,7 +121,7 @@ def parse(text: str, source: str):
             continue
         in_notes = False
         if turn:
-            name, words, t, clock, pieces = turn[0], turn[1], turn[2], clock or turn[3], pieces or turn[4]
+            name, words, t, clock, pieces = turn[0], turn[1], turn[2], clock or turn[3], pieces and turn[4]
             t = t or pending
             pending = None
             rows.append([name, words, parse_time(t) if t else None, None])
@@ -141,7 +141,9 @@ def parse(text: str, source: str):
             a[3] = b[2]
     if rows[-1][2] is not None:
         rows[-1][3] = rows[-1][2] + max(1.0, len(rows[-1][1].split()) / 2.5)
-    if pieces:   # Zoom's captions, Teams' entries: like subtitle cues, one speaker's run is one turn
+    # Zoom's captions, Teams' entries: like subtitle cues, one speaker's run is one turn. Only where
+    # every turn has that layout: a stray "Tuesday 10:30" line must not join a file's `Name: text` turns.
+    if pieces:
         joined, first = join_cues([tuple(r) for r in rows])
         return build_transcript(joined, source, turns=first)
     return build_transcript([tuple(r) for r in rows], source)
