@@ -309,12 +309,16 @@ def test_a_transcript_naming_nobody_is_done_with_a_note(tmp_path):
     assert "names no speakers" in notes["nameless.vtt"]
 
 
-def test_one_voice_in_a_recording_points_at_the_speaker_count():
-    from talkscan.batch import one_speaker_note
+def test_one_voice_or_another_language_gets_a_note():
+    from talkscan.batch import result_note
     from talkscan.transcript import Speaker, Transcript, Utterance
 
     utts = [Utterance(id=f"u{i}", turn=i, speaker="S0", text="Twelve weeks.") for i in range(3)]
     t = Transcript(source="a.m4a", kind="recording", speakers=[Speaker(id="S0")], utterances=utts)
-    assert "--speakers" in one_speaker_note(t)
+    assert "--speakers" in result_note(t)
     t.utterances[1].speaker = "S1"
-    assert one_speaker_note(t) is None
+    assert result_note(t) is None
+    t.language = "de"
+    assert "English only" in result_note(t) and "--speakers" not in result_note(t)
+    t.utterances[1].speaker = "S0"
+    assert "English only" in result_note(t) and "--speakers" in result_note(t)

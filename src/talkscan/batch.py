@@ -328,7 +328,21 @@ def process_file(job: Job, progress=None) -> FileOutcome:
             job.source, job.folder, False, _error_message(e), time.monotonic() - started, isinstance(e, InputError)
         )
     return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started,
-                       note=None if job.transcript_only else one_speaker_note(t))
+                       note=None if job.transcript_only else result_note(t))
+
+
+def result_note(t) -> str | None:
+    """What the user should know about an analysed meeting's report, in one line, or None."""
+    notes = [n for n in (language_note(t), one_speaker_note(t)) if n]
+    return "; ".join(notes) or None
+
+
+def language_note(t) -> str | None:
+    """The analyzer's models and rules read English only; another language gets tags at random."""
+    lang = (t.language or "en").lower()
+    if lang.startswith("en") or lang == "unknown":
+        return None
+    return f"the meeting is in '{t.language}', and the analyzer reads English only: its tags here mean little"
 
 
 def one_speaker_note(t) -> str | None:
