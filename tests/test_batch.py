@@ -8,6 +8,7 @@ and diarization. Analysis needs the trained heads in models/: the batch tests ru
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -307,18 +308,24 @@ def test_a_transcript_naming_nobody_is_done_with_a_note(tmp_path):
     notes = {Path(e.source).name: e.message for e in events if e.kind == "done"}
     assert notes["named.txt"] is None
     assert "names no speakers" in notes["nameless.vtt"]
+    # the report says it too, for whoever reads it without the command line
+    report = json.loads((result.folders[str(inp / "nameless.vtt")] / "report.json").read_text())
+    assert report["notes"] == [notes["nameless.vtt"]]
+    page = html.unescape((result.folders[str(inp / "nameless.vtt")] / "report.html").read_text())
+    assert f"Note: {notes['nameless.vtt']}" in re.sub(r"<[^>]+>", "", page)
+    assert json.loads((result.folders[str(inp / "named.txt")] / "report.json").read_text())["notes"] == []
 
 
 def test_one_voice_or_another_language_gets_a_note():
-    from talkscan.batch import result_note
+    from talkscan.notes import report_notes
     from talkscan.transcript import Speaker, Transcript, Utterance
 
     utts = [Utterance(id=f"u{i}", turn=i, speaker="S0", text="Twelve weeks.") for i in range(3)]
     t = Transcript(source="a.m4a", kind="recording", speakers=[Speaker(id="S0")], utterances=utts)
-    assert "--speakers" in result_note(t)
+    assert len(report_notes(t)) == 1 and "--speakers" in report_notes(t)[0]
     t.utterances[1].speaker = "S1"
-    assert result_note(t) is None
+    assert report_notes(t) == []
     t.language = "de"
-    assert "English only" in result_note(t) and "--speakers" not in result_note(t)
+    assert len(report_notes(t)) == 1 and "English only" in report_notes(t)[0]
     t.utterances[1].speaker = "S0"
-    assert "English only" in result_note(t) and "--speakers" in result_note(t)
+    assert len(report_notes(t)) == 2

@@ -327,34 +327,7 @@ def process_file(job: Job, progress=None) -> FileOutcome:
         return FileOutcome(
             job.source, job.folder, False, _error_message(e), time.monotonic() - started, isinstance(e, InputError)
         )
-    return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started,
-                       note=None if job.transcript_only else result_note(t))
-
-
-def result_note(t) -> str | None:
-    """What the user should know about an analysed meeting's report, in one line, or None."""
-    notes = [n for n in (language_note(t), one_speaker_note(t)) if n]
-    return "; ".join(notes) or None
-
-
-def language_note(t) -> str | None:
-    """The analyzer's models and rules read English only; another language gets tags at random."""
-    lang = (t.language or "en").lower()
-    if lang.startswith("en") or lang == "unknown":
-        return None
-    return f"the meeting is in '{t.language}', and the analyzer reads English only: its tags here mean little"
-
-
-def one_speaker_note(t) -> str | None:
-    """Paraphrase, mirroring, labeling and conflicts happen between people: a transcript that names
-    nobody (subtitles without names, Whisper without diarization) or a recording heard as one voice
-    can show none of them, and the report would look as if nobody used them."""
-    if len({u.speaker for u in t.utterances}) >= 2:
-        return None
-    if t.kind == "recording":
-        return "only one voice was found, so no moves between people could be found; if more people spoke, rerun with --speakers N"
-    return ("the transcript names no speakers, so it was read as one person's and no moves between people could be "
-            "found; give a transcript with names, or the recording")
+    return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started, note="; ".join(t.notes) or None)
 
 
 # -- executors ---------------------------------------------------------------------------------------

@@ -185,12 +185,14 @@ def apply_names(t: Transcript, names: list[str]) -> None:
 
 def analyze(t: Transcript, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
     """Moves, asks, conflicts and emotions, then the policy's flags."""
+    from .notes import report_notes
     from .policy import evaluate_flags, load_policy
 
     analyzer = _analyzer()
     t = analyzer.transform(t, progress)
     t.models.update(analyzer.model_names)
     t.flags = evaluate_flags(t, load_policy(options.policy))
+    t.notes = report_notes(t)
     return t
 
 

@@ -129,6 +129,7 @@ class Transcript:
     asks: list[Ask] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what a reader of the report should be told about it
 
     def speaker(self, speaker_id: str) -> Speaker:
         for s in self.speakers:
@@ -180,4 +181,5 @@ class Transcript:
         t.conflicts = [build(Conflict, c) for c in d.get("conflicts") or []]
         t.flags = [build(Flag, f) for f in d.get("flags") or []]
         t.models = dict(d.get("models") or {})
+        t.notes = [str(n) for n in d.get("notes") or []]
         return t

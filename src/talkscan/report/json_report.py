@@ -53,6 +53,7 @@ def build_report(t: Transcript, stats: list[SpeakerStats] | None = None, meta: d
         "asks": [asdict(a) | {"score": _r(a.score, 4)} for a in t.asks],
         "conflicts": [asdict(c) | {"score": _r(c.score, 4)} for c in t.conflicts],
         "flags": [asdict(f) for f in t.flags],
+        "notes": list(t.notes),
     }
     if meta:
         report.update(meta)
