@@ -200,6 +200,18 @@ def test_a_colon_after_a_sentence_is_the_speakers_own(cue, name):
     assert split_speaker(cue)[0] == name
 
 
+def test_a_lead_found_once_in_captions_that_name_nobody_is_text(tmp_path):
+    lines = ["We looked at the rollout.", "Picture September: the system is live.", "Everyone is trained.",
+             "That is the plan."]
+    vtt = "WEBVTT\n" + "".join(f"\n00:00:0{2 * k}.000 --> 00:00:0{2 * k + 1}.000\n{x}\n" for k, x in enumerate(lines))
+    t = read_transcript(write(tmp_path, "nameless.vtt", vtt))
+    assert len(t.speakers) == 1 and [u.text for u in t.utterances] == lines
+    # where most cues are named, a participant who speaks once keeps the name
+    named = ["Maya: We need May.", "Greg: June.", "Maya: May.", "Kim: Agreed."]
+    vtt = "WEBVTT\n" + "".join(f"\n00:00:0{2 * k}.000 --> 00:00:0{2 * k + 1}.000\n{x}\n" for k, x in enumerate(named))
+    assert [s.name for s in read_transcript(write(tmp_path, "named.vtt", vtt)).speakers] == ["Maya", "Greg", "Kim"]
+
+
 def test_a_bracketed_name_without_a_colon_counts_only_where_every_cue_has_one(tmp_path):
     cues = ["[SPEAKER_00] We need the price down by ten percent.", "[SPEAKER_01] IT needs twelve weeks.",
             "[SPEAKER_00] Twelve weeks?"]

@@ -6,7 +6,7 @@ import re
 
 from ..errors import MalformedTranscript
 from .common import build_transcript, join_cues, parse_time
-from .vtt import bracket_speakers, split_speaker
+from .vtt import cue_rows
 
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 
@@ -28,10 +28,9 @@ def parse(text: str, source: str):
             start, end = parse_time(m.group(1)), parse_time(m.group(2))  # type: ignore[union-attr]
         except (ValueError, AttributeError):
             raise MalformedTranscript(f"bad cue timing '{lines[k].strip()[:40]}'", path=source) from None
-        name, plain = split_speaker("\n".join(lines[k + 1 :]))
-        if plain:
-            rows.append((name, plain, start, end))
+        rows.append(("\n".join(lines[k + 1 :]), start, end))
+    rows = cue_rows(rows)
     if not rows:
         raise MalformedTranscript("has no subtitle cues", path=source)
-    joined, first = join_cues(bracket_speakers(rows))
+    joined, first = join_cues(rows)
     return build_transcript(joined, source, turns=first)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 
 from ..errors import MalformedTranscript
 from .common import build_transcript, join_cues, parse_time
@@ -39,6 +40,24 @@ def split_speaker(text: str) -> tuple[str | None, str]:
         if who and len(who.split()) <= 4 and not who.isdigit() and not _says_a_sentence(who):
             name, plain = who, p.group(3).strip()
     return name, re.sub(r"\s+", " ", plain)
+
+
+def cue_rows(cues: list[tuple[str, float, float]]) -> list:
+    """(name or None, text, start, end) of every cue with text, from (cue text, start, end). Some
+    names are decided over the whole file: a `Name:` lead found once in captions that mostly name
+    nobody is the speaker's own words ("Picture September: the system is live"), and bracketed
+    names count where nearly every cue has one (bracket_speakers)."""
+    rows, led = [], []
+    for body, start, end in cues:
+        name, plain = split_speaker(body)
+        if plain:
+            rows.append((name, plain, start, end))
+            led.append(name is not None and not _VOICE.search(body))
+    if sum(name is None for name, _, _, _ in rows) >= len(rows) / 2:
+        once = Counter(name for (name, _, _, _), lead in zip(rows, led) if lead)
+        rows = [(None, f"{name}: {text}", start, end) if lead and once[name] == 1 else (name, text, start, end)
+                for (name, text, start, end), lead in zip(rows, led)]
+    return bracket_speakers(rows)
 
 
 def bracket_speakers(rows: list) -> list:
@@ -85,10 +104,9 @@ def parse(text: str, source: str):
         while i < n and lines[i].strip():
             body.append(lines[i])
             i += 1
-        name, plain = split_speaker("\n".join(body))
-        if plain:
-            rows.append((name, plain, start, end))
+        rows.append(("\n".join(body), start, end))
+    rows = cue_rows(rows)
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
-    joined, first = join_cues(bracket_speakers(rows))
+    joined, first = join_cues(rows)
     return build_transcript(joined, source, turns=first)
