@@ -13,13 +13,12 @@ low (0.13 → 0.29): turns this long are outside what the heads were trained on.
 from __future__ import annotations
 
 import math
-import re
 
+from .speaker_edges import ends_sentence
 from .transcript import Transcript, Utterance
 
 SPLIT_ABOVE_WORDS = 90
 PIECE_WORDS = 80
-_SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*$")
 
 
 def piece_sizes(words: list[str]) -> list[int]:
@@ -29,7 +28,7 @@ def piece_sizes(words: list[str]) -> list[int]:
     n = len(words)
     if n <= SPLIT_ABOVE_WORDS:
         return [n]
-    ends = [i + 1 for i, w in enumerate(words) if _SENTENCE_END.search(w)]
+    ends = [i + 1 for i, w in enumerate(words) if ends_sentence(w)]
     # the fewest pieces that fit; each cut at the sentence end nearest its equal share
     for k in range(math.ceil(n / PIECE_WORDS), n + 1):
         cuts, start = [], 0

@@ -21,8 +21,14 @@ MAX_GAP_S = 0.5
 _ENDS = ".?!"
 
 
+def ends_sentence(text: str) -> bool:
+    """Does a word (or text) end a sentence, closing quotes and brackets aside?"""
+    core = text.rstrip("\"')]”’")
+    return bool(core) and core[-1] in _ENDS
+
+
 def _ends_sentence(w: Word) -> bool:
-    return w.text.rstrip("\"')]”’")[-1:] in _ENDS
+    return ends_sentence(w.text)
 
 
 def _continues(w: Word) -> bool:
