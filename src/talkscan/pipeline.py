@@ -12,7 +12,7 @@ from .audio import AUDIO_EXTENSIONS
 from .errors import InputError, UnsupportedInput, UsageError
 from .progress import ProgressFn, no_progress
 from .readers import TRANSCRIPT_EXTENSIONS
-from .readers.common import SPLIT_PAUSE_S
+from .readers.common import pause_splits
 from .transcript import Speaker, Transcript, Utterance, Word
 
 SUPPORTED_EXTENSIONS = AUDIO_EXTENSIONS + TRANSCRIPT_EXTENSIONS
@@ -104,7 +104,7 @@ def group_utterances(words: list[Word]) -> list[Utterance]:
             flush()
             turn += 1
             prev_speaker = w.speaker
-        elif current and w.start - current[-1].end >= SPLIT_PAUSE_S and current[-1].text[-1:] in ".?!":
+        elif current and pause_splits(current[-1].text, current[-1].end, w.start):
             flush()
         current.append(w)
     flush()

@@ -10,6 +10,14 @@ from ..transcript import Speaker, Transcript, Utterance
 # A pause this long after a sentence end splits one speaker's speech into two utterances (recordings too).
 SPLIT_PAUSE_S = 2.0
 
+
+def pause_splits(prev_text: str, prev_end: float | None, start: float | None) -> bool:
+    """Does speech starting at `start` begin a new utterance of the speaker who said `prev_text`
+    (ending at `prev_end`)? Yes after a pause of SPLIT_PAUSE_S that follows a sentence end: the
+    rule for a recording's words (pipeline.group_utterances) and for subtitle cues (join_cues)."""
+    return (start is not None and prev_end is not None and start - prev_end >= SPLIT_PAUSE_S
+            and prev_text.rstrip()[-1:] in ".?!")
+
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 
@@ -29,16 +37,15 @@ def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
     two, and the analyzer reads a turn cut that way far worse (benchmarks/turn_shape.py, cues of at
     most 14 words: dev ask F1 0.89 → 0.83, paraphrase 0.90 → 0.73, conflicts 0.61 → 0.51; test
     conflicts 0.41 → 0.20). So consecutive cues of
-    one named speaker are joined into one utterance, split where a pause of SPLIT_PAUSE_S follows a
-    sentence end, as recordings are (the analyzer cuts a long one: long_turns). Cues without a name
+    one named speaker are joined into one utterance, split where `pause_splits`, as recordings are
+    (the analyzer cuts a long one: long_turns). Cues without a name
     may be anyone's and stay apart. Returns the joined rows and, for each, its first cue's index."""
     out: list[Row] = []
     first: list[int] = []
     for i, (name, text, start, end) in enumerate(rows):
         if out and name is not None and out[-1][0] == name:
             prev = out[-1]
-            pause = start is not None and prev[3] is not None and start - prev[3] >= SPLIT_PAUSE_S
-            if not (pause and prev[1].rstrip()[-1:] in ".?!"):
+            if not pause_splits(prev[1], prev[3], start):
                 out[-1] = (name, f"{prev[1]} {text}", prev[2], end if end is not None else prev[3])
                 continue
         out.append((name, text, start, end))
