@@ -176,6 +176,16 @@ def test_one_speakers_cues_in_a_row_are_one_utterance(tmp_path):
         "part 0 of one turn part 1 of one turn part 2 of one turn"]
 
 
+@pytest.mark.parametrize("prev,gap,splits", [
+    ("Let me check with sales.", 2.5, True), ('He said "June."', 2.5, True), ("(That was the plan.)", 2.0, True),
+    ("Let me check with", 2.5, False), ('He said "June.', 1.0, False), ("", 3.0, False)])
+def test_a_pause_splits_only_after_a_sentence_end(prev, gap, splits):
+    from talkscan.readers.common import pause_splits
+
+    assert pause_splits(prev, 10.0, 10.0 + gap) is splits
+    assert pause_splits(prev, None, 12.0) is False
+
+
 @pytest.mark.parametrize("ext", ["srt", "vtt", "txt"])
 def test_bracketed_speaker_labels_as_whisperx_writes_them(tmp_path, ext):
     lines = ["[SPEAKER_00]: We need the price down by ten percent.", "[SPEAKER_01]: IT needs twelve weeks."]

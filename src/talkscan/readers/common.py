@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MalformedTranscript
+from ..speaker_edges import ends_sentence
 from ..transcript import Speaker, Transcript, Utterance
 
 # A pause this long after a sentence end splits one speaker's speech into two utterances (recordings too).
@@ -14,9 +15,11 @@ SPLIT_PAUSE_S = 2.0
 def pause_splits(prev_text: str, prev_end: float | None, start: float | None) -> bool:
     """Does speech starting at `start` begin a new utterance of the speaker who said `prev_text`
     (ending at `prev_end`)? Yes after a pause of SPLIT_PAUSE_S that follows a sentence end: the
-    rule for a recording's words (pipeline.group_utterances) and for subtitle cues (join_cues)."""
+    rule for a recording's words (pipeline.group_utterances) and for subtitle cues (join_cues).
+    A sentence may end inside closing quotes or brackets ('…the "June date."'), as speaker_edges
+    reads it."""
     return (start is not None and prev_end is not None and start - prev_end >= SPLIT_PAUSE_S
-            and prev_text.rstrip()[-1:] in ".?!")
+            and ends_sentence(prev_text.rstrip()))
 
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
