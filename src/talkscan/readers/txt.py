@@ -23,6 +23,7 @@ speech: its lines are skipped until the next `Name: text` line.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from ..errors import MalformedTranscript
 from .common import build_transcript, join_cues, parse_time
@@ -62,9 +63,16 @@ def _section(line: str) -> bool:
     return bool(m) and m.group("h").strip().lower() in _SECTIONS
 
 
-def _turn(line: str) -> tuple[str, str, str | None, bool, bool] | None:
-    """(name, text, time, whether the time is a clock time, whether the layout cuts turns into
-    pieces) of a line that starts a turn, else None."""
+class _TurnLine(NamedTuple):
+    name: str
+    text: str
+    time: str | None
+    clock: bool      # the time is a clock time (Zoom's saved captions)
+    pieces: bool     # the layout cuts one speaker's turn into entries (Zoom captions, Teams entries)
+
+
+def _turn(line: str) -> _TurnLine | None:
+    """The turn a line starts, else None."""
     line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
     for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _NAME_ONLY):
         m = rx.match(line)
@@ -74,8 +82,7 @@ def _turn(line: str) -> tuple[str, str, str | None, bool, bool] | None:
             text = (d.get("text") or "").strip()
             if not t and (lead := _TIME_FIRST.match(text)):
                 t, text = lead.group("t"), lead.group("text")
-            # Zoom's captions and Teams' entries are cut where the speaker pauses, not where the turn ends
-            return m.group("name").strip(), text, t, rx is _BRACKET, rx in (_BRACKET, _HEADING)
+            return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, rx in (_BRACKET, _HEADING))
     return None
 
 
@@ -111,20 +118,20 @@ def parse(text: str, source: str):
             pending = lone.group("t")
             continue
         turn = _turn(line)
-        if _section(line) or (turn and turn[0].lower() in _SECTIONS):   # "Summary: we agreed…" too
+        if _section(line) or (turn and turn.name.lower() in _SECTIONS):   # "Summary: we agreed…" too
             in_notes = True
             continue
-        if turn and not rows and turn[0].lower() in _META:
+        if turn and not rows and turn.name.lower() in _META:
             continue
         # in notes, a bullet ("- Greg: check the SOW") or a name alone is a notes line, not a turn
-        if in_notes and (_BULLET.match(line) or not (turn and turn[1])):
+        if in_notes and (_BULLET.match(line) or not (turn and turn.text)):
             continue
         in_notes = False
         if turn:
-            name, words, t, clock, pieces = turn[0], turn[1], turn[2], clock or turn[3], pieces and turn[4]
-            t = t or pending
+            clock, pieces = clock or turn.clock, pieces and turn.pieces
+            t = turn.time or pending
             pending = None
-            rows.append([name, words, parse_time(t) if t else None, None])
+            rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
     rows = [r for r in rows if r[1]]
