@@ -176,6 +176,32 @@ def test_one_speakers_cues_in_a_row_are_one_utterance(tmp_path):
         "part 0 of one turn part 1 of one turn part 2 of one turn"]
 
 
+def test_captions_that_name_the_speaker_only_on_change(tmp_path):
+    cues = ["Maya: Before we sign anything,", "procurement needs the price under 400k.", "Greg: Our floor is 450k.",
+            "Sales cannot go any lower.", "Maya: Then we are far apart.", ">> Tom: For IT, time is the problem.",
+            "We need twelve weeks.", "Greg: Twelve weeks?"]
+    srt = "".join(f"{k + 1}\n00:00:{2 * k:02d},000 --> 00:00:{2 * k + 1:02d},500\n{c}\n\n" for k, c in enumerate(cues))
+    t = read_transcript(write(tmp_path, "film.srt", srt))
+    assert [(t.speaker_label(u.speaker), u.turn, u.text) for u in t.utterances] == [
+        ("Maya", 0, "Before we sign anything, procurement needs the price under 400k."),
+        ("Greg", 2, "Our floor is 450k. Sales cannot go any lower."),
+        ("Maya", 4, "Then we are far apart."),
+        ("Tom", 5, "For IT, time is the problem. We need twelve weeks."),
+        ("Greg", 7, "Twelve weeks?")]
+
+
+@pytest.mark.parametrize("names,on_change", [
+    (["Maya", None, "Greg", None, "Maya", "Greg"], True),
+    (["Maya", "Maya", None, "Greg", "Maya", "Greg"], False),       # Zoom: a known speaker's cues repeat the name
+    (["Maya", "Greg", "Maya", "Greg"], False),                     # every cue named: nothing to fill
+    ([None, "Note", None, None, "Update", None, "Note", None], False),   # stray leads, one recurring
+    (["Maya", None, "Greg", None], False)])                        # too few to tell
+def test_names_on_change_needs_recurring_alternating_names(names, on_change):
+    from talkscan.readers.vtt import names_on_change
+
+    assert names_on_change(names) is on_change
+
+
 @pytest.mark.parametrize("prev,gap,splits", [
     ("Let me check with sales.", 2.5, True), ('He said "June."', 2.5, True), ("(That was the plan.)", 2.0, True),
     ("Let me check with", 2.5, False), ('He said "June.', 1.0, False), ("", 3.0, False)])

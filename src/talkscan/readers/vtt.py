@@ -1,4 +1,5 @@
-"""WebVTT, as Teams, Zoom and Meet export it: `<v Name>` voice tags or `Name: text` cue text."""
+"""WebVTT, as Teams, Zoom and Meet export it: `<v Name>` voice tags or `Name: text` cue text, on
+every cue or, as film and broadcast captions write it, only where the speaker changes."""
 
 from __future__ import annotations
 
@@ -44,20 +45,41 @@ def split_speaker(text: str) -> tuple[str | None, str]:
 
 def cue_rows(cues: list[tuple[str, float, float]]) -> list:
     """(name or None, text, start, end) of every cue with text, from (cue text, start, end). Some
-    names are decided over the whole file: a `Name:` lead found once in captions that mostly name
-    nobody is the speaker's own words ("Picture September: the system is live"), and bracketed
-    names count where nearly every cue has one (bracket_speakers)."""
+    names are decided over the whole file: captions that name the speaker only where the speaker
+    changes give the cues after a name to that speaker (names_on_change); otherwise a `Name:` lead
+    found once in captions that mostly name nobody is the speaker's own words ("Picture September:
+    the system is live"), and bracketed names count where nearly every cue has one
+    (bracket_speakers)."""
     rows, led = [], []
     for body, start, end in cues:
         name, plain = split_speaker(body)
         if plain:
             rows.append((name, plain, start, end))
             led.append(name is not None and not _VOICE.search(body))
+    if names_on_change([name for name, _, _, _ in rows]):
+        current = None
+        for k, (name, text, start, end) in enumerate(rows):
+            current = name or current
+            rows[k] = (current, text, start, end)
+        return rows
     if sum(name is None for name, _, _, _ in rows) >= len(rows) / 2:
         once = Counter(name for (name, _, _, _), lead in zip(rows, led) if lead)
         rows = [(None, f"{name}: {text}", start, end) if lead and once[name] == 1 else (name, text, start, end)
                 for (name, text, start, end), lead in zip(rows, led)]
     return bracket_speakers(rows)
+
+
+def names_on_change(names: list[str | None]) -> bool:
+    """Do these cues (their speaker names, None where a cue names nobody) name the speaker only where
+    the speaker changes, as film and broadcast captions do? Then no name follows itself, and
+    unnamed cues come after named ones. Zoom names every cue of a speaker it knows, so one
+    speaker's cues in a row repeat the name, and its unnamed cues are people it could not tell.
+    At least two names must recur, so a few stray leads ("Note: …") do not pass for speakers."""
+    named = [n for n in names if n is not None]
+    recurring = [n for n, c in Counter(named).items() if c >= 2]
+    if len(named) < 4 or len(recurring) < 2 or any(a == b for a, b in zip(named, named[1:])):
+        return False
+    return any(a is not None and b is None for a, b in zip(names, names[1:]))
 
 
 def bracket_speakers(rows: list) -> list:
