@@ -3,6 +3,7 @@ plain text or Word documents."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import InputError, MalformedTranscript, UnsupportedInput
@@ -14,9 +15,10 @@ TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".docx", ".json")
 __all__ = ["TRANSCRIPT_EXTENSIONS", "read_transcript", "build_transcript"]
 
 
-def read_transcript(path: Path) -> Transcript:
+def read_transcript(path: str | os.PathLike) -> Transcript:
     from . import docx, json_reader, srt, txt, vtt
 
+    path = Path(path)
     readers = {".vtt": vtt.parse, ".srt": srt.parse, ".txt": txt.parse, ".json": json_reader.parse}
     ext = path.suffix.lower()
     if ext not in TRANSCRIPT_EXTENSIONS:
