@@ -250,6 +250,33 @@ def test_phone_width_does_not_scroll_sideways(browser, report_file, tmp_path):
         w.close()
 
 
+def test_long_speaker_names_fit_a_laptop_screen(browser, tmp_path):
+    """Meeting tools name people by role or full name ("Industrial Designer", AMI's transcripts):
+    the speakers table must not scroll sideways and no timeline lane label may run off the chart."""
+    from browser_util import dialogue_to_transcript, SAMPLE
+    from talkscan.policy import evaluate_flags, load_policy
+    from talkscan.report.json_report import build_report
+
+    long = {"Maya": "Head of Procurement Maya", "Greg": "Industrial Designer", "Tom": "Alexandra Montgomery-Smith"}
+    d = {**SAMPLE, "speakers": {long.get(n, n): r for n, r in SAMPLE["speakers"].items()},
+         "turns": [{**tn, "speaker": long.get(tn["speaker"], tn["speaker"]),
+                    "tags": [{**g, "target": long.get(g.get("target"), g.get("target"))} if "target" in g else g
+                             for g in tn["tags"]]} for tn in SAMPLE["turns"]]}
+    t = dialogue_to_transcript(d)
+    t.flags = evaluate_flags(t, load_policy())
+    f = tmp_path / "report.html"
+    f.write_text(render_html(build_report(t)), encoding="utf-8")
+    w = Watched(browser, f, width=1200, height=800)
+    try:
+        overflow = w.page.eval_on_selector("#speakers .scroll", "e => e.scrollWidth - e.clientWidth")
+        assert overflow <= 1, overflow
+        left = w.page.eval_on_selector_all("svg.timeline .lane-label", "els => els.map(e => e.getBBox().x)")
+        assert len(left) == 4 and min(left) >= 0, left
+        assert w.errors == []
+    finally:
+        w.close()
+
+
 def test_print_shows_everything_without_the_controls(watched):
     page = watched.page
     page.click('#filters button[data-filter="speaker"][data-value="S3"]')

@@ -31,7 +31,7 @@ _STAT_FIELDS = (
 
 # timeline geometry, in SVG user units (the SVG scales to the page width)
 _TL_WIDTH = 1000
-_TL_GUTTER = 110
+_TL_GUTTER = 124   # room for a 16-character lane label at 11 px, wide letters included
 _TL_LANE = 26
 
 
