@@ -100,6 +100,21 @@ def test_txt_name_lines_and_continuations(tmp_path):
     assert t.utterances[0].start is None and t.duration_s is None
 
 
+@pytest.mark.parametrize("who", ["Maya (Procurement)", "Maya [Procurement]", "Maya Chen (Head of Procurement)",
+                                 "Dr. Maya Chen [Head of Procurement, EMEA]"])
+def test_txt_names_with_a_role_after_them(tmp_path, who):
+    text = f"{who}: We need the price under 400k.\nGreg (Sales): Our floor is 450k.\n{who}: We are far apart.\n"
+    t = read_transcript(write(tmp_path, "roles.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        (who, "We need the price under 400k."), ("Greg (Sales)", "Our floor is 450k."), (who, "We are far apart.")]
+
+
+def test_a_capitalised_lead_with_a_long_aside_is_still_text(tmp_path):
+    text = "Maya: We need the price under 400k.\nThe plan (as agreed last week with finance): hold at 400k.\n"
+    t = read_transcript(write(tmp_path, "aside.txt", text))
+    assert len(t.utterances) == 1 and t.utterances[0].text.endswith("hold at 400k.")
+
+
 def test_txt_with_timestamps(tmp_path):
     t = read_transcript(write(tmp_path, "a.txt", "[00:00:05] Maya: hi\n[00:01:02] Greg: hello there\n"))
     assert t.utterances[0].start == 5 and t.utterances[0].end == 62 and t.utterances[1].start == 62

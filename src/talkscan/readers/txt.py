@@ -31,7 +31,9 @@ from .common import build_transcript, join_cues, parse_time
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
     rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
-    rf"(?P<name>[^:\[\]]{{1,40}}?)\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
+    # the name, or a name with a role after it: "Maya [Procurement]", "Maya Chen (Head of Procurement, EMEA)"
+    rf"(?P<name>[^:\[\]]{{1,40}}?|[^\s:\[\]()][^:\[\]()]{{0,39}}?\s*[(\[][^()\[\]:]{{1,60}}[)\]])"
+    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
@@ -63,6 +65,18 @@ def _section(line: str) -> bool:
     return bool(m) and m.group("h").strip().lower() in _SECTIONS
 
 
+_ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+
+
+def _speaker_like(name: str) -> bool:
+    """At most four words, or a capitalised name of at most four words with a role after it in
+    brackets ("Maya Chen (Head of Procurement)"); "The plan (as agreed last week):" stays text."""
+    if len(name.split()) <= 4:
+        return True
+    base = _ROLE.sub("", name)
+    return base != name and len(base.split()) <= 4 and re.fullmatch(_NAME, base.strip()) is not None
+
+
 class _TurnLine(NamedTuple):
     name: str
     text: str
@@ -76,7 +90,7 @@ def _turn(line: str) -> _TurnLine | None:
     line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
     for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _NAME_ONLY):
         m = rx.match(line)
-        if m and len(m.group("name").split()) <= 4:
+        if m and _speaker_like(m.group("name")):
             d = m.groupdict()
             t = d.get("t") or d.get("t2") or d.get("t3")
             text = (d.get("text") or "").strip()
