@@ -182,6 +182,12 @@ def test_labeling_target_by_name_then_previous_other_speaker():
     assert target_speaker(doc, speakers, names, 2) == "S0"
     doc = annotate(["You sound boxed in."])[0]
     assert target_speaker(doc, speakers, names, 2) == "S1"
+    # people are addressed past their title: "Dr. Okonkwo" is called "Okonkwo", not "Dr."
+    names = {"S0": "Dr. Okonkwo", "S1": "Tomasz", "S2": "Maya (Procurement)"}
+    doc = annotate(["Okonkwo, you sound worried about April."])[0]
+    assert target_speaker(doc, speakers, names, 2) == "S0"
+    doc = annotate(["Maya, you sound worried about April."])[0]
+    assert target_speaker(doc, speakers, names, 0) == "S2"
 
 
 def test_head_roundtrip_and_hash_check(tmp_path):

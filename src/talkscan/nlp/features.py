@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .labeling import call_name
 from .spacy_components import FEATURE_NAMES, annotate
 
 # Paraphrases often sum up a point made minutes earlier (in the project's dialogues 30% of targets
@@ -113,7 +114,7 @@ def pair_dim() -> int:
 
 def _first_names(names: dict[str, str] | None, speakers: list[str]) -> dict[str, str]:
     names = names or {s: s for s in speakers}
-    return {sid: (name or sid).split()[0].lower() for sid, name in names.items()}
+    return {sid: call_name(name or sid) for sid, name in names.items()}
 
 
 def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, docs: list | None = None,

@@ -8,6 +8,18 @@ import re
 
 from . import lexicon
 
+_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "professor", "sir", "dame"}
+
+
+def call_name(name: str) -> str:
+    """The word people address a participant by, lower-cased: the first word of the name, a title
+    skipped ("Dr. Okonkwo, you sound worried" names "Dr. Okonkwo")."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+        words = words[1:]
+    return words[0].lower() if words else ""
+
+
 _FRAME_ORDER = ("second_person", "sensing", "third_person", "first_person")
 _AFTER_PERCEPTION = re.compile(
     r"\b(?:you|you're|you are|your \w+)\s+(?:seem|sound|look|appear|feel|are|'re)(?:s)?\s+"
@@ -69,7 +81,7 @@ def target_speaker(doc, speaker_ids: list[str], names: dict[str, str], i: int) -
     me = speaker_ids[i]
     words = {t.lower_ for t in doc}
     for sid, name in names.items():
-        if sid != me and name and name.split()[0].lower() in words:
+        if sid != me and name and call_name(name) in words:
             return sid
     for j in range(i - 1, -1, -1):
         if speaker_ids[j] != me:
