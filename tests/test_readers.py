@@ -390,6 +390,28 @@ def test_name_and_time_headings_with_the_text_below(tmp_path):
     assert [u.start for u in t.utterances] == [3, 11]
 
 
+@pytest.mark.parametrize("maya,greg", [
+    ("Maya Chen - 00:03", "Greg Otis - 00:11"), ("Maya Chen | 00:03", "Greg Otis | 00:11"),
+    ("Maya Chen (00:03)", "Greg Otis (00:11)"), ("Maya Chen [00:03]", "Greg Otis [00:11]"),
+    ("00:03 Maya Chen", "00:11 Greg Otis"), ("[00:03] Maya Chen", "[00:11] Greg Otis"),
+    ("@0:03 - Maya Chen", "@0:11 - Greg Otis")])
+def test_heading_layouts_of_other_notes_tools(tmp_path, maya, greg):
+    text = f"{maya}\nWe need the price\nunder four twenty.\n\n{greg}\nUnder four twenty?\n\n{greg}\nThat's a big ask.\n"
+    t = read_transcript(write(tmp_path, "notes.txt", text))
+    assert [(t.speaker_label(u.speaker), u.start, u.text) for u in t.utterances] == [
+        ("Maya Chen", 3, "We need the price under four twenty."), ("Greg Otis", 11, "Under four twenty? That's a big ask.")]
+
+
+@pytest.mark.parametrize("sep", [" ", " - "])
+def test_a_stray_heading_in_name_text_turns_stays_in_the_turn(tmp_path, sep):
+    text = (f"Maya: Here is where we are.\nPricing{sep}10:30\nWe hold at four twenty.\nGreg: Fine.\n"
+            "Maya: Next.\nTom: Twelve weeks.\n")
+    t = read_transcript(write(tmp_path, "agenda.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya", f"Here is where we are. Pricing{sep}10:30 We hold at four twenty."), ("Greg", "Fine."),
+        ("Maya", "Next."), ("Tom", "Twelve weeks.")]
+
+
 def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     t = read_transcript(write(tmp_path, "notes.txt", NOTES_TXT))
     assert [s.name for s in t.speakers] == ["Maya", "Greg"]

@@ -10,8 +10,12 @@
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
   one speaker's captions in a row are one turn, as subtitle cues are (common.join_cues);
-- `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word);
+- `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word;
+  also `Name - 01:02`, `Name | 01:02`, `Name (01:02)`, and the time first: `[01:02] Name`);
   Teams starts a new entry where its speaker pauses, so one speaker's entries in a row are joined too.
+  In a file of mostly `Name: text` turns, such a heading is an agenda line inside a turn.
+
+A name may carry a role in brackets: `Maya (Procurement): text`, `Maya Chen [Head of Procurement]: text`.
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
 few minutes) times the next turn instead of joining the text. Header lines before the first turn
@@ -40,7 +44,11 @@ _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
 _NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 # "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
-_HEADING = re.compile(rf"^\s*(?P<name>{_NAME})\s+(?P<t>{_T})\s*$")
+# also "Maya Chen - 00:03", "Maya Chen | 00:03", "Maya Chen (00:03)", and the time first: "00:03 Maya Chen",
+# "[00:03] Maya Chen", "@0:03 - Maya Chen", as other meeting-notes tools export them
+_SEP = r"(?:\s+|\s*[-–|·•]\s*)"
+_HEADING = re.compile(rf"^\s*(?P<name>{_NAME})(?:{_SEP}(?P<t>{_T})|\s*[(\[](?P<t2>{_T})[)\]])\s*$")
+_HEADING_TIME_FIRST = re.compile(rf"^\s*@?[(\[]?(?P<t>{_T})[)\]]?{_SEP}(?P<name>{_NAME})\s*$")
 # "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text. Rev's
 # transcripts time it: "Speaker 1 (00:03):" or "Maya Chen (01:02:03):".
 _NAME_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s*$")
@@ -83,12 +91,13 @@ class _TurnLine(NamedTuple):
     time: str | None
     clock: bool      # the time is a clock time (Zoom's saved captions)
     pieces: bool     # the layout cuts one speaker's turn into entries (Zoom captions, Teams entries)
+    heading: bool    # a name and time on a line of their own, the text below
 
 
 def _turn(line: str) -> _TurnLine | None:
     """The turn a line starts, else None."""
     line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
-    for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _NAME_ONLY):
+    for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY):
         m = rx.match(line)
         if m and _speaker_like(m.group("name")):
             d = m.groupdict()
@@ -96,8 +105,25 @@ def _turn(line: str) -> _TurnLine | None:
             text = (d.get("text") or "").strip()
             if not t and (lead := _TIME_FIRST.match(text)):
                 t, text = lead.group("t"), lead.group("text")
-            return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, rx in (_BRACKET, _HEADING))
+            heading = rx in (_HEADING, _HEADING_TIME_FIRST)
+            return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, heading or rx is _BRACKET, heading)
     return None
+
+
+def _fold_stray_headings(rows: list[list], headings: list[str | None]) -> list[list]:
+    """In a file of mostly `Name: text` turns, a few "Pricing - 10:30" lines with text below are an
+    agenda or notes inside a turn, not speakers: heading and text go back into the turn they
+    interrupt (before the first turn, they are header lines)."""
+    n_head = sum(h is not None for h in headings)
+    if not n_head or n_head * 2 >= len(rows):
+        return rows
+    out: list[list] = []
+    for row, head in zip(rows, headings):
+        if head is None:
+            out.append(row)
+        elif out and row[1]:   # a bare "Tuesday 10:30" marks the time, not speech: dropped as before
+            out[-1][1] = " ".join(x for x in (out[-1][1], head, row[1]) if x)
+    return out
 
 
 WORDS_PER_S = 2.5
@@ -125,6 +151,7 @@ def parse(text: str, source: str):
     clock = False
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
+    headings: list[str | None] = []   # per row: the heading line it started from, if it did
     for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
@@ -146,8 +173,10 @@ def parse(text: str, source: str):
             t = turn.time or pending
             pending = None
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
+            headings.append(line.strip() if turn.heading else None)
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
+    rows = _fold_stray_headings(rows, headings)
     rows = [r for r in rows if r[1]]
     if not rows:
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
