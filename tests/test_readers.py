@@ -244,6 +244,8 @@ def test_bracketed_speaker_labels_as_whisperx_writes_them(tmp_path, ext):
 
 @pytest.mark.parametrize("cue,name", [
     ("That helps. Picture September: the system is live.", None), ("Really? Then: June.", None),
+    ("Maya Chen (Head of Procurement): we need it.", "Maya Chen (Head of Procurement)"),
+    ("The plan (as agreed last week): hold at 400k.", None),
     ("Dr. Okafor: we need it.", "Dr. Okafor"), ("J. Smith: yes.", "J. Smith"), ("Smith, John: hello.", "Smith, John")])
 def test_a_colon_after_a_sentence_is_the_speakers_own(cue, name):
     from talkscan.readers.vtt import split_speaker

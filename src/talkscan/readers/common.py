@@ -21,6 +21,21 @@ def pause_splits(prev_text: str, prev_end: float | None, start: float | None) ->
     return (start is not None and prev_end is not None and start - prev_end >= SPLIT_PAUSE_S
             and ends_sentence(prev_text.rstrip()))
 
+# A name as transcripts write it: up to four capitalised words or numbers ("Maya Chen", "Speaker 1")
+NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
+_ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+
+
+def speaker_like(name: str) -> bool:
+    """Could this lead be a speaker's name? At most four words, or a capitalised name of at most
+    four words with a role after it in brackets ("Maya Chen (Head of Procurement)"); "The plan (as
+    agreed last week)" is not one."""
+    if len(name.split()) <= 4:
+        return True
+    base = _ROLE.sub("", name)
+    return base != name and len(base.split()) <= 4 and re.fullmatch(NAME, base.strip()) is not None
+
+
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 

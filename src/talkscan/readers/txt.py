@@ -30,7 +30,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, join_cues, parse_time
+from .common import NAME, build_transcript, join_cues, parse_time, speaker_like
 
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
@@ -42,16 +42,15 @@ _LINE = re.compile(
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
-_NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 # "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
 # also "Maya Chen - 00:03", "Maya Chen | 00:03", "Maya Chen (00:03)", and the time first: "00:03 Maya Chen",
 # "[00:03] Maya Chen", "@0:03 - Maya Chen", as other meeting-notes tools export them
 _SEP = r"(?:\s+|\s*[-–|·•]\s*)"
-_HEADING = re.compile(rf"^\s*(?P<name>{_NAME})(?:{_SEP}(?P<t>{_T})|\s*[(\[](?P<t2>{_T})[)\]])\s*$")
-_HEADING_TIME_FIRST = re.compile(rf"^\s*@?[(\[]?(?P<t>{_T})[)\]]?{_SEP}(?P<name>{_NAME})\s*$")
+_HEADING = re.compile(rf"^\s*(?P<name>{NAME})(?:{_SEP}(?P<t>{_T})|\s*[(\[](?P<t2>{_T})[)\]])\s*$")
+_HEADING_TIME_FIRST = re.compile(rf"^\s*@?[(\[]?(?P<t>{_T})[)\]]?{_SEP}(?P<name>{NAME})\s*$")
 # "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text. Rev's
 # transcripts time it: "Speaker 1 (00:03):" or "Maya Chen (01:02:03):".
-_NAME_ONLY = re.compile(rf"^\s*(?P<name>{_NAME})\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s*$")
+_NAME_ONLY = re.compile(rf"^\s*(?P<name>{NAME})\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s*$")
 _BOLD = re.compile(r"^(\s*)(\*\*|__)(.+?)\2")
 # "Maya Chen: (00:01)" with the text below, as Rev's published transcripts write it
 _TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
@@ -73,18 +72,6 @@ def _section(line: str) -> bool:
     return bool(m) and m.group("h").strip().lower() in _SECTIONS
 
 
-_ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
-
-
-def _speaker_like(name: str) -> bool:
-    """At most four words, or a capitalised name of at most four words with a role after it in
-    brackets ("Maya Chen (Head of Procurement)"); "The plan (as agreed last week):" stays text."""
-    if len(name.split()) <= 4:
-        return True
-    base = _ROLE.sub("", name)
-    return base != name and len(base.split()) <= 4 and re.fullmatch(_NAME, base.strip()) is not None
-
-
 class _TurnLine(NamedTuple):
     name: str
     text: str
@@ -99,7 +86,7 @@ def _turn(line: str) -> _TurnLine | None:
     line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
     for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY):
         m = rx.match(line)
-        if m and _speaker_like(m.group("name")):
+        if m and speaker_like(m.group("name")):
             d = m.groupdict()
             t = d.get("t") or d.get("t2") or d.get("t3")
             text = (d.get("text") or "").strip()

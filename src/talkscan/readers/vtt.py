@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, join_cues, parse_time
+from .common import build_transcript, join_cues, parse_time, speaker_like
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
@@ -38,7 +38,7 @@ def split_speaker(text: str) -> tuple[str | None, str]:
     if name is None:
         p = _NAME_PREFIX.match(plain)
         who = p and (p.group(1) or p.group(2)).strip()
-        if who and len(who.split()) <= 4 and not who.isdigit() and not _says_a_sentence(who):
+        if who and speaker_like(who) and not who.isdigit() and not _says_a_sentence(who):
             name, plain = who, p.group(3).strip()
     return name, re.sub(r"\s+", " ", plain)
 
