@@ -109,6 +109,17 @@ def test_txt_names_with_a_role_after_them(tmp_path, who):
         (who, "We need the price under 400k."), ("Greg (Sales)", "Our floor is 450k."), (who, "We are far apart.")]
 
 
+def test_a_name_given_once_with_its_role_is_one_speaker(tmp_path):
+    text = ("Maya (Procurement): We need the price under 400k.\nGreg (Sales): Our floor is 450k.\n"
+            "Maya: We are far apart.\nGreg: Then we talk terms.\n")
+    t = read_transcript(write(tmp_path, "intro.txt", text))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya (Procurement)", "Greg (Sales)"] * 2
+    # two people who share a first name stay apart, and so does the bare name, which could be either
+    text = "Maya (Sales): A.\nMaya (Procurement): B.\nMaya: C.\n"
+    t = read_transcript(write(tmp_path, "two.txt", text))
+    assert len(t.speakers) == 3
+
+
 def test_a_capitalised_lead_with_a_long_aside_is_still_text(tmp_path):
     text = "Maya: We need the price under 400k.\nThe plan (as agreed last week with finance): hold at 400k.\n"
     t = read_transcript(write(tmp_path, "aside.txt", text))

@@ -36,6 +36,18 @@ def speaker_like(name: str) -> bool:
     return base != name and len(base.split()) <= 4 and re.fullmatch(NAME, base.strip()) is not None
 
 
+def role_aliases(names: set[str]) -> dict[str, str]:
+    """A bare name and the same name with a role ("Maya" and "Maya (Procurement)", as a hand-written
+    transcript introduces people) are one speaker, under the name with the role; not where two roles
+    share the name ("Maya (Sales)", "Maya (Procurement)": which one is "Maya"?)."""
+    roled: dict[str, list[str]] = {}
+    for n in names:
+        base = _ROLE.sub("", n).strip()
+        if base != n and base:
+            roled.setdefault(base, []).append(n)
+    return {base: forms[0] for base, forms in roled.items() if len(forms) == 1 and base in names}
+
+
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 
@@ -81,8 +93,10 @@ def build_transcript(
     ids: dict[str | None, str] = {}
     speakers: list[Speaker] = []
     utterances: list[Utterance] = []
+    same = role_aliases({name.strip() for name, _, _, _ in rows if name})
     for i, (name, text, start, end) in enumerate(rows):
         key = name.strip() if name else None
+        key = same.get(key, key)
         if key not in ids:
             ids[key] = f"S{len(ids)}"
             speakers.append(Speaker(id=ids[key], name=key))
