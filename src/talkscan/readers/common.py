@@ -21,6 +21,7 @@ def pause_splits(prev_text: str, prev_end: float | None, start: float | None) ->
     return (start is not None and prev_end is not None and start - prev_end >= SPLIT_PAUSE_S
             and ends_sentence(prev_text.rstrip()))
 
+
 # A name as transcripts write it: up to four capitalised words or numbers ("Maya Chen", "Speaker 1")
 NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 _ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
