@@ -329,3 +329,17 @@ def test_one_voice_or_another_language_gets_a_note():
     assert len(report_notes(t)) == 1 and "English only" in report_notes(t)[0]
     t.utterances[1].speaker = "S0"
     assert len(report_notes(t)) == 2
+
+
+def test_more_names_than_speakers_gets_a_note():
+    from talkscan.notes import report_notes
+    from talkscan.transcript import Speaker, Transcript, Utterance
+
+    utts = [Utterance(id=f"u{i}", turn=i, speaker=f"S{i % 2}", text="Twelve weeks.") for i in range(4)]
+    t = Transcript(source="a.m4a", kind="recording", speakers=[Speaker(id="S0"), Speaker(id="S1")], utterances=utts)
+    assert report_notes(t, ["Maya", "Greg"]) == [] and report_notes(t, ["Maya", " ", ""]) == []
+    assert "so Tom named nobody" in report_notes(t, ["Maya", "", "Tom"])[0]   # blank: S1 keeps its name
+    (note,) = report_notes(t, ["Maya", "Greg", "Tom", "Priya"])
+    assert "4 names were given for 2 speakers, so Tom, Priya named nobody" in note and "--speakers" in note
+    t.kind = "transcript"
+    assert "--speakers" not in report_notes(t, ["Maya", "Greg", "Tom"])[0]

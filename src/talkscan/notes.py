@@ -5,9 +5,23 @@ from __future__ import annotations
 from .transcript import Transcript
 
 
-def report_notes(t: Transcript) -> list[str]:
-    """What the reader of an analysed meeting's report should be told about it."""
-    return [n for n in (language_note(t), one_speaker_note(t)) if n]
+def report_notes(t: Transcript, names: list[str] | None = None) -> list[str]:
+    """What the reader of an analysed meeting's report should be told about it; `names` are the
+    names given with --names."""
+    return [n for n in (language_note(t), one_speaker_note(t), names_note(t, names)) if n]
+
+
+def names_note(t: Transcript, names: list[str] | None) -> str | None:
+    """--names gives names in order of first appearance: more names than speakers means someone was
+    not heard as a voice of their own (or the names belong to another meeting), and the speakers'
+    names may be off by one."""
+    names = names or []
+    heard = len({u.speaker for u in t.utterances})
+    unused = [n.strip() for n in names[heard:] if n.strip()]   # a blank entry keeps a speaker's own name
+    if not unused:
+        return None
+    return (f"{len(names)} names were given for {heard} speakers, so {', '.join(unused)} named nobody; check "
+            "the names against the transcript" + (", or rerun with --speakers N" if t.kind == "recording" else ""))
 
 
 def language_note(t: Transcript) -> str | None:

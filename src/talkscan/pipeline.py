@@ -192,7 +192,7 @@ def analyze(t: Transcript, options: RunOptions, progress: ProgressFn = no_progre
     t = analyzer.transform(t, progress)
     t.models.update(analyzer.model_names)
     t.flags = evaluate_flags(t, load_policy(options.policy))
-    t.notes = report_notes(t)
+    t.notes = report_notes(t, options.names)
     return t
 
 
