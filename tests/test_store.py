@@ -167,6 +167,19 @@ def test_index_html(db):
     assert 'href="out/w1/report.html"' in other
 
 
+def test_history_tables_wrap_long_cells_to_the_width_and_cut_nothing():
+    from talkscan.history import _table
+
+    speakers = "User Interface, Project Manager, Marketing, Industrial Designer"
+    flags = "Project Manager: overused paraphrase; meeting: missing future vision"
+    lines = _table(["date", "speakers", "flags"], [["2026-11-28", speakers, flags]], width=80)
+    assert max(map(len, lines)) <= 80 and len(lines) > 3
+    body = " ".join(" ".join(line.split()) for line in lines[2:])
+    for word in (speakers + " " + flags).split():
+        assert word in body
+    assert _table(["a", "b"], [["x", "y"]], width=80) == ["a  b", "-  -", "x  y"]
+
+
 def test_empty_history(db):
     assert "No meetings yet." in render_history(db)
     assert "No meetings analysed yet." in render_index(db, db.path.parent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -277,7 +278,8 @@ def history(
     if not path.is_file():
         _err(f"{path}: no history database yet (run `talkscan run` first)")
         raise typer.Exit(1)
-    _guard(lambda: typer.echo(history_text(path)))
+    width = max(60, shutil.get_terminal_size((100, 24)).columns)   # 100 when piped
+    _guard(lambda: typer.echo(history_text(path, width)))
 
 
 @app.command("policy")

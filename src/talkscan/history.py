@@ -4,6 +4,7 @@ cannot be, so they appear in their meetings but get no series over time."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -120,16 +121,17 @@ def duration_text(seconds: float | None) -> str:
 def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
     cols = len(header)
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(cols)]
-    # the last column takes what is left, and is cut if it must be
-    used = sum(widths[:-1]) + 2 * (cols - 1)
-    widths[-1] = max(10, min(widths[-1], width - used))
+    # too wide: narrow the widest column (a long speakers list) until the table fits, and wrap its
+    # cells onto more lines; nothing is cut, since flags are what the reader came for
+    while sum(widths) + 2 * (cols - 1) > width and max(widths) > 12:
+        widths[widths.index(max(widths))] -= 1
 
-    def line(r: list[str]) -> str:
-        cells = [r[c].ljust(widths[c]) for c in range(cols - 1)]
-        last = r[-1] if len(r[-1]) <= widths[-1] else r[-1][: widths[-1] - 1] + "…"
-        return "  ".join([*cells, last]).rstrip()
+    def lines(r: list[str]) -> list[str]:
+        cells = [textwrap.wrap(r[c], widths[c], break_on_hyphens=False) or [""] for c in range(cols)]
+        return ["  ".join((cell[k] if k < len(cell) else "").ljust(widths[c]) for c, cell in enumerate(cells)).rstrip()
+                for k in range(max(map(len, cells)))]
 
-    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+    return [*lines(header), "  ".join("-" * w for w in widths), *(x for r in rows for x in lines(r))]
 
 
 MOVE_SHORT = {"paraphrase": "para", "mirroring": "mirr", "emotional_labeling": "label",
