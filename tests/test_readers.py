@@ -114,6 +114,9 @@ def test_a_name_given_once_with_its_role_is_one_speaker(tmp_path):
             "Maya: We are far apart.\nGreg: Then we talk terms.\n")
     t = read_transcript(write(tmp_path, "intro.txt", text))
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya (Procurement)", "Greg (Sales)"] * 2
+    # a name shouted in capitals on one line is the same person
+    t = read_transcript(write(tmp_path, "caps.txt", "Maya: A.\nGREG: B.\nMAYA: C.\nGreg (Sales): D.\n"))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya", "Greg (Sales)", "Maya", "Greg (Sales)"]
     # two people who share a first name stay apart, and so does the bare name, which could be either
     text = "Maya (Sales): A.\nMaya (Procurement): B.\nMaya: C.\n"
     t = read_transcript(write(tmp_path, "two.txt", text))

@@ -37,16 +37,26 @@ def speaker_like(name: str) -> bool:
     return base != name and len(base.split()) <= 4 and re.fullmatch(NAME, base.strip()) is not None
 
 
-def role_aliases(names: set[str]) -> dict[str, str]:
-    """A bare name and the same name with a role ("Maya" and "Maya (Procurement)", as a hand-written
-    transcript introduces people) are one speaker, under the name with the role; not where two roles
-    share the name ("Maya (Sales)", "Maya (Procurement)": which one is "Maya"?)."""
-    roled: dict[str, list[str]] = {}
+def name_aliases(names: list[str]) -> dict[str, str]:
+    """Spellings of one speaker's name (in order of first appearance) → the one used: the first of
+    those that differ only in case ("MAYA", "Maya"), and a bare name given elsewhere with a role
+    ("Maya" and "Maya (Procurement)", as a hand-written transcript introduces people) under the
+    name with the role; not where two roles share the name ("Maya (Sales)", "Maya (Procurement)":
+    which one is "Maya"?)."""
+    first: dict[str, str] = {}
     for n in names:
+        first.setdefault(n.casefold(), n)
+    roled: dict[str, list[str]] = {}
+    for n in first.values():
         base = _ROLE.sub("", n).strip()
         if base != n and base:
-            roled.setdefault(base, []).append(n)
-    return {base: forms[0] for base, forms in roled.items() if len(forms) == 1 and base in names}
+            roled.setdefault(base.casefold(), []).append(n)
+    alias = {n: first[n.casefold()] for n in names}
+    for n in names:
+        forms = roled.get(alias[n].casefold(), [])
+        if len(forms) == 1 and alias[n] not in forms:
+            alias[n] = forms[0]
+    return {n: a for n, a in alias.items() if n != a}
 
 
 _TS = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
@@ -94,7 +104,7 @@ def build_transcript(
     ids: dict[str | None, str] = {}
     speakers: list[Speaker] = []
     utterances: list[Utterance] = []
-    same = role_aliases({name.strip() for name, _, _, _ in rows if name})
+    same = name_aliases(list(dict.fromkeys(name.strip() for name, _, _, _ in rows if name)))
     for i, (name, text, start, end) in enumerate(rows):
         key = name.strip() if name else None
         key = same.get(key, key)
