@@ -205,6 +205,21 @@ def test_one_speakers_cues_in_a_row_are_one_utterance(tmp_path):
         "part 0 of one turn part 1 of one turn part 2 of one turn"]
 
 
+def test_dialogue_cues_and_subtitle_editor_codes(tmp_path):
+    """Film-style subtitles put two speakers in one cue, each line after a dash, and editors leave
+    positioning codes ({\\an8}) in the text."""
+    srt = ("1\n00:00:01,000 --> 00:00:03,000\n{\\an8}Maya: We need the price under 400k.\n\n"
+           "2\n00:00:03,500 --> 00:00:05,000\n<i>Greg: Our floor is 450k.</i>\n\n"
+           "3\n00:00:05,500 --> 00:00:08,500\n- Maya: We are far apart.\n- Greg: Then we talk\nterms today.\n\n"
+           "4\n00:00:09,000 --> 00:00:10,000\n>> hello from the room\n")
+    t = read_transcript(write(tmp_path, "film.srt", srt))
+    got = [(t.speaker_label(u.speaker), u.start, u.text) for u in t.utterances]
+    assert [(who, text) for who, _, text in got] == [
+        ("Maya", "We need the price under 400k."), ("Greg", "Our floor is 450k."), ("Maya", "We are far apart."),
+        ("Greg", "Then we talk terms today."), ("S2", "hello from the room")]   # the caption mark is not speech
+    assert [start for _, start, _ in got][:3] == [1.0, 3.5, 5.5] and 6.5 < got[3][1] < 7.5   # the cue's time shared
+
+
 def test_captions_that_name_the_speaker_only_on_change(tmp_path):
     cues = ["Maya: Before we sign anything,", "procurement needs the price under 400k.", "Greg: Our floor is 450k.",
             "Sales cannot go any lower.", "Maya: Then we are far apart.", ">> Tom: For IT, time is the problem.",

@@ -12,6 +12,9 @@ from .common import build_transcript, join_cues, parse_time, speaker_like
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
+_ASS_TAG = re.compile(r"\{\\[^}]*\}")    # "{\an8}", "{\i1}": positioning and style codes subtitle editors leave
+# a caption line that marks a new speaker: "- " in dialogue subtitles, ">>" in broadcast captions
+_MARK = re.compile(r"^\s*(?:-\s+|>>\s*)")
 # "Maya: text"; broadcast-style captions mark the speaker ">> MAYA: text", dialogue subtitles "- Maya: text",
 # WhisperX and other diarizing tools "[SPEAKER_00]: text"
 _NAME_PREFIX = re.compile(r"^(?:>>\s*|-\s+)?(?:\[([^\]:]{1,40})\]|([^:]{1,40})):\s+(.+)$", re.S)
@@ -34,13 +37,36 @@ def split_speaker(text: str) -> tuple[str | None, str]:
     """(speaker name or None, plain text) of one cue's text."""
     m = _VOICE.search(text)
     name = m.group(1).strip() if m else None
-    plain = html.unescape(_TAG.sub("", text)).strip()
+    plain = html.unescape(_ASS_TAG.sub("", _TAG.sub("", text))).strip()
     if name is None:
         p = _NAME_PREFIX.match(plain)
         who = p and (p.group(1) or p.group(2)).strip()
         if who and speaker_like(who) and not who.isdigit() and not _says_a_sentence(who):
             name, plain = who, p.group(3).strip()
+        else:
+            plain = _MARK.sub("", plain)
     return name, re.sub(r"\s+", " ", plain)
+
+
+def dialogue_parts(body: str, start: float, end: float) -> list[tuple[str, float, float]]:
+    """A subtitle cue that holds two speakers' lines, each after a caption mark ("- Maya: We are far
+    apart." / "- Greg: Then we talk."), as one cue per line, the cue's time shared by word count."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    if len(lines) < 2 or not _MARK.match(lines[0]) or sum(bool(_MARK.match(line)) for line in lines) < 2:
+        return [(body, start, end)]
+    parts: list[str] = []
+    for line in lines:
+        if _MARK.match(line) or not parts:
+            parts.append(line)
+        else:
+            parts[-1] += "\n" + line
+    words = [max(1, len(p.split())) for p in parts]
+    out, t = [], start
+    for part, w in zip(parts, words):
+        d = (end - start) * w / sum(words)
+        out.append((part, t, t + d))
+        t += d
+    return out
 
 
 def cue_rows(cues: list[tuple[str, float, float]]) -> list:
@@ -50,16 +76,18 @@ def cue_rows(cues: list[tuple[str, float, float]]) -> list:
     found once in captions that mostly name nobody is the speaker's own words ("Picture September:
     the system is live"), and bracketed names count where nearly every cue has one
     (bracket_speakers)."""
-    rows, led = [], []
-    for body, start, end in cues:
+    rows, led, marked = [], [], []
+    for body, start, end in (part for cue in cues for part in dialogue_parts(*cue)):
         name, plain = split_speaker(body)
         if plain:
             rows.append((name, plain, start, end))
             led.append(name is not None and not _VOICE.search(body))
+            marked.append(bool(_MARK.match(_TAG.sub("", body))))
     if names_on_change([name for name, _, _, _ in rows]):
         current = None
         for k, (name, text, start, end) in enumerate(rows):
-            current = name or current
+            # an unnamed ">>" or "- " line is someone new, not the last one named
+            current = name or (None if marked[k] else current)
             rows[k] = (current, text, start, end)
         return rows
     if sum(name is None for name, _, _, _ in rows) >= len(rows) / 2:
