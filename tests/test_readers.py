@@ -205,6 +205,44 @@ def test_one_speakers_cues_in_a_row_are_one_utterance(tmp_path):
         "part 0 of one turn part 1 of one turn part 2 of one turn"]
 
 
+YOUTUBE_VTT = """WEBVTT
+Kind: captions
+Language: en
+
+00:00:00.000 --> 00:00:02.350 align:start position:0%
+<SP>
+we<00:00:00.320><c> need</c><00:00:00.640><c> the</c><00:00:00.960><c> price</c>
+
+00:00:02.350 --> 00:00:02.360 align:start position:0%
+we need the price
+<SP>
+
+00:00:02.360 --> 00:00:05.000 align:start position:0%
+we need the price
+under<00:00:02.800><c> four</c><00:00:03.200><c> hundred</c>
+
+00:00:05.000 --> 00:00:05.010 align:start position:0%
+under four hundred
+<SP>
+
+00:00:05.010 --> 00:00:07.000 align:start position:0%
+under four hundred
+thousand<00:00:05.500><c> dollars</c>
+""".replace("<SP>", " ")   # YouTube writes lines of one space inside its cues
+
+
+def test_youtube_rolling_captions_show_each_line_once(tmp_path):
+    """YouTube's caption files carry header metadata, lines of one space inside cues, and roll: each
+    cue repeats the line before. They failed to read ('cue Kind: captions has no timing line')."""
+    t = read_transcript(write(tmp_path, "yt.vtt", YOUTUBE_VTT))
+    assert [(u.start, u.text) for u in t.utterances] == [
+        (0.0, "we need the price"), (2.36, "under four hundred"), (5.01, "thousand dollars")]
+    # a file whose cues merely happen to repeat a line now and then keeps every cue
+    plain = "WEBVTT\n\n00:01.000 --> 00:02.000\nYes.\n\n00:02.000 --> 00:03.000\nYes.\n\n" + "".join(
+        f"00:0{k}.000 --> 00:0{k}.500\nLine {k}.\n\n" for k in range(4, 8))
+    assert [u.text for u in read_transcript(write(tmp_path, "p.vtt", plain)).utterances][:2] == ["Yes.", "Yes."]
+
+
 def test_dialogue_cues_and_subtitle_editor_codes(tmp_path):
     """Film-style subtitles put two speakers in one cue, each line after a dash, and editors leave
     positioning codes ({\\an8}) in the text."""

@@ -120,13 +120,41 @@ def bracket_speakers(rows: list) -> list:
             else (name, text, start, end) for m, (name, text, start, end) in zip(lead, rows)]
 
 
+def unroll_captions(cues: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    """Rolling captions (YouTube's automatic ones) show each line twice: a cue repeats the line the
+    last one ended with, then adds one. Where most cues start that way, each line is kept once,
+    in the cue that first showed it; a cue left empty (YouTube's 10 ms repeats) is dropped."""
+    def shown(body: str) -> list[str]:
+        return [t for t in (re.sub(r"\s+", " ", html.unescape(_TAG.sub("", line))).strip() for line in body.split("\n")) if t]
+
+    texts = [shown(body) for body, _, _ in cues]
+    repeats = sum(bool(a and b and b[0] == a[-1]) for a, b in zip(texts, texts[1:]))
+    if len(cues) < 3 or repeats < 0.3 * (len(cues) - 1):
+        return cues
+    out, last = [], None
+    for (_, start, end), lines in zip(cues, texts):
+        while lines and lines[0] == last:
+            lines = lines[1:]
+        if lines:
+            out.append(("\n".join(lines), start, end))
+            last = lines[-1]
+    return out
+
+
 def parse(text: str, source: str):
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or not lines[0].strip().startswith("WEBVTT"):
         raise MalformedTranscript("is not WebVTT: the first line must be 'WEBVTT'", path=source)
     rows = []
-    i = 1
     n = len(lines)
+
+    def cue_start(k: int) -> bool:
+        return k < n and ("-->" in lines[k] or (k + 1 < n and "-->" in lines[k + 1]))
+
+    # the header block may carry metadata ("Kind: captions", "Language: en", as YouTube writes it)
+    i = 1
+    while i < n and lines[i].strip() and not cue_start(i):
+        i += 1
     while i < n:
         line = lines[i].strip()
         if not line:
@@ -151,11 +179,13 @@ def parse(text: str, source: str):
             raise MalformedTranscript(f"line {i + 1}: cue ends before it starts", path=source)
         i += 1
         body = []
-        while i < n and lines[i].strip():
+        # a cue ends at an empty line; a line of spaces ends it only where a cue follows (YouTube's
+        # captions hold " " lines inside cues)
+        while i < n and lines[i] and (lines[i].strip() or (i + 1 < n and lines[i + 1].strip() and not cue_start(i + 1))):
             body.append(lines[i])
             i += 1
         rows.append(("\n".join(body), start, end))
-    rows = cue_rows(rows)
+    rows = cue_rows(unroll_captions(rows))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
     joined, first = join_cues(rows)
