@@ -124,20 +124,21 @@ def unroll_captions(cues: list[tuple[str, float, float]]) -> list[tuple[str, flo
     """Rolling captions (YouTube's automatic ones) show each line twice: a cue repeats the line the
     last one ended with, then adds one. Where most cues start that way, each line is kept once,
     in the cue that first showed it; a cue left empty (YouTube's 10 ms repeats) is dropped."""
-    def shown(body: str) -> list[str]:
-        return [t for t in (re.sub(r"\s+", " ", html.unescape(_TAG.sub("", line))).strip() for line in body.split("\n")) if t]
+    def shown(body: str) -> list[tuple[str, str]]:   # (line as written, its text as shown)
+        pairs = ((line, re.sub(r"\s+", " ", html.unescape(_TAG.sub("", line))).strip()) for line in body.split("\n"))
+        return [(line, text) for line, text in pairs if text]
 
-    texts = [shown(body) for body, _, _ in cues]
-    repeats = sum(bool(a and b and b[0] == a[-1]) for a, b in zip(texts, texts[1:]))
+    cue_lines = [shown(body) for body, _, _ in cues]
+    repeats = sum(bool(a and b and b[0][1] == a[-1][1]) for a, b in zip(cue_lines, cue_lines[1:]))
     if len(cues) < 3 or repeats < 0.3 * (len(cues) - 1):
         return cues
     out, last = [], None
-    for (_, start, end), lines in zip(cues, texts):
-        while lines and lines[0] == last:
+    for (_, start, end), lines in zip(cues, cue_lines):
+        while lines and lines[0][1] == last:
             lines = lines[1:]
         if lines:
-            out.append(("\n".join(lines), start, end))
-            last = lines[-1]
+            out.append(("\n".join(line for line, _ in lines), start, end))
+            last = lines[-1][1]
     return out
 
 
