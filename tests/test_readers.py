@@ -461,6 +461,7 @@ def test_name_and_time_headings_with_the_text_below(tmp_path):
 
 @pytest.mark.parametrize("maya,greg", [
     ("Maya Chen - 00:03", "Greg Otis - 00:11"), ("Maya Chen | 00:03", "Greg Otis | 00:11"),
+    ("Maya Chen, 00:03", "Greg Otis, 00:11"), ("**Maya Chen** [00:00:03]", "**Greg Otis** [00:00:11]"),
     ("Maya Chen (00:03)", "Greg Otis (00:11)"), ("Maya Chen [00:03]", "Greg Otis [00:11]"),
     ("00:03 Maya Chen", "00:11 Greg Otis"), ("[00:03] Maya Chen", "[00:11] Greg Otis"),
     ("@0:03 - Maya Chen", "@0:11 - Greg Otis")])

@@ -43,9 +43,9 @@ _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
 # "Maya Chen  0:03": every word capitalised (or a number), so "we meet at 10:30" stays text
-# also "Maya Chen - 00:03", "Maya Chen | 00:03", "Maya Chen (00:03)", and the time first: "00:03 Maya Chen",
-# "[00:03] Maya Chen", "@0:03 - Maya Chen", as other meeting-notes tools export them
-_SEP = r"(?:\s+|\s*[-–|·•]\s*)"
+# also "Maya Chen - 00:03", "Maya Chen | 00:03", "Maya Chen, 00:03", "Maya Chen (00:03)", and the
+# time first: "00:03 Maya Chen", "[00:03] Maya Chen", "@0:03 - Maya Chen", as other notes tools export them
+_SEP = r"(?:\s+|\s*[-–|·•,]\s*)"
 _HEADING = re.compile(rf"^\s*(?P<name>{NAME})(?:{_SEP}(?P<t>{_T})|\s*[(\[](?P<t2>{_T})[)\]])\s*$")
 _HEADING_TIME_FIRST = re.compile(rf"^\s*@?[(\[]?(?P<t>{_T})[)\]]?{_SEP}(?P<name>{NAME})\s*$")
 # "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text. Rev's
