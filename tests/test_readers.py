@@ -364,6 +364,23 @@ def test_whisperx_json_segments(tmp_path):
     assert len(t.utterances) == 3 and len(t.speakers) == 1 and t.speakers[0].name is None
 
 
+def test_speech_api_utterances_json(tmp_path):
+    """AssemblyAI's and Deepgram's diarized output: one utterance per turn, AssemblyAI in ms."""
+    aai = {"language_code": "en_us", "utterances": [
+        {"speaker": "A", "text": "We need the price down by ten percent.", "start": 500, "end": 4000, "words": []},
+        {"speaker": "B", "text": "IT needs twelve weeks.", "start": 4600, "end": 6000}]}
+    dg = {"metadata": {}, "results": {"channels": [], "utterances": [
+        {"speaker": 0, "transcript": "We need the price down by ten percent.", "start": 0.5, "end": 4.0},
+        {"speaker": 1, "transcript": "IT needs twelve weeks.", "start": 4.6, "end": 6.0}]}}
+    for name, d, who in (("aai.json", aai, ["Speaker A", "Speaker B"]), ("dg.json", dg, ["Speaker 0", "Speaker 1"])):
+        t = read_transcript(write(tmp_path, name, json.dumps(d)))
+        assert [(t.speaker_label(u.speaker), u.start, u.end) for u in t.utterances] == [
+            (who[0], 0.5, 4.0), (who[1], 4.6, 6.0)], name
+        assert t.utterances[1].text == "IT needs twelve weeks." and t.language == "en"
+    with pytest.raises(MalformedTranscript, match="utterance 0 has no 'text'"):
+        read_transcript(write(tmp_path, "bad.json", json.dumps({"utterances": [{"speaker": "A"}]})))
+
+
 @pytest.mark.parametrize(
     "name,text,problem",
     [

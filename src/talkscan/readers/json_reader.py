@@ -1,6 +1,6 @@
-"""talkscan's own transcript JSON (what `talkscan transcribe` writes) or a report.json; or the JSON
+"""talkscan's own transcript JSON (what `talkscan transcribe` writes) or a report.json; the JSON
 that Whisper, faster-whisper scripts and WhisperX write (`segments` with `start`, `end`, `text` and,
-diarized, `speaker`)."""
+diarized, `speaker`); or the speaker-labelled `utterances` of the AssemblyAI and Deepgram APIs."""
 
 from __future__ import annotations
 
@@ -18,9 +18,16 @@ def parse(text: str, source: str) -> Transcript:
         raise MalformedTranscript(f"is not valid JSON (line {e.lineno}: {e.msg})", path=source) from None
     if isinstance(d, dict) and isinstance(d.get("segments"), list) and "utterances" not in d:
         return _whisper(d, source)
+    if isinstance(d, dict) and isinstance(d.get("utterances"), list) and "speakers" not in d:
+        # AssemblyAI: {"utterances": [{"speaker": "A", "text", "start", "end"}]}, times in ms
+        return _api_utterances(d["utterances"], "text", 1000.0, d.get("language_code"), source)
+    results = d.get("results") if isinstance(d, dict) else None
+    if isinstance(results, dict) and isinstance(results.get("utterances"), list):
+        # Deepgram with utterances=true: {"results": {"utterances": [{"speaker": 0, "transcript", "start", "end"}]}}
+        return _api_utterances(results["utterances"], "transcript", 1.0, None, source)
     if not isinstance(d, dict) or not isinstance(d.get("utterances"), list) or not isinstance(d.get("speakers"), list):
         raise MalformedTranscript("is neither a talkscan transcript ('speakers' and 'utterances') nor Whisper's "
-                                  "output ('segments')", path=source)
+                                  "output ('segments') nor AssemblyAI's or Deepgram's 'utterances'", path=source)
     try:
         t = Transcript.from_dict({**d, "source": source, "kind": "transcript"})
     except (TypeError, KeyError, ValueError) as e:
@@ -32,6 +39,27 @@ def parse(text: str, source: str) -> Transcript:
         if u.speaker not in known:
             raise MalformedTranscript(f"utterance {u.id} names unknown speaker {u.speaker!r}", path=source)
     return t
+
+
+def _api_utterances(items: list, text_key: str, per_s: float, language: object, source: str) -> Transcript:
+    """A speech API's diarized utterances: each is a turn already, speakers "A" or 0 become "Speaker A"."""
+    rows = []
+    for k, u in enumerate(items):
+        if not isinstance(u, dict) or not isinstance(u.get(text_key), str):
+            raise MalformedTranscript(f"utterance {k} has no '{text_key}'", path=source)
+        try:
+            start = float(u["start"]) / per_s if u.get("start") is not None else None
+            end = float(u["end"]) / per_s if u.get("end") is not None else None
+        except (TypeError, ValueError):
+            raise MalformedTranscript(f"utterance {k} has a time that is not a number", path=source) from None
+        speaker = u.get("speaker")
+        text = " ".join(u[text_key].split())
+        if text:
+            rows.append((f"Speaker {speaker}" if speaker not in (None, "") else None, text, start, end))
+    if not rows:
+        raise MalformedTranscript("contains no utterances with text", path=source)
+    lang = language.split("_")[0] if isinstance(language, str) and language else "en"
+    return build_transcript(rows, source, language=lang)
 
 
 def _whisper(d: dict, source: str) -> Transcript:
