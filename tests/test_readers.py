@@ -123,6 +123,17 @@ def test_a_name_given_once_with_its_role_is_one_speaker(tmp_path):
     assert len(t.speakers) == 3
 
 
+def test_an_asides_lead_is_not_a_speaker(tmp_path):
+    text = "Maya: We need the price under 400k.\nNote: the SOW is attached.\nGreg: Our floor is 450k.\n"
+    t = read_transcript(write(tmp_path, "aside.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya", "We need the price under 400k. Note: the SOW is attached."), ("Greg", "Our floor is 450k.")]
+    cues = ["Note: recording starts late.", "We need the price under 400k.", "Note: audio drops here.", "Fine."]
+    vtt = "WEBVTT\n" + "".join(f"\n00:00:0{2 * k}.000 --> 00:00:0{2 * k + 1}.000\n{c}\n" for k, c in enumerate(cues))
+    t = read_transcript(write(tmp_path, "notes.vtt", vtt))
+    assert len(t.speakers) == 1 and t.utterances[0].text == "Note: recording starts late."
+
+
 def test_a_capitalised_lead_with_a_long_aside_is_still_text(tmp_path):
     text = "Maya: We need the price under 400k.\nThe plan (as agreed last week with finance): hold at 400k.\n"
     t = read_transcript(write(tmp_path, "aside.txt", text))

@@ -27,10 +27,17 @@ NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
 _ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 
 
+# Leads that introduce an aside, never a person: "Note: the SOW is attached."
+NOT_SPEAKERS = {"note", "nb", "n.b.", "ps", "p.s.", "fyi", "update", "reminder", "warning", "important",
+                "edit", "disclaimer", "caveat", "todo", "to do", "tip"}
+
+
 def speaker_like(name: str) -> bool:
     """Could this lead be a speaker's name? At most four words, or a capitalised name of at most
     four words with a role after it in brackets ("Maya Chen (Head of Procurement)"); "The plan (as
-    agreed last week)" is not one."""
+    agreed last week)" is not one, nor is an aside's lead ("Note", "Update")."""
+    if name.strip().lower() in NOT_SPEAKERS:
+        return False
     if len(name.split()) <= 4:
         return True
     base = _ROLE.sub("", name)
