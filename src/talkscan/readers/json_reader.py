@@ -41,44 +41,38 @@ def parse(text: str, source: str) -> Transcript:
     return t
 
 
+def _timed_rows(items: list, what: str, text_key: str, per_s: float, name, source: str) -> list:
+    """(name, text, start, end) rows of Whisper's segments or a speech API's utterances (`what`):
+    the text under `text_key`, times in units `per_s` to the second, `name(speaker)` for each
+    speaker given."""
+    rows = []
+    for k, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get(text_key), str):
+            raise MalformedTranscript(f"{what} {k} has no '{text_key}'", path=source)
+        try:
+            start = float(item["start"]) / per_s if item.get("start") is not None else None
+            end = float(item["end"]) / per_s if item.get("end") is not None else None
+        except (TypeError, ValueError):
+            raise MalformedTranscript(f"{what} {k} has a time that is not a number", path=source) from None
+        speaker = item.get("speaker")
+        text = " ".join(item[text_key].split())
+        if text:
+            rows.append((name(speaker) if speaker not in (None, "") else None, text, start, end))
+    if not rows:
+        raise MalformedTranscript(f"contains no {what}s with text", path=source)
+    return rows
+
+
 def _api_utterances(items: list, text_key: str, per_s: float, language: object, source: str) -> Transcript:
     """A speech API's diarized utterances: each is a turn already, speakers "A" or 0 become "Speaker A"."""
-    rows = []
-    for k, u in enumerate(items):
-        if not isinstance(u, dict) or not isinstance(u.get(text_key), str):
-            raise MalformedTranscript(f"utterance {k} has no '{text_key}'", path=source)
-        try:
-            start = float(u["start"]) / per_s if u.get("start") is not None else None
-            end = float(u["end"]) / per_s if u.get("end") is not None else None
-        except (TypeError, ValueError):
-            raise MalformedTranscript(f"utterance {k} has a time that is not a number", path=source) from None
-        speaker = u.get("speaker")
-        text = " ".join(u[text_key].split())
-        if text:
-            rows.append((f"Speaker {speaker}" if speaker not in (None, "") else None, text, start, end))
-    if not rows:
-        raise MalformedTranscript("contains no utterances with text", path=source)
+    rows = _timed_rows(items, "utterance", text_key, per_s, lambda s: f"Speaker {s}", source)
     lang = language.split("_")[0] if isinstance(language, str) and language else "en"
     return build_transcript(rows, source, language=lang)
 
 
 def _whisper(d: dict, source: str) -> Transcript:
     """Whisper's segments are cut like subtitle cues, so one speaker's run is joined as cues are."""
-    rows = []
-    for k, seg in enumerate(d["segments"]):
-        if not isinstance(seg, dict) or not isinstance(seg.get("text"), str):
-            raise MalformedTranscript(f"segment {k} has no 'text'", path=source)
-        try:
-            start = float(seg["start"]) if seg.get("start") is not None else None
-            end = float(seg["end"]) if seg.get("end") is not None else None
-        except (TypeError, ValueError):
-            raise MalformedTranscript(f"segment {k} has a time that is not a number", path=source) from None
-        speaker = seg.get("speaker")
-        text = " ".join(seg["text"].split())
-        if text:
-            rows.append((str(speaker) if speaker not in (None, "") else None, text, start, end))
-    if not rows:
-        raise MalformedTranscript("contains no segments with text", path=source)
+    rows = _timed_rows(d["segments"], "segment", "text", 1.0, str, source)
     joined, first = join_cues(rows)
     language = d.get("language") if isinstance(d.get("language"), str) else "en"
     return build_transcript(joined, source, language=language or "en", turns=first)
