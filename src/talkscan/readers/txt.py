@@ -77,8 +77,12 @@ class _TurnLine(NamedTuple):
     text: str
     time: str | None
     clock: bool      # the time is a clock time (Zoom's saved captions)
-    pieces: bool     # the layout cuts one speaker's turn into entries (Zoom captions, Teams entries)
     heading: bool    # a name and time on a line of their own, the text below
+
+    @property
+    def pieces(self) -> bool:
+        """The layout cuts one speaker's turn into entries: Zoom's captions, Teams' headed entries."""
+        return self.clock or self.heading
 
 
 def _turn(line: str) -> _TurnLine | None:
@@ -92,8 +96,7 @@ def _turn(line: str) -> _TurnLine | None:
             text = (d.get("text") or "").strip()
             if not t and (lead := _TIME_FIRST.match(text)):
                 t, text = lead.group("t"), lead.group("text")
-            heading = rx in (_HEADING, _HEADING_TIME_FIRST)
-            return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, heading or rx is _BRACKET, heading)
+            return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, rx in (_HEADING, _HEADING_TIME_FIRST))
     return None
 
 
