@@ -62,6 +62,10 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
     if kind == "bad-srt":
         (d / "bad.srt").write_text("1\nno arrow here\nhi\n")
         return [str(d / "bad.srt")], "timing"
+    if kind == "broken-link":
+        # a link into an unmounted drive: in a folder it must fail by name, not vanish from the batch
+        (d / "gone.m4a").symlink_to(tmp_path / "unmounted" / "gone.m4a")
+        return [str(d / "gone.m4a")], "broken link"
     if kind == "no-names-txt":
         (d / "notes.txt").write_text("we talked about the price\nand the timeline\n")
         return [str(d / "notes.txt")], "Name: text"
@@ -70,7 +74,7 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
 
 BAD_INPUTS = [
     "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "silence",
-    "unsupported", "bad-vtt", "bad-srt", "no-names-txt",
+    "unsupported", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
 ]
 
 
@@ -122,7 +126,7 @@ def test_bad_option_values_exit_2(tmp_path):
 
 def test_batch_survives_every_bad_input(tmp_path, shared_data):
     """One folder with all the bad files and two good transcripts: the good ones get reports."""
-    for kind in ["zero-byte", "text-as-m4a", "truncated-m4a", "silence", "bad-vtt", "bad-srt", "no-names-txt"]:
+    for kind in ["zero-byte", "text-as-m4a", "truncated-m4a", "silence", "bad-vtt", "bad-srt", "no-names-txt", "broken-link"]:
         make_bad(tmp_path, kind, shared_data)
     d = tmp_path / "in"
     (d / "good.txt").write_text(GOOD_TXT)
@@ -133,9 +137,9 @@ def test_batch_survives_every_bad_input(tmp_path, shared_data):
     assert "Traceback" not in r.stderr
     assert (out / "good" / "transcript.vtt").is_file() and (out / "good2" / "transcript.srt").is_file()
     errors = [ln for ln in r.stderr.splitlines() if ln.startswith("talkscan: error:")]
-    assert len(errors) == 7, r.stderr
-    assert "2 done, 0 already current, 7 failed" in r.stderr
-    for name in ["z.m4a", "t.m4a", "cut.m4a", "quiet.wav", "bad.vtt", "bad.srt", "notes.txt"]:
+    assert len(errors) == 8, r.stderr
+    assert "2 done, 0 already current, 8 failed" in r.stderr
+    for name in ["z.m4a", "t.m4a", "cut.m4a", "quiet.wav", "bad.vtt", "bad.srt", "notes.txt", "gone.m4a"]:
         assert any(name in ln for ln in r.stderr.splitlines() if ln.strip().startswith("failed:")), name
     # no stray temporary files left by the failed ones
     assert not list(out.rglob("*.tmp"))

@@ -522,7 +522,8 @@ def run_batch(
                 h = file_sha256(f)
                 key = cache_key(f, options, batch.transcript_only, h)
             except OSError as e:
-                fail(f, f"cannot be read ({e.strerror or e})")
+                broken = f.is_symlink() and not f.exists()
+                fail(f, "broken link" if broken else f"cannot be read ({e.strerror or e})")
                 continue
             if not batch.force and report_is_current(folder, key, batch.transcript_only):
                 if store is not None and not store.has_meeting(folder, key):

@@ -43,7 +43,7 @@ def is_transcript(path: Path) -> bool:
 def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
     """The files to process for one command-line input: the file itself, or a folder's supported files."""
     if not path.exists():
-        raise InputError("no such file or folder", path=str(path))
+        raise InputError("broken link" if path.is_symlink() else "no such file or folder", path=str(path))
     if path.is_file():
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise UnsupportedInput(
@@ -55,8 +55,9 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
     files = sorted(
         p
         for p in path.glob(pattern)
-        # hidden files, and the "~$name.docx" lock files Word leaves beside an open document
-        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith((".", "~$"))
+        # hidden files, and the "~$name.docx" lock files Word leaves beside an open document; a broken
+        # link is kept so that it fails by name instead of vanishing from the batch
+        if (p.is_file() or (p.is_symlink() and not p.exists())) and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith((".", "~$"))
         # the project's own label files sit beside samples: .labels.json / .reference.json are not transcripts
         and not re.search(r"\.(labels|reference)\.json$", p.name)
     )
