@@ -167,6 +167,16 @@ def test_index_html(db):
     assert 'href="out/w1/report.html"' in other
 
 
+def test_index_tells_apart_meetings_that_share_a_name(db):
+    out = db.path.parent
+    db.add_meeting(out / "sync-txt", report("in/sync.txt", ["Tom"], date="2024-05-01"), "h1")
+    db.add_meeting(out / "sync-vtt", report("in/sync.vtt", ["Tom"], date="2024-05-02"), "h2")
+    db.add_meeting(out / "other", report("in/other.m4a", ["Tom"], date="2024-05-03"), "h3")
+    html = render_index(db, out)
+    assert '">sync.txt</a>' in html and '">sync.vtt</a>' in html
+    assert '">other</a>' in html  # a unique name keeps its short form
+
+
 def test_history_tables_wrap_long_cells_to_the_width_and_cut_nothing():
     from talkscan.history import _table
 

@@ -5,6 +5,7 @@ history database after every batch."""
 
 from __future__ import annotations
 
+from collections import Counter
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,6 +68,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
     from ..history import duration_text
 
     meetings = []
+    stems = Counter(Path(m.source).stem for m in h.meetings)
     for m in h.meetings:
         folder = store.report_folder(m.report)
         href = Path(os.path.relpath(folder / "report.html", out)).as_posix()
@@ -74,7 +76,8 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             "when": m.when,
             "dated": bool(m.date),
             "duration": duration_text(m.duration_s),
-            "title": Path(m.source).stem or m.report,
+            # the extension tells apart meeting.txt and meeting.vtt, which share a stem
+            "title": (Path(m.source).name if stems[Path(m.source).stem] > 1 else Path(m.source).stem) or m.report,
             "source": m.source,
             "href": href,
             "kind": m.kind,
