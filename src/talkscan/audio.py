@@ -22,8 +22,9 @@ def check_file(path: Path) -> None:
         raise InputError("file is empty (0 bytes)", path=str(path))
 
 
-def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SAMPLE_RATE):
-    """The first audio stream of `path` as a float32 numpy array at `sample_rate`, mono."""
+def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SAMPLE_RATE, channels: bool = False):
+    """The first audio stream of `path` as a float32 numpy array at `sample_rate`: mono, or with
+    `channels` one row per channel (channels, samples), for recordings with a speaker per channel."""
     import av
     import numpy as np
 
@@ -44,10 +45,12 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
             duration = float(stream.duration * stream.time_base)
         elif container.duration:
             duration = container.duration / 1_000_000
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        rows = max(1, stream.channels or 1) if channels else 1
+        # planar float: one row per channel (layout None keeps the stream's own)
+        resampler = av.AudioResampler(format="fltp", layout=None if channels else "mono", rate=sample_rate)
         # Frames go straight into one float32 buffer sized from the stated duration: the peak is the
         # audio itself, not int16 chunks plus their concatenation plus float copies.
-        buf = np.empty(int((duration or 60.0) * sample_rate) + sample_rate, dtype=np.float32)
+        buf = np.empty((rows, int((duration or 60.0) * sample_rate) + sample_rate), dtype=np.float32)
         decoded = 0
         errors = 0
         packets = 0
@@ -55,13 +58,14 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
         def put(frames) -> None:
             nonlocal buf, decoded
             for out in frames:
-                arr = out.to_ndarray().reshape(-1)
-                if decoded + arr.shape[0] > buf.shape[0]:
-                    grown = np.empty(max(2 * buf.shape[0], decoded + arr.shape[0]), dtype=np.float32)
-                    grown[:decoded] = buf[:decoded]
+                arr = out.to_ndarray().reshape(rows, -1)
+                n = arr.shape[1]
+                if decoded + n > buf.shape[1]:
+                    grown = np.empty((rows, max(2 * buf.shape[1], decoded + n)), dtype=np.float32)
+                    grown[:, :decoded] = buf[:, :decoded]
                     buf = grown
-                buf[decoded : decoded + arr.shape[0]] = arr
-                decoded += arr.shape[0]
+                buf[:, decoded : decoded + n] = arr
+                decoded += n
 
         try:
             for packet in container.demux(stream):
@@ -86,12 +90,13 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     if not decoded:
         raise AudioError("contains no audio samples (truncated or empty stream)", path=str(path))
     # a view when the estimate was close; a compact copy when it was far too large
-    audio = buf[:decoded] if decoded > 0.8 * buf.shape[0] else buf[:decoded].copy()
-    progress("decode", len(audio) / sample_rate, len(audio) / sample_rate)
-    if duration and len(audio) / sample_rate < 0.5 * duration - 1.0:
-        raise AudioError(
-            f"is truncated: decoded {len(audio) / sample_rate:.1f} s of a stated {duration:.1f} s", path=str(path)
-        )
+    audio = buf[:, :decoded] if decoded > 0.8 * buf.shape[1] else buf[:, :decoded].copy()
+    if not channels:
+        audio = audio[0]
+    seconds = decoded / sample_rate
+    progress("decode", seconds, seconds)
+    if duration and seconds < 0.5 * duration - 1.0:
+        raise AudioError(f"is truncated: decoded {seconds:.1f} s of a stated {duration:.1f} s", path=str(path))
     # max and -min, not abs().max(): abs would make a second copy of the whole recording (+230 MB an hour)
     if audio.size == 0 or max(float(audio.max()), -float(audio.min())) < SILENCE_PEAK:
         raise AudioError("is silent: no speech to transcribe", path=str(path))

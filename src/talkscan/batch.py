@@ -188,6 +188,8 @@ def key_parts(path: Path, options: RunOptions, transcript_only: bool, content_ha
         }
         s = options.speakers
         parts["speakers"] = [s.num_speakers, s.min_speakers, s.max_speakers]
+        if s.channels != "mix":  # absent for the default, so existing reports stay current
+            parts["channels"] = s.channels
         if options.voices is not None:
             from .voiceprints import voices_fingerprint
 

@@ -46,6 +46,11 @@ class Device(str, Enum):
     cuda = "cuda"
 
 
+class Channels(str, Enum):
+    mix = "mix"
+    split = "split"
+
+
 def _err(message: str) -> None:
     typer.echo(f"talkscan: error: {message}", err=True)
 
@@ -75,6 +80,11 @@ THREADS = typer.Option(0, "--threads", min=0, help="CPU threads for Whisper (0: 
 SPEAKERS = typer.Option(None, "--speakers", min=1, help="Exact number of speakers, when known.")
 MIN_SPEAKERS = typer.Option(1, "--min-speakers", min=1, help="Fewest speakers to consider.")
 MAX_SPEAKERS = typer.Option(8, "--max-speakers", min=1, help="Most speakers to consider.")
+CHANNELS = typer.Option(
+    Channels.mix, "--channels",
+    help="mix: tell speakers apart by voice. split: one speaker per channel (call recordings, two "
+    "microphones); a file whose channels carry the same sound is mixed.",
+)
 NAMES = typer.Option(None, "--names", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom".')
 RECURSIVE = typer.Option(False, "--recursive", "-r", help="Also look in subfolders of a folder input.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
@@ -95,7 +105,8 @@ def _voices_path(voices: Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
-def _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy=None, voices=None):
+def _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy=None, voices=None,
+             channels=Channels.mix):
     from .asr import AsrOptions
     from .pipeline import RunOptions, SpeakerOptions
 
@@ -111,7 +122,8 @@ def _options(model, language, device, threads, speakers, min_speakers, max_speak
         load_policy(policy)
     return RunOptions(
         asr=AsrOptions(model=model, language=language, device=device.value, threads=threads),
-        speakers=SpeakerOptions(num_speakers=speakers, min_speakers=min_speakers, max_speakers=max_speakers),
+        speakers=SpeakerOptions(num_speakers=speakers, min_speakers=min_speakers, max_speakers=max_speakers,
+                                channels=channels.value),
         names=[n.strip() for n in names.split(",")] if names else None,
         policy=policy,
         voices=_voices_path(voices),
@@ -220,6 +232,7 @@ def run(
     speakers: Optional[int] = SPEAKERS,
     min_speakers: int = MIN_SPEAKERS,
     max_speakers: int = MAX_SPEAKERS,
+    channels: Channels = CHANNELS,
     names: Optional[str] = NAMES,
     voices: Optional[Path] = VOICES,
     policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (see `talkscan policy --show`)."),
@@ -235,7 +248,8 @@ def run(
     plus index.html and the history database (talkscan.db) in --out. Reruns skip current reports."""
 
     def go() -> None:
-        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy, voices)
+        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, policy, voices,
+                        channels)
         _process(inputs, out, opts, quiet, recursive, False, workers, scheduler, force)
 
     _guard(go)
@@ -252,6 +266,7 @@ def transcribe(
     speakers: Optional[int] = SPEAKERS,
     min_speakers: int = MIN_SPEAKERS,
     max_speakers: int = MAX_SPEAKERS,
+    channels: Channels = CHANNELS,
     names: Optional[str] = NAMES,
     voices: Optional[Path] = VOICES,
     recursive: bool = RECURSIVE,
@@ -260,7 +275,8 @@ def transcribe(
     """Only the transcript: transcript.vtt, transcript.srt and transcript.json per input."""
 
     def go() -> None:
-        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, voices=voices)
+        opts = _options(model, language, device, threads, speakers, min_speakers, max_speakers, names, voices=voices,
+                        channels=channels)
         _process(inputs, out, opts, quiet, recursive, transcript_only=True)
 
     _guard(go)

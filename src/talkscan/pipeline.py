@@ -24,6 +24,9 @@ class SpeakerOptions:
     num_speakers: int | None = None
     min_speakers: int = 1
     max_speakers: int = 8
+    # "mix": one mono mix, speakers told apart by voice; "split": one speaker per channel (channels.py),
+    # for recordings that have it; others (mono, dual mono) are mixed and diarized as usual
+    channels: str = "mix"
 
 
 @dataclass
@@ -119,6 +122,14 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     from .errors import AudioError
     from .speaker_edges import snap_to_sentences
 
+    if options.speakers.channels == "split":
+        from .channels import separate_channels
+
+        chans = decode(path, progress, channels=True)
+        if separate_channels(chans):
+            return transcript_from_channels(path, chans, options, progress)
+        del chans
+    # decoded again rather than averaged: the same mix, so the same transcript, as without "split"
     audio = decode(path, progress)
     asr = transcribe(audio, options.asr, progress)
     if not asr.words:
@@ -157,6 +168,57 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         # each speaker's own diarized turns (speech only), under its final id
         spans = [(x.start, x.end, order[x.speaker]) for x in turns if x.speaker in order]
         apply_voiceprints(t, audio, spans, options.voices, progress=progress)
+    return t
+
+
+def transcript_from_channels(path: Path, chans, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
+    """A recording with one speaker per channel: each channel transcribed alone (channels.py)."""
+    import numpy as np
+
+    from .asr import transcribe
+    from .audio import SAMPLE_RATE, SILENCE_PEAK
+    from .channels import channel_turns, drop_bleed, peak
+    from .errors import AudioError
+
+    n, seconds = chans.shape[0], chans.shape[1] / SAMPLE_RATE
+    words: list[list[Word]] = []
+    languages: list[tuple[int, str]] = []
+    model = None
+    for c in range(n):
+        if peak(chans[c]) < SILENCE_PEAK:
+            words.append([])
+            continue
+
+        def step(stage: str, done: float, total: float | None, c: int = c) -> None:
+            if stage == "asr":  # one bar over all the channels' transcription
+                done, total = c * seconds + done, n * seconds
+            progress(stage, done, total)
+
+        asr = transcribe(np.ascontiguousarray(chans[c]), options.asr, step)
+        words.append(asr.words)
+        languages.append((len(asr.words), asr.language))
+        model = asr.model
+    words = drop_bleed(words, chans)
+    # speaker ids in order of first appearance, as for a mixed recording
+    firsts = sorted((ws[0].start, c) for c, ws in enumerate(words) if ws)
+    if not firsts:
+        raise AudioError("contains no recognisable speech", path=str(path))
+    ids = {c: f"S{i}" for i, (_, c) in enumerate(firsts)}
+    utterances = channel_turns(words, [ids.get(c, f"C{c}") for c in range(n)])
+    t = Transcript(
+        source=str(path),
+        kind="recording",
+        speakers=[Speaker(id=ids[c]) for _, c in firsts],
+        utterances=utterances,
+        duration_s=round(seconds, 2),
+        language=max(languages)[1],
+        models={"asr": model or "", "diarization": f"one speaker per channel ({n} channels)"},
+    )
+    if options.voices is not None:
+        from .voiceprints import apply_voiceprints
+
+        spans = [(u.start, u.end, u.speaker) for u in utterances]
+        apply_voiceprints(t, np.ascontiguousarray(chans.mean(axis=0)), spans, options.voices, progress=progress)
     return t
 
 

@@ -1,0 +1,153 @@
+"""Recordings with one speaker per channel (--channels split): the logic on hand-made words and
+signals, then the real Whisper model on real stereo files decoded by PyAV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from talkscan.channels import channel_turns, drop_bleed, separate_channels
+from talkscan.transcript import Word
+
+SR = 16000
+
+
+def words(*spec: tuple[str, float, float]) -> list[Word]:
+    return [Word(t, a, b) for t, a, b in spec]
+
+
+def test_another_channel_speaking_in_a_pause_starts_a_new_utterance():
+    a = words(("We", 0.0, 0.3), ("need", 0.3, 0.6), ("June.", 0.6, 1.0), ("And", 1.4, 1.6), ("July.", 1.6, 2.0))
+    b = words(("No.", 1.1, 1.3))
+    us = channel_turns([a, b], ["S0", "S1"])
+    assert [(u.speaker, u.text) for u in us] == [("S0", "We need June."), ("S1", "No."), ("S0", "And July.")]
+    assert [u.turn for u in us] == [0, 1, 2]
+    assert all(w.speaker == u.speaker for u in us for w in u.words)
+
+
+def test_a_backchannel_over_a_sentence_follows_it_and_does_not_cut_it():
+    a = words(("We", 0.0, 0.4), ("need", 0.4, 0.9), ("twelve", 0.9, 1.4), ("weeks.", 1.4, 2.0))
+    b = words(("Mm-hmm.", 1.0, 1.3))  # said while "twelve" was being said: no pause of A's in which it starts
+    us = channel_turns([a, b], ["S0", "S1"])
+    assert [(u.speaker, u.text) for u in us] == [("S0", "We need twelve weeks."), ("S1", "Mm-hmm.")]
+
+
+def test_a_long_pause_after_a_sentence_splits_one_channel_and_keeps_the_turn():
+    a = words(("Fine.", 0.0, 0.5), ("Next", 3.0, 3.3), ("item.", 3.3, 3.6))
+    us = channel_turns([a, []], ["S0", "S1"])
+    assert [u.text for u in us] == ["Fine.", "Next item."]
+    assert [u.turn for u in us] == [0, 0]
+
+
+def tone(seconds: float, freq: float, level: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def test_words_heard_only_as_the_other_channels_leak_are_dropped():
+    # 0-1 s: left speaks, right hears it 30 dB down; 1-2 s: right speaks
+    left = np.concatenate([tone(1, 220, 0.3), tone(1, 0, 0)])
+    right = np.concatenate([tone(1, 220, 0.3 * 10 ** (-30 / 20)), tone(1, 330, 0.2)])
+    chans = np.stack([left, right])
+    kept = drop_bleed([words(("Hello", 0.1, 0.9)), words(("Hello", 0.1, 0.9), ("Yes", 1.1, 1.9))], chans)
+    assert [w.text for w in kept[0]] == ["Hello"]
+    assert [w.text for w in kept[1]] == ["Yes"]
+    # overlapping speech at levels 8 dB apart is two people talking at once: both kept
+    both = np.stack([tone(1, 220, 0.1), tone(1, 330, 0.25)])
+    kept = drop_bleed([words(("a", 0.1, 0.9)), words(("b", 0.1, 0.9))], both)
+    assert [len(k) for k in kept] == [1, 1]
+
+
+def test_which_recordings_have_a_voice_per_channel():
+    rng = np.random.default_rng(0)
+    voice = rng.standard_normal(SR * 2).astype(np.float32) * 0.1
+    assert not separate_channels(voice[None, :])                          # mono
+    assert not separate_channels(np.stack([voice, voice]))               # dual mono
+    assert not separate_channels(np.stack([voice, np.zeros_like(voice)]))  # one dead channel
+    other = rng.standard_normal(SR * 2).astype(np.float32) * 0.1
+    assert separate_channels(np.stack([voice, other]))
+
+
+def _transcript(out: Path, stem: str) -> dict:
+    return json.loads((out / stem / "transcript.json").read_text(encoding="utf-8"))
+
+
+def _by_speaker(t: dict) -> dict[str, str]:
+    said: dict[str, str] = {}
+    for u in t["utterances"]:
+        said[u["speaker"]] = (said.get(u["speaker"], "") + " " + u["text"].lower()).strip()
+    return said
+
+
+def test_overlapping_voices_on_two_channels_are_transcribed_apart(tmp_path, shared_data):
+    """The two sentences of stereo_diarization.wav overlap for 2.5 s: mixed, Whisper garbles them
+    into one; split, each channel's sentence comes back whole under its own speaker."""
+    src = shared_data / "speech" / "stereo_diarization.wav"
+    r = run_cli("transcribe", str(src), "--channels", "split", "--out", str(tmp_path), "--quiet")
+    assert r.returncode == 0, r.stderr
+    t = _transcript(tmp_path, "stereo_diarization")
+    said = _by_speaker(t)
+    assert len(said) == 2, said
+    left, right = said["S0"], said["S1"]  # both start at 0: the left channel comes first
+    assert "wizard" in left and "curtain" in left and "horizon" not in left
+    assert "horizon" in right and "distant" in right and "wizard" not in right
+    assert t["models"]["diarization"].startswith("one speaker per channel")
+    assert (tmp_path / "stereo_diarization" / "transcript.vtt").read_text().count("<v S") == 2
+
+
+def test_echo_of_one_voice_on_the_other_channel_is_not_a_second_speaker(tmp_path, shared_data):
+    import soundfile as sf
+
+    from talkscan.audio import decode
+
+    jfk = decode(shared_data / "speech" / "jfk.flac")
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "pricing-sync.m4a"
+    maya = decode(sample)[int(6.8 * SR): int(13 * SR)]  # "…procurement needs the total price under…"
+    n = len(jfk) + len(maya) + SR
+    left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    left[: len(jfk)] = jfk
+    right[480: len(jfk) + 480] = 0.03 * jfk       # the left voice leaking in 30 dB down, 30 ms late
+    start = len(jfk) + SR // 2
+    right[start: start + len(maya)] = maya
+    path = tmp_path / "call.wav"
+    sf.write(str(path), np.stack([left, right], 1), SR)
+    r = run_cli("transcribe", str(path), "--channels", "split", "--out", str(tmp_path / "out"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    said = _by_speaker(_transcript(tmp_path / "out", "call"))
+    assert set(said) == {"S0", "S1"}
+    assert "country" in said["S0"] and "procurement" not in said["S0"]
+    assert "procurement" in said["S1"] and "country" not in said["S1"] and "americans" not in said["S1"]
+
+
+def test_dual_mono_is_mixed_and_diarized_as_without_split(tmp_path, shared_data):
+    """jfk.flac is stereo with the same sound on both channels: split must not say it twice."""
+    src = shared_data / "speech" / "jfk.flac"
+    outs = []
+    for mode in ("split", "mix"):
+        r = run_cli("transcribe", str(src), "--channels", mode, "--out", str(tmp_path / mode), "--quiet")
+        assert r.returncode == 0, r.stderr
+        outs.append(_transcript(tmp_path / mode, "jfk"))
+    split, mix = outs
+    assert [(u["speaker"], u["text"]) for u in split["utterances"]] == [(u["speaker"], u["text"]) for u in mix["utterances"]]
+    assert not split["models"]["diarization"].startswith("one speaker per channel")
+
+
+def test_split_changes_the_cache_key_and_mix_keeps_the_old_one(tmp_path):
+    from talkscan.batch import key_parts
+    from talkscan.pipeline import RunOptions, SpeakerOptions
+
+    path = tmp_path / "a.m4a"
+    mix = key_parts(path, RunOptions(), False, "h")
+    split = key_parts(path, RunOptions(speakers=SpeakerOptions(channels="split")), False, "h")
+    assert "channels" not in mix and split["channels"] == "split"
+
+
+@pytest.mark.parametrize("value", ["both", ""])
+def test_bad_channels_value_is_a_usage_error(tmp_path, value):
+    (tmp_path / "a.txt").write_text("Maya: Hi.\nGreg: Hello.\n")
+    r = run_cli("transcribe", str(tmp_path / "a.txt"), "--channels", value, "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "--channels" in r.stderr and "Traceback" not in r.stderr
