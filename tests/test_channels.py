@@ -131,6 +131,7 @@ def test_dual_mono_is_mixed_and_diarized_as_without_split(tmp_path, shared_data)
         r = run_cli("transcribe", str(src), "--channels", mode, "--out", str(tmp_path / mode), "--quiet")
         assert r.returncode == 0, r.stderr
         outs.append(_transcript(tmp_path / mode, "jfk"))
+        assert "one voice per channel" not in r.stderr  # no note suggesting split for dual mono
     split, mix = outs
     assert [(u["speaker"], u["text"]) for u in split["utterances"]] == [(u["speaker"], u["text"]) for u in mix["utterances"]]
     assert not split["models"]["diarization"].startswith("one speaker per channel")
@@ -151,3 +152,12 @@ def test_bad_channels_value_is_a_usage_error(tmp_path, value):
     (tmp_path / "a.txt").write_text("Maya: Hi.\nGreg: Hello.\n")
     r = run_cli("transcribe", str(tmp_path / "a.txt"), "--channels", value, "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "--channels" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_mixing_a_recording_with_a_voice_per_channel_suggests_split(tmp_path, shared_data):
+    src = shared_data / "speech" / "stereo_diarization.wav"
+    r = run_cli("transcribe", str(src), "--out", str(tmp_path), "--quiet")
+    assert r.returncode == 0, r.stderr
+    notes = [ln for ln in r.stderr.splitlines() if ln.startswith("talkscan: note:")]
+    assert len(notes) == 1 and "stereo_diarization.wav" in notes[0] and "--channels split" in notes[0], r.stderr
+    assert any("--channels split" in n for n in _transcript(tmp_path, "stereo_diarization")["notes"])

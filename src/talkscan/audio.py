@@ -22,9 +22,11 @@ def check_file(path: Path) -> None:
         raise InputError("file is empty (0 bytes)", path=str(path))
 
 
-def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SAMPLE_RATE, channels: bool = False):
+def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SAMPLE_RATE, channels: bool = False,
+           limit_s: float | None = None):
     """The first audio stream of `path` as a float32 numpy array at `sample_rate`: mono, or with
-    `channels` one row per channel (channels, samples), for recordings with a speaker per channel."""
+    `channels` one row per channel (channels, samples), for recordings with a speaker per channel.
+    With `limit_s`, only about the first that many seconds (a look at the file, not its transcript)."""
     import av
     import numpy as np
 
@@ -50,7 +52,8 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
         resampler = av.AudioResampler(format="fltp", layout=None if channels else "mono", rate=sample_rate)
         # Frames go straight into one float32 buffer sized from the stated duration: the peak is the
         # audio itself, not int16 chunks plus their concatenation plus float copies.
-        buf = np.empty((rows, int((duration or 60.0) * sample_rate) + sample_rate), dtype=np.float32)
+        expected = min(duration or 60.0, limit_s or float("inf"))
+        buf = np.empty((rows, int(expected * sample_rate) + sample_rate), dtype=np.float32)
         decoded = 0
         errors = 0
         packets = 0
@@ -80,6 +83,8 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
                 for frame in frames:
                     put(resampler.resample(frame))
                 packets += 1
+                if limit_s is not None and decoded >= limit_s * sample_rate:
+                    break
                 if duration and packets % 200 == 0:
                     progress("decode", min(decoded / sample_rate, duration), duration)
             put(resampler.resample(None))
@@ -95,7 +100,7 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
         audio = audio[0]
     seconds = decoded / sample_rate
     progress("decode", seconds, seconds)
-    if duration and seconds < 0.5 * duration - 1.0:
+    if duration and limit_s is None and seconds < 0.5 * duration - 1.0:
         raise AudioError(f"is truncated: decoded {seconds:.1f} s of a stated {duration:.1f} s", path=str(path))
     # max and -min, not abs().max(): abs would make a second copy of the whole recording (+230 MB an hour)
     if audio.size == 0 or max(float(audio.max()), -float(audio.min())) < SILENCE_PEAK:

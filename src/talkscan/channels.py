@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +38,22 @@ def separate_channels(chans: np.ndarray) -> bool:
     corr = np.corrcoef(x)
     off = corr[~np.eye(len(live), dtype=bool)]
     return bool(np.nanmax(off) < SAME_SOUND_CORR)
+
+
+def looks_split(path: Path, seconds: float = 120.0) -> bool:
+    """Does a recording about to be mixed seem to have one voice per channel? A look at its first
+    `seconds`, for the note that suggests --channels split; never an error of its own."""
+    from .audio import decode
+    from .errors import TalkscanError
+
+    try:
+        return separate_channels(decode(path, channels=True, limit_s=seconds))
+    except TalkscanError:
+        return False
+
+
+SPLIT_NOTE = ("the recording seems to have one voice per channel; --channels split transcribes each channel alone, "
+              "which keeps people who talk at once apart and makes each channel a speaker")
 
 
 def peak(x: np.ndarray) -> float:

@@ -131,6 +131,12 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         del chans
     # decoded again rather than averaged: the same mix, so the same transcript, as without "split"
     audio = decode(path, progress)
+    notes = []
+    if options.speakers.channels == "mix":
+        from .channels import SPLIT_NOTE, looks_split
+
+        if looks_split(path):
+            notes.append(SPLIT_NOTE)
     asr = transcribe(audio, options.asr, progress)
     if not asr.words:
         raise AudioError("contains no recognisable speech", path=str(path))
@@ -161,6 +167,7 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         duration_s=round(asr.duration_s, 2),
         language=asr.language,
         models={"asr": asr.model, "diarization": DIARIZATION_MODEL},
+        notes=notes,
     )
     if options.voices is not None:
         from .voiceprints import apply_voiceprints
@@ -255,7 +262,8 @@ def analyze(t: Transcript, options: RunOptions, progress: ProgressFn = no_progre
     t = analyzer.transform(t, progress)
     t.models.update(analyzer.model_names)
     t.flags = evaluate_flags(t, load_policy(options.policy))
-    t.notes = report_notes(t, options.names)
+    # the notes made while reading the input stay; a rerun on talkscan's own JSON does not repeat them
+    t.notes = list(dict.fromkeys([*t.notes, *report_notes(t, options.names)]))
     return t
 
 
