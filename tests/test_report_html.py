@@ -153,3 +153,19 @@ def test_minimal_report_without_optional_stats_renders():
 @pytest.mark.parametrize("s, want", [(None, ""), (0, "0:00"), (65.4, "1:05"), (3725, "1:02:05")])
 def test_clock(s, want):
     assert clock(s) == want
+
+
+def test_a_speakers_asks_are_one_chip_per_topic_and_direction_with_a_count():
+    report = sample_report()
+    maya = next(a for a in report["asks"] if a["topic"] == "price" and a["direction"] == "less")
+    # the same person asks for a lower price three more times, and once for more time
+    extra = [maya | {"id": f"x{i}", "text": f"Again, lower {i}."} for i in range(3)]
+    extra.append(maya | {"id": "x9", "topic": "timeline", "direction": "more", "text": "And more time."})
+    report["asks"] = report["asks"] + extra
+    html = render_html(report)
+    cells = re.findall(r'<td class="asks">(.*?)</td>', html, re.S)
+    mine = [c for c in cells if f'href="#{maya["utterance"]}"' in c][0]
+    n = sum(1 for a in report["asks"] if a["speaker"] == maya["speaker"] and a["topic"] == "price" and a["direction"] == "less")
+    assert n >= 4 and f"price ▼ less ×{n}" in mine and mine.count("price ▼ less") == 1
+    assert "timeline ▲ more</a>" in mine  # a single ask shows no count
+    assert f'title="{n} asks, the first: ' in mine

@@ -154,9 +154,16 @@ def _context(report: dict) -> dict[str, Any]:
             }
         )
 
-    asks_by_speaker: dict[str, list[dict]] = {}
+    # one chip per topic and direction, with a count: in a long meeting one person's forty asks
+    # were forty chips and the speakers table ran for pages. The chip links to the first of them.
+    asks_by_speaker: dict[str, dict[tuple, dict]] = {}
     for a in asks:
-        asks_by_speaker.setdefault(a.get("speaker"), []).append(ask_view(a))
+        groups = asks_by_speaker.setdefault(a.get("speaker"), {})
+        key = (a.get("topic"), a.get("direction"))
+        if key in groups:
+            groups[key]["count"] += 1
+        else:
+            groups[key] = ask_view(a) | {"count": 1}
 
     used_moves = [m for m in MOVES if any(t.get("type") == m for u in utterances for t in u.get("tags", []))]
     speaker_rows = []
@@ -167,7 +174,7 @@ def _context(report: dict) -> dict[str, Any]:
             | s
             | {
                 "label": label(s["id"]),
-                "asks_list": asks_by_speaker.get(s["id"], []),
+                "asks_list": list(asks_by_speaker.get(s["id"], {}).values()),
                 "moves_list": [(MOVE_LABELS[m], moves.get(m, 0)) for m in MOVES if m != "ask"],
             }
         )
