@@ -108,6 +108,10 @@ def test_conflict_reason_names_both_people_and_wants():
     b = cf.AskInfo(3, "S1", "price", "more", "We need at least 460k")
     r = cf.reason(a, b, "Maya", "Greg")
     assert "Maya" in r and "Greg" in r and "lower price" in r and "\n" not in r
+    # both read as "lower": the reason must not say that a lower price clashes with a lower price
+    c = cf.AskInfo(5, "S1", "price", "less", "I want two ten signed")
+    r = cf.reason(cf.AskInfo(0, "S0", "price", "less", "I need two forty"), c, "Maya", "Greg")
+    assert r.count("lower price") == 0 and "two forty" in r and "two ten" in r and "on price" in r
 
 
 def test_conflict_features_are_symmetric():

@@ -216,5 +216,11 @@ def reason(a: AskInfo, b: AskInfo, name_a: str, name_b: str) -> str:
     """One line naming both people and what each wants."""
     if a.topic == b.topic and opposite(a.direction, b.direction):
         return f'{name_a} wants {wants(a)} ("{_gist(a.text)}") while {name_b} wants {wants(b)} ("{_gist(b.text)}")'
+    if a.topic == b.topic and a.direction == b.direction:
+        # "a lower price, which clashes with … wanting a lower price" reads as nonsense: the head saw a
+        # clash the read directions do not explain (one is misread, or two figures both "lower"), so
+        # the asks' own words carry it
+        return (f'{name_a} and {name_b} want different things on {a.topic}: "{_gist(a.text)}" against '
+                f'"{_gist(b.text)}"')
     return (f'{name_a} wants {wants(a)} ("{_gist(a.text)}"), which clashes with {name_b} wanting '
             f'{wants(b)} ("{_gist(b.text)}")')
