@@ -45,3 +45,5 @@ def test_options_and_errors_are_the_commands(tmp_path):
     assert e.value.path == str(bad)
     with pytest.raises(AttributeError):
         talkscan.no_such_thing
+    assert talkscan.RunOptions(speakers=talkscan.SpeakerOptions(channels="split")).speakers.channels == "split"
+    assert all(getattr(talkscan, name) is not None for name in talkscan.__all__)

@@ -18,11 +18,12 @@ import os
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "load", "analyze", "write_report", "RunOptions", "Transcript", "TalkscanError"]
+__all__ = ["__version__", "load", "analyze", "write_report", "RunOptions", "SpeakerOptions", "Transcript",
+           "TalkscanError"]
 
 if TYPE_CHECKING:
     from .errors import TalkscanError
-    from .pipeline import RunOptions
+    from .pipeline import RunOptions, SpeakerOptions
     from .progress import ProgressFn
     from .transcript import Transcript
 
@@ -58,10 +59,10 @@ def write_report(transcript: Transcript, folder: str | os.PathLike) -> list:
 
 
 def __getattr__(name: str):
-    if name == "RunOptions":
-        from .pipeline import RunOptions
+    if name in ("RunOptions", "SpeakerOptions"):
+        from . import pipeline
 
-        return RunOptions
+        return getattr(pipeline, name)
     if name == "Transcript":
         from .transcript import Transcript
 
