@@ -259,3 +259,42 @@ def test_a_long_turn_is_cut_so_its_last_words_are_read(analyzer):
     last = {t.type: t for t in pieces[-1].tags}
     assert "ask" in last and last["ask"].topic == "timeline" and last["ask"].direction == "more"
     assert any(a.utterance == pieces[-1].id for a in out.asks)
+
+
+def test_transcribers_sound_marks_do_not_change_what_is_found(analyzer):
+    """Rev- or Otter-style marks ("[crosstalk]", "(laughs)", "[inaudible 00:01:23]") stay in the
+    text as written, but the analyzer reads the words: the same tags and asks as without them."""
+    lines = [("Maya", "We need the price under four twenty, that's the mandate I have."),
+             ("Greg", "Under four twenty?"),
+             ("Tom", "So your hands are tied on anything above four twenty."),
+             ("Tom", "IT needs twelve weeks for the migration.")]
+    marks = ["[crosstalk] {} (laughs)", "{} [inaudible 00:01:23]", "{} {{disfmarker}}", "(coughs) {}"]
+
+    def meeting(texts):
+        t = Transcript("m.txt", "transcript", [Speaker(n, n) for n in ("Maya", "Greg", "Tom")],
+                       [Utterance(f"u{i}", i, who, text) for i, ((who, _), text) in enumerate(zip(lines, texts))])
+        return analyzer.transform(t)
+
+    clean = meeting([text for _, text in lines])
+    marked = meeting([m.format(text) for m, (_, text) in zip(marks, lines)])
+    assert marked.utterances[0].text.startswith("[crosstalk]")  # the report keeps them
+    assert [types(u.tags) for u in marked.utterances] == [types(u.tags) for u in clean.utterances]
+    assert [(a.topic, a.direction, a.text) for a in marked.asks] == [(a.topic, a.direction, a.text) for a in clean.asks]
+    assert clean.asks and "ask" in types(clean.utterances[0].tags)
+
+
+@pytest.mark.parametrize("text,spoken", [
+    ("[crosstalk] We need June. (laughs)", "We need June."),
+    ("Under four twenty? [inaudible 00:01:23]", "Under four twenty?"),
+    ("Because , um {pause} I think {disfmarker} yes", "Because, um I think yes"),
+    ("(pause), fine", "fine"),
+    ("[inaudible]", ""),
+    # speech in brackets stays: a role, an aside, an editor's [sic]
+    ("[Procurement] we need it", "[Procurement] we need it"),
+    ("IT needs (at least) twelve weeks [sic].", "IT needs (at least) twelve weeks [sic]."),
+    ("(phone numbers are in the SOW)", "(phone numbers are in the SOW)"),
+])
+def test_spoken_text(text, spoken):
+    from talkscan.nlp.nonspeech import spoken_text
+
+    assert spoken_text(text) == spoken

@@ -255,10 +255,11 @@ class Analyzer:
         """Fill every utterance's tags and emotion, and the transcript's asks and conflicts; long
         turns are first cut into utterances the encoder reads whole (long_turns)."""
         from ..long_turns import split_long_turns
+        from .nonspeech import spoken_text
 
         utts = split_long_turns(transcript).utterances
         speakers = [u.speaker for u in utts]
-        texts = [u.text for u in utts]
+        texts = [spoken_text(u.text) for u in utts]   # the words, without "[inaudible]" and the like
         names = {s.id: s.name or s.id for s in transcript.speakers}
         result, emotions = self.analyze_with_emotions(speakers, texts, names, progress)
         for u, tags in zip(utts, result.tags):
