@@ -63,13 +63,25 @@ def test_words_heard_only_as_the_other_channels_leak_are_dropped():
 
 
 def test_which_recordings_have_a_voice_per_channel():
+    from scipy.signal import lfilter
+
     rng = np.random.default_rng(0)
-    voice = rng.standard_normal(SR * 2).astype(np.float32) * 0.1
-    assert not separate_channels(voice[None, :])                          # mono
-    assert not separate_channels(np.stack([voice, voice]))               # dual mono
-    assert not separate_channels(np.stack([voice, np.zeros_like(voice)]))  # one dead channel
-    other = rng.standard_normal(SR * 2).astype(np.float32) * 0.1
-    assert separate_channels(np.stack([voice, other]))
+    a = rng.standard_normal(SR * 2).astype(np.float32) * 0.1      # one person, then the other
+    b = rng.standard_normal(SR * 2).astype(np.float32) * 0.1
+    quiet = np.zeros(SR * 2, np.float32)
+    left, right = np.concatenate([a, quiet]), np.concatenate([quiet, b])
+    assert separate_channels(np.stack([left, right]))
+    assert separate_channels(np.stack([left + 0.01 * right, right + 0.01 * left]))   # with -40 dB leaks
+    both = left + right
+    assert not separate_channels(both[None, :])                                      # mono
+    assert not separate_channels(np.stack([both, both]))                             # dual mono
+    assert not separate_channels(np.stack([both, np.zeros_like(both)]))              # one dead channel
+    assert not separate_channels(np.stack([both, rng.standard_normal(len(both)).astype(np.float32) * 0.002]))  # hiss
+    # a room on two spaced microphones: each hears everyone, delayed and reverberant, about as loud
+    ir = [np.r_[1.0, rng.standard_normal(1599) * np.exp(-np.arange(1, 1600) / 300) * 0.3] for _ in range(2)]
+    pair = np.stack([lfilter(ir[0], 1, both), 0.8 * np.roll(lfilter(ir[1], 1, both), 10)]).astype(np.float32)
+    assert abs(np.corrcoef(pair)[0, 1]) < 0.5   # the waveforms barely correlate, yet it is one room
+    assert not separate_channels(pair)
 
 
 def _transcript(out: Path, stem: str) -> dict:
