@@ -212,6 +212,10 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         raise AudioError("contains no recognisable speech", path=str(path))
     ids = {c: f"S{i}" for i, (_, c) in enumerate(firsts)}
     utterances = channel_turns(words, [ids.get(c, f"C{c}") for c in range(n)])
+    notes = []
+    if options.speakers.num_speakers not in (None, len(firsts)):
+        notes.append(f"--speakers {options.speakers.num_speakers} was not used: with --channels split each channel "
+                     f"is one speaker, and {len(firsts)} channel(s) had speech")
     t = Transcript(
         source=str(path),
         kind="recording",
@@ -220,6 +224,7 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         duration_s=round(seconds, 2),
         language=max(languages)[1],
         models={"asr": model or "", "diarization": f"one speaker per channel ({n} channels)"},
+        notes=notes,
     )
     if options.voices is not None:
         from .voiceprints import apply_voiceprints
