@@ -113,6 +113,8 @@ def test_overlapping_voices_on_two_channels_are_transcribed_apart(tmp_path, shar
 
 
 def test_echo_of_one_voice_on_the_other_channel_is_not_a_second_speaker(tmp_path, shared_data):
+    """jfk speaks first on the right channel and leaks into the left 30 dB down; Maya answers on
+    the left. The leak is dropped, and --names follows the channels (left first), not who spoke first."""
     import soundfile as sf
 
     from talkscan.audio import decode
@@ -122,18 +124,22 @@ def test_echo_of_one_voice_on_the_other_channel_is_not_a_second_speaker(tmp_path
     maya = decode(sample)[int(6.8 * SR): int(13 * SR)]  # "…procurement needs the total price under…"
     n = len(jfk) + len(maya) + SR
     left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
-    left[: len(jfk)] = jfk
-    right[480: len(jfk) + 480] = 0.03 * jfk       # the left voice leaking in 30 dB down, 30 ms late
+    right[: len(jfk)] = jfk
+    left[480: len(jfk) + 480] = 0.03 * jfk       # the right voice leaking in 30 dB down, 30 ms late
     start = len(jfk) + SR // 2
-    right[start: start + len(maya)] = maya
+    left[start: start + len(maya)] = maya
     path = tmp_path / "call.wav"
     sf.write(str(path), np.stack([left, right], 1), SR)
-    r = run_cli("transcribe", str(path), "--channels", "split", "--out", str(tmp_path / "out"), "--quiet")
+    r = run_cli("transcribe", str(path), "--channels", "split", "--names", "Left,Right",
+                "--out", str(tmp_path / "out"), "--quiet")
     assert r.returncode == 0, r.stderr
-    said = _by_speaker(_transcript(tmp_path / "out", "call"))
-    assert set(said) == {"S0", "S1"}
-    assert "country" in said["S0"] and "procurement" not in said["S0"]
-    assert "procurement" in said["S1"] and "country" not in said["S1"] and "americans" not in said["S1"]
+    t = _transcript(tmp_path / "out", "call")
+    names = {s["id"]: s["name"] for s in t["speakers"]}
+    said = {names[k]: v for k, v in _by_speaker(t).items()}
+    assert set(said) == {"Left", "Right"} and names["S0"] == "Left"
+    assert "country" in said["Right"] and "procurement" not in said["Right"]
+    assert "procurement" in said["Left"] and "country" not in said["Left"] and "americans" not in said["Left"]
+    assert t["utterances"][0]["speaker"] == "S1"  # the right channel spoke first
 
 
 def test_dual_mono_is_mixed_and_diarized_as_without_split(tmp_path, shared_data):

@@ -69,6 +69,9 @@ def looks_split(path: Path, seconds: float = 120.0) -> bool:
         return False
 
 
+# transcript.models["diarization"] of a split recording starts so; its speakers are in channel order
+SPLIT_MODEL = "one speaker per channel"
+
 SPLIT_NOTE = ("the recording seems to have one voice per channel; --channels split transcribes each channel alone, "
               "which keeps people who talk at once apart and makes each channel a speaker")
 

@@ -85,7 +85,8 @@ CHANNELS = typer.Option(
     help="mix: tell speakers apart by voice. split: one speaker per channel (call recordings, two "
     "microphones); a file whose channels carry the same sound is mixed.",
 )
-NAMES = typer.Option(None, "--names", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom".')
+NAMES = typer.Option(None, "--names", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom" '
+                     '(with --channels split: in channel order, left first).')
 RECURSIVE = typer.Option(False, "--recursive", "-r", help="Also look in subfolders of a folder input.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 VOICES = typer.Option(

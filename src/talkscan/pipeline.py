@@ -184,7 +184,7 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
 
     from .asr import transcribe
     from .audio import SAMPLE_RATE, SILENCE_PEAK
-    from .channels import channel_turns, drop_bleed, peak
+    from .channels import SPLIT_MODEL, channel_turns, drop_bleed, peak
     from .errors import AudioError
 
     n, seconds = chans.shape[0], chans.shape[1] / SAMPLE_RATE
@@ -206,24 +206,25 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         languages.append((len(asr.words), asr.language))
         model = asr.model
     words = drop_bleed(words, chans)
-    # speaker ids in order of first appearance, as for a mixed recording
-    firsts = sorted((ws[0].start, c) for c, ws in enumerate(words) if ws)
-    if not firsts:
+    # speaker ids in channel order, not by first appearance: across a batch of calls the agent on
+    # the left channel is always S0, so --names "Agent,Customer" fits every call
+    live = [c for c in range(n) if words[c]]
+    if not live:
         raise AudioError("contains no recognisable speech", path=str(path))
-    ids = {c: f"S{i}" for i, (_, c) in enumerate(firsts)}
+    ids = {c: f"S{i}" for i, c in enumerate(live)}
     utterances = channel_turns(words, [ids.get(c, f"C{c}") for c in range(n)])
     notes = []
-    if options.speakers.num_speakers not in (None, len(firsts)):
+    if options.speakers.num_speakers not in (None, len(live)):
         notes.append(f"--speakers {options.speakers.num_speakers} was not used: with --channels split each channel "
-                     f"is one speaker, and {len(firsts)} channel(s) had speech")
+                     f"is one speaker, and {len(live)} channel(s) had speech")
     t = Transcript(
         source=str(path),
         kind="recording",
-        speakers=[Speaker(id=ids[c]) for _, c in firsts],
+        speakers=[Speaker(id=ids[c]) for c in live],
         utterances=utterances,
         duration_s=round(seconds, 2),
         language=max(languages)[1],
-        models={"asr": model or "", "diarization": f"one speaker per channel ({n} channels)"},
+        models={"asr": model or "", "diarization": f"{SPLIT_MODEL} ({n} channels)"},
         notes=notes,
     )
     if options.voices is not None:
@@ -249,7 +250,12 @@ def load_transcript(path: Path, options: RunOptions, progress: ProgressFn = no_p
 
 
 def apply_names(t: Transcript, names: list[str]) -> None:
+    """Names in order of first appearance; for a recording split by channel, in channel order."""
+    from .channels import SPLIT_MODEL
+
     seen: list[str] = []
+    if t.models.get("diarization", "").startswith(SPLIT_MODEL):
+        seen = [s.id for s in t.speakers]
     for u in t.utterances:
         if u.speaker not in seen:
             seen.append(u.speaker)
