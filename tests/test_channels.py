@@ -151,6 +151,7 @@ def test_dual_mono_is_mixed_and_diarized_as_without_split(tmp_path, shared_data)
         assert r.returncode == 0, r.stderr
         outs.append(_transcript(tmp_path / mode, "jfk"))
         assert "one voice per channel" not in r.stderr  # no note suggesting split for dual mono
+        assert ("--channels split was not used" in r.stderr) == (mode == "split")
     split, mix = outs
     assert [(u["speaker"], u["text"]) for u in split["utterances"]] == [(u["speaker"], u["text"]) for u in mix["utterances"]]
     assert not split["models"]["diarization"].startswith("one speaker per channel")

@@ -76,6 +76,10 @@ SPLIT_NOTE = ("the recording seems to have one voice per channel; --channels spl
               "which keeps people who talk at once apart and makes each channel a speaker")
 
 
+NOT_SPLIT_NOTE = ("--channels split was not used: the recording's channels do not each carry a voice of their own "
+                  "(mono, or a room on two microphones), so its speakers were told apart by voice")
+
+
 def peak(x: np.ndarray) -> float:
     # max and -min, not abs().max(): abs would copy a whole channel
     return max(float(x.max()), -float(x.min())) if x.size else 0.0

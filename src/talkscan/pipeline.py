@@ -122,21 +122,19 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     from .errors import AudioError
     from .speaker_edges import snap_to_sentences
 
-    if options.speakers.channels == "split":
-        from .channels import separate_channels
+    from .channels import NOT_SPLIT_NOTE, SPLIT_NOTE, looks_split, separate_channels
 
+    notes = []
+    if options.speakers.channels == "split":
         chans = decode(path, progress, channels=True)
         if separate_channels(chans):
             return transcript_from_channels(path, chans, options, progress)
         del chans
+        notes.append(NOT_SPLIT_NOTE)
     # decoded again rather than averaged: the same mix, so the same transcript, as without "split"
     audio = decode(path, progress)
-    notes = []
-    if options.speakers.channels == "mix":
-        from .channels import SPLIT_NOTE, looks_split
-
-        if looks_split(path):
-            notes.append(SPLIT_NOTE)
+    if options.speakers.channels == "mix" and looks_split(path):
+        notes.append(SPLIT_NOTE)
     asr = transcribe(audio, options.asr, progress)
     if not asr.words:
         raise AudioError("contains no recognisable speech", path=str(path))
