@@ -54,3 +54,11 @@ def test_untimed_stats_use_word_share():
 def test_questions_are_counted_per_sentence(text, n):
     t = Transcript("t", "transcript", [Speaker("S0")], [Utterance("u0", 0, "S0", text)])
     assert speaker_stats(t)[0].questions == n
+
+
+def test_sound_marks_are_not_words():
+    t = Transcript("t", "transcript", [Speaker("S0")], [
+        Utterance("u0", 0, "S0", "[crosstalk] We need June. [inaudible 00:12:31] (laughs)"),
+        Utterance("u1", 1, "S0", "[inaudible]")])
+    (s,) = speaker_stats(t)
+    assert s.words == 3 and s.longest_monologue_words == 3

@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .nlp.nonspeech import spoken_text
 from .transcript import MOVES, Transcript
 
 # A question mark that ends a sentence: "Twelve weeks? The launch is fixed." asks one question
 # though the utterance ends with a full stop; "Really??" asks one.
 _QUESTION = re.compile(r"\?+(?=[\s\"')\]\u2019\u201d]|$)")
+
+
+def _words(u) -> int:
+    """Spoken words: a transcriber's "[inaudible 00:12:31]" is none."""
+    return len(spoken_text(u.text).split())
 
 
 def count_questions(text: str) -> int:
@@ -49,11 +55,11 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
 
     out: list[SpeakerStats] = []
     total_time = sum(u.duration or 0.0 for u in t.utterances)
-    total_words = sum(len(u.text.split()) for u in t.utterances)
+    total_words = sum(_words(u) for u in t.utterances)
     for s in t.speakers:
         mine = [u for u in t.utterances if u.speaker == s.id]
         my_runs = [r for sp, r in runs if sp == s.id]
-        words = sum(len(u.text.split()) for u in mine)
+        words = sum(_words(u) for u in mine)
         talk = sum(u.duration or 0.0 for u in mine) if timed else None
         if timed:
             share = talk / total_time if total_time else 0.0
@@ -62,7 +68,7 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
         mono_s = None
         if timed and my_runs:
             mono_s = max((r[-1].end or 0) - (r[0].start or 0) for r in my_runs)
-        mono_w = max((sum(len(u.text.split()) for u in r) for r in my_runs), default=0)
+        mono_w = max((sum(_words(u) for u in r) for r in my_runs), default=0)
         interruptions = 0
         overlap = 0.0
         if timed:
