@@ -249,3 +249,28 @@ def test_two_enrolled_voices_are_named_in_another_meeting_and_the_stranger_is_no
     first = t.utterances[0].speaker
     apply_names(t, ["Zed"])
     assert t.speaker(first).name == "Zed"
+
+
+def test_voiceprints_name_the_channels_of_a_split_call(sample, tmp_path):
+    """A two-channel call, Greg on the left and Maya on the right, each leaking 30 dB into the other
+    channel: with --channels split the enrolled voices name each channel's speaker."""
+    from talkscan.pipeline import RunOptions, SpeakerOptions, transcript_from_recording
+
+    audio, turns = sample
+    half = 50.0
+    meeting_a = _wav(tmp_path / "meeting-a.wav", audio[: int(half * SR)])
+    db = tmp_path / "voices.db"
+    with VoiceStore(db) as s:
+        for name in ("Greg", "Maya"):
+            turn = max((t for t in turns if t["speaker"] == name and t["end"] < half), key=lambda t: t["end"] - t["start"])
+            s.add(vp.enrol_file(name, meeting_a, start=turn["start"] - 0.1, end=turn["end"] + 0.1))
+    clip, spans = _cut(audio, [t for t in turns if t["start"] >= half and t["speaker"] in ("Greg", "Maya")])
+    left, right = np.zeros_like(clip), np.zeros_like(clip)
+    for a, b, who in spans:
+        own, other = (left, right) if who == "Greg" else (right, left)
+        own[int(a * SR): int(b * SR)] = clip[int(a * SR): int(b * SR)]
+        other[int(a * SR): int(b * SR)] = 0.03 * clip[int(a * SR): int(b * SR)]
+    call = _wav(tmp_path / "call.wav", np.stack([left, right], 1))
+    t = transcript_from_recording(call, RunOptions(voices=db, speakers=SpeakerOptions(channels="split")))
+    assert t.models["diarization"].startswith("one speaker per channel")
+    assert [(s.id, s.name) for s in t.speakers] == [("S0", "Greg"), ("S1", "Maya")]

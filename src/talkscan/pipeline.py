@@ -228,8 +228,14 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
     if options.voices is not None:
         from .voiceprints import apply_voiceprints
 
+        # each utterance heard on its own speaker's channel, not in a mix with the others' leaks
+        channel_of = {ids[c]: c for c in live}
+        own = np.zeros(chans.shape[1], dtype=np.float32)
+        for u in utterances:
+            a, b = int(u.start * SAMPLE_RATE), int(u.end * SAMPLE_RATE)
+            own[a:b] = chans[channel_of[u.speaker], a:b]
         spans = [(u.start, u.end, u.speaker) for u in utterances]
-        apply_voiceprints(t, np.ascontiguousarray(chans.mean(axis=0)), spans, options.voices, progress=progress)
+        apply_voiceprints(t, own, spans, options.voices, progress=progress)
     return t
 
 
