@@ -10,6 +10,8 @@ Writes:
   pricing-sync.vtt             the same turns as a Teams-style WebVTT export
   overuse.txt / overuse.labels.json   transcript-only meeting: one speaker overdoes the rapport moves
   missing.txt / missing.labels.json   transcript-only meeting: conflicts, but no paraphrase / common ground / vision
+  support-call.m4a             two-channel call, one person per channel, with overlaps and headset leaks (--channels split)
+  support-call.reference.json  its labels, turn times and which channel each person is on
 
 Needs espeak-ng on PATH (Debian: apt-get install espeak-ng) and, for --check, faster-whisper with the
 bundled tiny.en model, resemblyzer and jiwer. The dialogue text, voices and gaps live in this file; the
@@ -255,6 +257,72 @@ def write_json(obj: dict, path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# support-call: a two-channel call, one person per channel (for --channels split)
+# --------------------------------------------------------------------------------------------------
+
+CALL_SPEAKERS = {"Ana": "procurement", "Raj": "IT"}   # Ana on the left channel, Raj on the right
+CALL_VOICES = {"Ana": VOICES["Maya"], "Raj": VOICES["Tom"]}
+# (speaker, text, emotion, tags, start offset from the previous turn's end in seconds: negative overlaps)
+CALL = [
+    ("Ana", "Thanks for joining, Raj. Procurement needs the licence under ninety thousand a year.", "neutral",
+     [ask("price", "less")], 0.0),
+    ("Raj", "Under ninety thousand?", "surprise", [mirror(0)], -0.4),
+    ("Ana", "Yes, that is the cap finance gave me.", "neutral", [], 0.3),
+    ("Raj", "IT needs the premium support tier, or nobody answers when the system fails at night.", "neutral",
+     [ask("scope", "more")], 0.5),
+    ("Ana", "So for you the night shift is the real risk, not the licence itself.", "neutral", [para(3)], 0.4),
+    ("Raj", "Exactly.", "neutral", [], -0.2),
+    ("Ana", "We both want this running before the audit in June.", "joy", [SIM], 0.5),
+    ("Raj", "We do.", "neutral", [], 0.3),
+]
+CALL_CONFLICTS = [{"turns": [0, 3], "reason": "Ana wants the licence under 90k a year, Raj needs the premium "
+                   "support tier, which costs more"}]
+LEAK = 0.04   # each headset hears the other voice about 28 dB down
+
+
+def synthesise_call() -> tuple[np.ndarray, list[dict]]:
+    """(2, samples) audio, Ana left and Raj right, each with a faint leak of the other; turn times."""
+    pieces, turns, pos = [], [], int(0.6 * SR)
+    with tempfile.TemporaryDirectory() as d:
+        for speaker, text, emotion, tags, offset in CALL:
+            x = espeak(text, CALL_VOICES[speaker], Path(d))
+            if turns:
+                pos = max(int(turns[-1]["end"] * SR + offset * SR), int(turns[-1]["start"] * SR) + SR // 2)
+            turns.append({"speaker": speaker, "text": text, "start": round(pos / SR, 3),
+                          "end": round((pos + len(x)) / SR, 3), "emotion": emotion, "tags": tags})
+            pieces.append((speaker, pos, x))
+    n = int(turns[-1]["end"] * SR) + int(0.8 * SR)
+    audio = np.zeros((2, n), np.float32)
+    noise = np.random.default_rng(SEED).normal(0, 0.0015, (2, n)).astype(np.float32)
+    for speaker, pos, x in pieces:
+        own = 0 if speaker == "Ana" else 1
+        audio[own, pos: pos + len(x)] += x
+        audio[1 - own, pos + 240: pos + 240 + len(x)] += LEAK * x[: max(0, min(len(x), n - pos - 240))]
+    return np.clip(audio + noise, -1, 1), turns
+
+
+def encode_m4a_stereo(audio: np.ndarray, path: Path) -> None:
+    """Two channels of AAC in an .m4a, written as encode_m4a writes mono."""
+    import av
+
+    with av.open(str(path), "w", format="ipod") as out:
+        out.metadata.clear()
+        stream = out.add_stream("aac", rate=SR, layout="stereo")
+        stream.bit_rate = 64_000
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact
+        out.flags |= av.container.Flags.bitexact.value
+        step = 1024
+        for i in range(0, audio.shape[1], step):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[:, i: i + step]), format="fltp", layout="stereo")
+            frame.sample_rate = SR
+            frame.pts = i
+            for pkt in stream.encode(frame):
+                out.mux(pkt)
+        for pkt in stream.encode(None):
+            out.mux(pkt)
+
+
+# --------------------------------------------------------------------------------------------------
 # transcript-only meetings for the report's flag tests
 # --------------------------------------------------------------------------------------------------
 
@@ -496,6 +564,16 @@ def main() -> int:
                        {"Rachel": "procurement", "Kevin": "sales", "Nina": "project management", "Owen": "IT"},
                        MISSING, MISSING_CONFLICTS, MISSING_FLAGS)
     print(f"pricing-sync: {len(turns)} turns, {len(audio) / SR:.1f} s, {m4a.stat().st_size} bytes")
+    call, call_turns = synthesise_call()
+    call_m4a = HERE / "support-call.m4a"
+    encode_m4a_stereo(call, call_m4a)
+    write_json({"id": "sample-support-call", "setting": "Support tier for a licence renewal: procurement vs IT, by phone",
+                "speakers": CALL_SPEAKERS, "audio": call_m4a.name, "channels": {"Ana": "left", "Raj": "right"},
+                "duration": round(call.shape[1] / SR, 3),
+                "voices": {s: {"espeak": v.espeak, "pitch": v.pitch, "speed": v.speed} for s, v in CALL_VOICES.items()},
+                "turns": call_turns, "conflicts": CALL_CONFLICTS}, HERE / "support-call.reference.json")
+    print(f"support-call: {len(call_turns)} turns, {call.shape[1] / SR:.1f} s, two channels, "
+          f"{call_m4a.stat().st_size} bytes")
 
     if args.check:
         decoded = decode(m4a)

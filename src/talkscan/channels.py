@@ -25,6 +25,11 @@ APART_SHARE = 0.3      # ... in at least this share of the frames with speech
 LEAD_DB = 6.0          # and each of two channels leads by this much ...
 LEAD_SHARE = 0.05      # ... in at least this share: a second channel of hiss or hum is not a voice
 FRAME_S = 0.05
+# Before transcription, a channel's frame this much below another's is silenced (gate_leaks)
+GATE_DB = 15.0
+# the other channel's words must fill this much of a pause to end a turn there (word times are fuzzy)
+MIN_FLOOR_S = 0.15
+MAX_WORD_S = 5.0   # no word lasts longer: how far back to look for one reaching into a pause
 # A word whose own channel is this much quieter than another channel at that moment is the other
 # voice leaking in (headset bleed, echo): the louder channel has the word as its own.
 BLEED_DB = 20.0
@@ -110,17 +115,18 @@ def drop_bleed(words: list[list[Word]], chans: np.ndarray, bleed_db: float = BLE
 
 def channel_turns(words: list[list[Word]], speakers: list[str]) -> list[Utterance]:
     """Utterances from each channel's words (channel c speaks as `speakers[c]`), in order of start.
-    A channel's words break into a new utterance where another channel's speech starts in the pause
-    between them (the other person took the floor), or after a long pause at a sentence end. A
-    backchannel said over someone's sentence comes after it, as meeting transcripts show it."""
-    starts = sorted((w.start, c) for c, ws in enumerate(words) for w in ws)
+    A channel's words break into a new utterance where another channel's speech fills part of the
+    pause between them (the other person took the floor), or after a long pause at a sentence end.
+    A backchannel said over someone's sentence comes after it, as meeting transcripts show it."""
+    spans = sorted((w.start, w.end, c) for c, ws in enumerate(words) for w in ws)
+    starts = [x[0] for x in spans]
     runs: list[tuple[int, list[Word]]] = []
     for c, ws in enumerate(words):
         current: list[Word] = []
         for w in ws:
             if current:
                 prev = current[-1]
-                other_spoke = any(oc != c for _, oc in _between(starts, prev.end, w.start))
+                other_spoke = _other_speech(spans, starts, c, prev.end, w.start) >= MIN_FLOOR_S
                 if other_spoke or pause_splits(prev.text, prev.end, w.start):
                     runs.append((c, current))
                     current = []
@@ -140,8 +146,23 @@ def channel_turns(words: list[list[Word]], speakers: list[str]) -> list[Utteranc
     return utterances
 
 
-def _between(starts: list[tuple[float, int]], lo: float, hi: float) -> list[tuple[float, int]]:
-    """The (start, channel) entries with lo <= start < hi."""
-    i = bisect.bisect_left(starts, (lo, -1))
-    j = bisect.bisect_left(starts, (hi, -1))
-    return starts[i:j]
+def _other_speech(spans: list[tuple[float, float, int]], starts: list[float], c: int, lo: float, hi: float) -> float:
+    """Seconds of the pause (lo, hi) that words of channels other than `c` cover (overlaps add up)."""
+    if hi <= lo:
+        return 0.0
+    j = bisect.bisect_left(starts, hi)
+    i = bisect.bisect_left(starts, lo - MAX_WORD_S)
+    return sum(max(0.0, min(e, hi) - max(s, lo)) for s, e, oc in spans[i:j] if oc != c)
+
+
+def gate_leaks(chans: np.ndarray, gate_db: float = GATE_DB, frame_s: float = FRAME_S) -> None:
+    """Silence, in place, each channel's frames where another channel is `gate_db` louder: there
+    it only carries the other voice's leak. Whisper transcribes a leak as speech and, following it,
+    can miss the channel's own words said over it (a "Exactly." said as the other person finished
+    was lost that way on the sample call). Frames where both people talk keep both."""
+    lev = frame_levels(chans, frame_s)
+    frame = int(frame_s * SAMPLE_RATE)
+    for c in range(chans.shape[0]):
+        others = np.delete(lev, c, axis=0).max(axis=0)
+        for k in np.flatnonzero(lev[c] < others - gate_db):
+            chans[c, k * frame: (k + 1) * frame] = 0.0

@@ -182,10 +182,11 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
 
     from .asr import transcribe
     from .audio import SAMPLE_RATE, SILENCE_PEAK
-    from .channels import SPLIT_MODEL, channel_turns, drop_bleed, peak
+    from .channels import SPLIT_MODEL, channel_turns, drop_bleed, gate_leaks, peak
     from .errors import AudioError
 
     n, seconds = chans.shape[0], chans.shape[1] / SAMPLE_RATE
+    gate_leaks(chans)
     words: list[list[Word]] = []
     languages: list[tuple[int, str]] = []
     model = None
