@@ -194,20 +194,23 @@ def synthesise_pricing_sync() -> tuple[np.ndarray, list[dict]]:
     return audio, turns
 
 
-def encode_m4a(audio: np.ndarray, path: Path) -> None:
-    """AAC in an MP4 (.m4a) container with PyAV's bundled FFmpeg; no metadata, so output is stable."""
+def encode_m4a(audio: np.ndarray, path: Path, bitrate: int = BITRATE) -> None:
+    """AAC in an MP4 (.m4a) container with PyAV's bundled FFmpeg; no metadata, so output is stable.
+    `audio` is mono (samples,) or one row per channel (2, samples)."""
     import av
 
+    planar = audio[None, :] if audio.ndim == 1 else audio
+    layout = "mono" if planar.shape[0] == 1 else "stereo"
     with av.open(str(path), "w", format="ipod") as out:
         out.metadata.clear()
-        stream = out.add_stream("aac", rate=SR, layout="mono")
-        stream.bit_rate = BITRATE
+        stream = out.add_stream("aac", rate=SR, layout=layout)
+        stream.bit_rate = bitrate
         stream.codec_context.flags |= av.codec.context.Flags.bitexact
         out.flags |= av.container.Flags.bitexact.value
         step = 1024
-        for i in range(0, len(audio), step):
-            chunk = audio[i: i + step]
-            frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
+        for i in range(0, planar.shape[1], step):
+            chunk = np.ascontiguousarray(planar[:, i: i + step])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
             frame.sample_rate = SR
             frame.pts = i
             for pkt in stream.encode(frame):
@@ -299,27 +302,6 @@ def synthesise_call() -> tuple[np.ndarray, list[dict]]:
         audio[own, pos: pos + len(x)] += x
         audio[1 - own, pos + 240: pos + 240 + len(x)] += LEAK * x[: max(0, min(len(x), n - pos - 240))]
     return np.clip(audio + noise, -1, 1), turns
-
-
-def encode_m4a_stereo(audio: np.ndarray, path: Path) -> None:
-    """Two channels of AAC in an .m4a, written as encode_m4a writes mono."""
-    import av
-
-    with av.open(str(path), "w", format="ipod") as out:
-        out.metadata.clear()
-        stream = out.add_stream("aac", rate=SR, layout="stereo")
-        stream.bit_rate = 64_000
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact
-        out.flags |= av.container.Flags.bitexact.value
-        step = 1024
-        for i in range(0, audio.shape[1], step):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(audio[:, i: i + step]), format="fltp", layout="stereo")
-            frame.sample_rate = SR
-            frame.pts = i
-            for pkt in stream.encode(frame):
-                out.mux(pkt)
-        for pkt in stream.encode(None):
-            out.mux(pkt)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -566,7 +548,7 @@ def main() -> int:
     print(f"pricing-sync: {len(turns)} turns, {len(audio) / SR:.1f} s, {m4a.stat().st_size} bytes")
     call, call_turns = synthesise_call()
     call_m4a = HERE / "support-call.m4a"
-    encode_m4a_stereo(call, call_m4a)
+    encode_m4a(call, call_m4a, bitrate=64_000)
     write_json({"id": "sample-support-call", "setting": "Support tier for a licence renewal: procurement vs IT, by phone",
                 "speakers": CALL_SPEAKERS, "audio": call_m4a.name, "channels": {"Ana": "left", "Raj": "right"},
                 "duration": round(call.shape[1] / SR, 3),
