@@ -102,10 +102,15 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     progress("decode", seconds, seconds)
     if duration and limit_s is None and seconds < 0.5 * duration - 1.0:
         raise AudioError(f"is truncated: decoded {seconds:.1f} s of a stated {duration:.1f} s", path=str(path))
-    # max and -min, not abs().max(): abs would make a second copy of the whole recording (+230 MB an hour)
-    if audio.size == 0 or max(float(audio.max()), -float(audio.min())) < SILENCE_PEAK:
+    if peak(audio) < SILENCE_PEAK:
         raise AudioError("is silent: no speech to transcribe", path=str(path))
     return audio
+
+
+def peak(x) -> float:
+    """Largest absolute sample; 0 for no samples."""
+    # max and -min, not abs().max(): abs would make a second copy of the whole recording (+230 MB an hour)
+    return max(float(x.max()), -float(x.min())) if x.size else 0.0
 
 
 def write_m4a(audio, path: Path, sample_rate: int = SAMPLE_RATE, bitrate: int = 48000) -> Path:

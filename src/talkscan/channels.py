@@ -35,6 +35,11 @@ MAX_WORD_S = 5.0   # no word lasts longer: how far back to look for one reaching
 BLEED_DB = 20.0
 
 
+def _loudest_other(levels: np.ndarray, c: int) -> np.ndarray:
+    """The loudest of the channels other than `c`, per frame (or for one span: levels of shape (channels,))."""
+    return np.delete(levels, c, axis=0).max(axis=0)
+
+
 def frame_levels(chans: np.ndarray, frame_s: float = FRAME_S) -> np.ndarray:
     """dB level of each channel in each frame (channels, frames), without copying the audio."""
     frame = int(frame_s * SAMPLE_RATE)
@@ -58,7 +63,7 @@ def separate_channels(chans: np.ndarray) -> bool:
     lev = lev[:, speech]
     ranked = np.sort(lev, axis=0)
     apart = float(np.mean(ranked[-1] - ranked[-2] >= APART_DB))
-    leads = [float(np.mean(lev[c] - np.delete(lev, c, axis=0).max(axis=0) >= LEAD_DB)) for c in range(lev.shape[0])]
+    leads = [float(np.mean(lev[c] - _loudest_other(lev, c) >= LEAD_DB)) for c in range(lev.shape[0])]
     return apart >= APART_SHARE and sum(share >= LEAD_SHARE for share in leads) >= 2
 
 
@@ -85,11 +90,6 @@ NOT_SPLIT_NOTE = ("--channels split was not used: the recording's channels do no
                   "(mono, or a room on two microphones), so its speakers were told apart by voice")
 
 
-def peak(x: np.ndarray) -> float:
-    # max and -min, not abs().max(): abs would copy a whole channel
-    return max(float(x.max()), -float(x.min())) if x.size else 0.0
-
-
 def _level_db(chans: np.ndarray, start: float, end: float) -> np.ndarray:
     a = max(0, int(start * SAMPLE_RATE))
     b = max(a + 1, int(end * SAMPLE_RATE))
@@ -107,7 +107,7 @@ def drop_bleed(words: list[list[Word]], chans: np.ndarray, bleed_db: float = BLE
         keep = []
         for w in ws:
             db = _level_db(chans, w.start, w.end)
-            if db[c] >= np.delete(db, c).max() - bleed_db:
+            if db[c] >= _loudest_other(db, c) - bleed_db:
                 keep.append(w)
         kept.append(keep)
     return kept
@@ -163,6 +163,5 @@ def gate_leaks(chans: np.ndarray, gate_db: float = GATE_DB, frame_s: float = FRA
     lev = frame_levels(chans, frame_s)
     frame = int(frame_s * SAMPLE_RATE)
     for c in range(chans.shape[0]):
-        others = np.delete(lev, c, axis=0).max(axis=0)
-        for k in np.flatnonzero(lev[c] < others - gate_db):
+        for k in np.flatnonzero(lev[c] < _loudest_other(lev, c) - gate_db):
             chans[c, k * frame: (k + 1) * frame] = 0.0

@@ -119,10 +119,9 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     from . import diarize
     from .asr import transcribe
     from .audio import decode
+    from .channels import NOT_SPLIT_NOTE, SPLIT_NOTE, looks_split, separate_channels
     from .errors import AudioError
     from .speaker_edges import snap_to_sentences
-
-    from .channels import NOT_SPLIT_NOTE, SPLIT_NOTE, looks_split, separate_channels
 
     notes = []
     if options.speakers.channels == "split":
@@ -181,8 +180,8 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
     import numpy as np
 
     from .asr import transcribe
-    from .audio import SAMPLE_RATE, SILENCE_PEAK
-    from .channels import SPLIT_MODEL, channel_turns, drop_bleed, gate_leaks, peak
+    from .audio import SAMPLE_RATE, SILENCE_PEAK, peak
+    from .channels import SPLIT_MODEL, channel_turns, drop_bleed, gate_leaks
     from .errors import AudioError
 
     n, seconds = chans.shape[0], chans.shape[1] / SAMPLE_RATE

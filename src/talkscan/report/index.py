@@ -5,8 +5,8 @@ history database after every batch."""
 
 from __future__ import annotations
 
-from collections import Counter
 import os
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
