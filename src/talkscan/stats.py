@@ -13,11 +13,6 @@ from .transcript import MOVES, Transcript
 _QUESTION = re.compile(r"\?+(?=[\s\"')\]\u2019\u201d]|$)")
 
 
-def _words(u) -> int:
-    """Spoken words: a transcriber's "[inaudible 00:12:31]" is none."""
-    return len(spoken_text(u.text).split())
-
-
 def count_questions(text: str) -> int:
     return len(_QUESTION.findall(text))
 
@@ -55,7 +50,13 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
 
     out: list[SpeakerStats] = []
     total_time = sum(u.duration or 0.0 for u in t.utterances)
-    total_words = sum(_words(u) for u in t.utterances)
+    # spoken words, counted once per utterance: a transcriber's "[inaudible 00:12:31]" is none
+    n_words = {id(u): len(spoken_text(u.text).split()) for u in t.utterances}
+
+    def _words(u) -> int:
+        return n_words[id(u)]
+
+    total_words = sum(n_words.values())
     for s in t.speakers:
         mine = [u for u in t.utterances if u.speaker == s.id]
         my_runs = [r for sp, r in runs if sp == s.id]
