@@ -22,7 +22,7 @@ import pytest
 
 from conftest import SAMPLES, encode_m4a
 from talkscan.batch import (
-    REPORT_FILES, BatchOptions, Job, cache_key, meeting_date, process_file, report_is_current, run_batch,
+    REPORT_FILES, BatchOptions, BatchResult, Job, cache_key, meeting_date, process_file, report_is_current, run_batch,
 )
 from talkscan.pipeline import RunOptions, collect_inputs
 from talkscan.store import Store
@@ -178,6 +178,55 @@ def test_cache_key_covers_recording_options_and_policy(tmp_path, clips):
     policy.write_text("# changed\n")
     assert cache_key(clip, RunOptions(policy=policy)) != with_policy
     assert cache_key(clip, RunOptions(), transcript_only=True) != base
+
+
+def test_code_fingerprint_follows_the_package_files(tmp_path):
+    import shutil
+
+    import talkscan.batch as batch
+
+    pkg = tmp_path / "talkscan"
+    shutil.copytree(Path(batch.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = batch.code_fingerprint(pkg)
+    assert before == batch.code_fingerprint()  # the copy is the installed code
+    (pkg / "nlp" / "__pycache__").mkdir()
+    (pkg / "nlp" / "__pycache__" / "restatements.cpython-311.pyc").write_bytes(b"compiled")
+    assert batch.code_fingerprint(pkg) == before  # compiled caches are not the code
+    rules = pkg / "nlp" / "restatements.py"
+    rules.write_text(rules.read_text() + "\n# a changed decoding rule\n")
+    after_rule = batch.code_fingerprint(pkg)
+    assert after_rule != before
+    css = pkg / "report" / "templates" / "report.css"
+    css.write_text(css.read_text() + "\n/* a changed layout */\n")
+    assert batch.code_fingerprint(pkg) not in (before, after_rule)
+
+
+def test_reports_made_by_other_code_are_redone_once(tmp_path, monkeypatch):
+    """An upgrade changes talkscan's code, not always its version or weights: its reports are redone."""
+    import shutil
+
+    import talkscan.batch as batch
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SAMPLES / "overuse.txt", inp)
+    files = collect_inputs(inp)
+    out = tmp_path / "out"
+
+    def made_by(code: str) -> BatchResult:
+        monkeypatch.setattr(batch, "code_fingerprint", lambda package=None: code)
+        batch._model_versions.cache_clear()
+        return run_batch(files, out, NO_ANALYSIS, BatchOptions())
+
+    try:
+        assert len(made_by("old release").done) == 1
+        assert len(made_by("old release").skipped) == 1
+        upgraded = made_by("new release")
+        assert [p.name for p in upgraded.done] == ["overuse.txt"] and not upgraded.skipped
+        assert len(made_by("new release").skipped) == 1
+    finally:
+        monkeypatch.undo()
+        batch._model_versions.cache_clear()
 
 
 def test_meeting_date():

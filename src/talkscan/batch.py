@@ -1,11 +1,11 @@
 """Folder runs: many inputs, in parallel, resumable, with the history in SQLite and an index.html.
 
 Each input gets a resume key (its content hash + the options that change its results + the model
-versions) written into its report.json, which is written last and so marks a complete report. A
-rerun skips inputs whose report.json carries the current key. Workers (local processes or Dask
-workers, the same `process_file`) only write report folders; the parent process alone writes the
-database, after a report is complete, so a SIGKILL at any moment leaves nothing half-done that a
-rerun would not redo.
+versions + talkscan's own code) written into its report.json, which is written last and so marks a
+complete report. A rerun skips inputs whose report.json carries the current key. Workers (local
+processes or Dask workers, the same `process_file`) only write report folders; the parent process
+alone writes the database, after a report is complete, so a SIGKILL at any moment leaves nothing
+half-done that a rerun would not redo.
 """
 
 from __future__ import annotations
@@ -109,17 +109,31 @@ class FileOutcome:
 
 
 def _files_fingerprint(folder: Path, patterns: tuple[str, ...]) -> str | None:
-    """Hash of the files' names and contents: the trained heads are small, so this is cheap."""
+    """Hash of the files' paths (relative to `folder`) and contents: the trained heads and the
+    package's own files are small, so this is cheap."""
     if not folder.is_dir():
         return None
     h = hashlib.sha256()
     found = False
     for pattern in patterns:
         for p in sorted(folder.glob(pattern)):
+            if "__pycache__" in p.parts or not p.is_file():
+                continue
             found = True
-            h.update(p.name.encode())
+            h.update(p.relative_to(folder).as_posix().encode())
             h.update(file_sha256(p).encode())
     return h.hexdigest()[:16] if found else None
+
+
+# talkscan's own files that shape a report: the code, the report templates, the default policy
+CODE_PATTERNS = ("**/*.py", "**/*.j2", "**/*.js", "**/*.css", "**/*.json", "**/*.toml")
+
+
+def code_fingerprint(package: Path | None = None) -> str | None:
+    """The installed talkscan's own files, hashed. Its decoding rules, readers and report layout
+    change between releases without the weights or the version number changing, so a report made
+    by other code is not current."""
+    return _files_fingerprint(package or Path(__file__).resolve().parent, CODE_PATTERNS)
 
 
 @lru_cache(maxsize=8)
@@ -130,6 +144,7 @@ def _model_versions(asr_model: str | None, models_dir: str) -> dict[str, Any]:
 
     versions: dict[str, Any] = {
         "talkscan": __version__,
+        "code": code_fingerprint(),
         "report": SCHEMA,
         # the recorded hashes are what weights.py lets load: they name the bundled models exactly
         "bundled": {pkg: [d for _, d in files] for pkg, files in sorted(BUNDLED.items())},
