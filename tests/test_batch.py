@@ -229,6 +229,25 @@ def test_reports_made_by_other_code_are_redone_once(tmp_path, monkeypatch):
         batch._model_versions.cache_clear()
 
 
+def test_a_deleted_report_leaves_the_history_and_index(tmp_path):
+    import shutil
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in ("overuse.txt", "pricing-sync.txt"):
+        shutil.copy(SAMPLES / name, inp)
+    out = tmp_path / "out"
+    run_batch(collect_inputs(inp), out, NO_ANALYSIS, BatchOptions())
+    assert 'href="overuse/report.html"' in (out / "index.html").read_text()
+    shutil.rmtree(out / "overuse")   # the user deletes a report they no longer want
+    again = run_batch([inp / "pricing-sync.txt"], out, NO_ANALYSIS, BatchOptions())
+    assert again.skipped == [inp / "pricing-sync.txt"]
+    with Store(again.db) as store:
+        assert store.meeting_count() == 1
+    index = (out / "index.html").read_text()
+    assert 'href="overuse/report.html"' not in index and 'href="pricing-sync/report.html"' in index
+
+
 def test_meeting_date():
     assert meeting_date(Path("2024-05-03 pricing.m4a")) == "2024-05-03"
     assert meeting_date(Path("sync_20240503.txt")) == "2024-05-03"

@@ -575,6 +575,7 @@ def run_batch(
             if store is not None and batch.index:
                 from .report.index import write_index
 
+                store.forget_missing()
                 result.index = write_index(store, out)
         finally:
             if store is not None:

@@ -288,6 +288,16 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM meetings WHERE report = ?", (self._key(folder),))
 
+    def forget_missing(self) -> list[str]:
+        """Forget the meetings whose report folder no longer holds a report.json (deleted or moved
+        away by the user), so the index stops linking to them; returns their report keys."""
+        gone = [key for (key,) in self.db.execute("SELECT report FROM meetings").fetchall()
+                if not (self.report_folder(key) / "report.json").is_file()]
+        if gone:
+            with self._tx() as db:
+                db.executemany("DELETE FROM meetings WHERE report = ?", [(k,) for k in gone])
+        return gone
+
     def add_failure(
         self, source: str, message: str, content_hash: str | None = None, cache_key: str | None = None,
         input_error: bool = False,
@@ -315,6 +325,11 @@ class Store:
             "SELECT 1 FROM meetings WHERE report = ? AND cache_key = ?", (self._key(folder), cache_key)
         ).fetchone()
         return row is not None
+
+    def file_time(self, folder: Path) -> str | None:
+        """The recorded modification time of the input whose report lives in `folder`."""
+        row = self.db.execute("SELECT file_time FROM meetings WHERE report = ?", (self._key(folder),)).fetchone()
+        return row[0] if row else None
 
     def meeting_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM meetings").fetchone()[0]
