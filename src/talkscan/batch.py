@@ -320,18 +320,26 @@ def process_file(job: Job, progress=None) -> FileOutcome:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from .pipeline import analyze, load_transcript
     from .progress import no_progress
+    from .rename import carry_names, previous_names
 
     progress = progress or no_progress
     started = time.monotonic()
     path, folder = Path(job.source), Path(job.folder)
     try:
+        # names given with `talkscan rename` survive a redo, unless --names says otherwise
+        previous = None if job.transcript_only or job.options.names else previous_names(folder)
         # invalidate the old marker first: a redo killed halfway must not look complete
         _marker(folder, job.transcript_only).unlink(missing_ok=True)
         _clean_temporaries(folder)
         t = load_transcript(path, job.options, progress)
+        renamed = carry_names(t, previous)[0] if previous else {}
         if not job.transcript_only and job.options.analyze:
             t = analyze(t, job.options, progress)
         meta = {"cache_key": job.key, "content_sha256": job.content_hash, "meeting_date": meeting_date(path)}
+        if renamed:
+            meta["renamed"] = renamed
+        if job.options.policy is not None:   # so `talkscan rename` flags the meeting by the same policy
+            meta["policy"] = str(Path(job.options.policy).resolve())
         _write_outputs(t, folder, meta, job.transcript_only)
     except Exception as e:  # noqa: BLE001 - recorded as this input's failure
         if os.environ.get("TALKSCAN_DEBUG"):

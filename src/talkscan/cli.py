@@ -284,6 +284,36 @@ def transcribe(
 
 
 @app.command()
+def rename(
+    report: Path = typer.Argument(..., help="A report folder (talkscan-reports/meeting)."),
+    names: List[str] = typer.Argument(..., help="SPEAKER=NAME pairs: a speaker id or current name, then the new "
+                                      "name (S0=Greg \"S2=Priya Shah\"; S1= takes a name away)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (default: the one the "
+                                          "report was made with)."),
+    quiet: bool = QUIET,
+) -> None:
+    """Name a report's speakers after reading it, without transcribing again: the report is analysed
+    again from its transcript.json (seconds), and the history and index.html beside it are updated."""
+
+    def go() -> None:
+        from .batch import BatchEvent
+        from .rename import parse_names, rename_report
+
+        mapping = parse_names(names)
+        on_event, display = _batch_display(quiet)
+
+        def progress(stage: str, done: float, total: float | None) -> None:
+            on_event(BatchEvent("stage", 1, 0, (str(report),), stage=stage, stage_done=done, stage_total=total))
+
+        with display:
+            t = rename_report(report, mapping, policy, progress)
+        typer.echo(", ".join(f"{s.id}: {s.name or '(no name)'}" for s in t.speakers), err=True)
+        typer.echo(f"report: {report / 'report.html'}")
+
+    _guard(go)
+
+
+@app.command()
 def history(
     out: Path = typer.Option(Path("talkscan-reports"), "--out", "-o", help="The reports folder of earlier runs."),
     db: Optional[Path] = typer.Option(None, "--db", help="History database (default: OUT/talkscan.db)."),
