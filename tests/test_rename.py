@@ -144,9 +144,12 @@ def test_rename_a_recording_from_the_command_line(tmp_path):
     assert first.returncode == 0, first.stderr
     folder = out / "support-call"
     assert _report(folder)["utterances"][0]["speaker"] == "S0"   # Ana opens the call
+    # the page says how to name the numbered speakers
+    assert "talkscan rename &lt;this report's folder&gt; S0=Name S1=Name" in (folder / "report.html").read_text()
     cli = run_cli("rename", str(folder), "S0=Ana", "S1=Raj", "-q")
     assert cli.returncode == 0, cli.stderr
     assert "S0: Ana, S1: Raj" in cli.stderr and "report.html" in cli.stdout
+    assert "talkscan rename" not in (folder / "report.html").read_text()
     split = run_cli("run", str(call), "--out", str(out), "-q", "--channels", "split")
     assert split.returncode == 0, split.stderr
     report = _report(folder)
