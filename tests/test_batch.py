@@ -248,6 +248,32 @@ def test_a_deleted_report_leaves_the_history_and_index(tmp_path):
     assert 'href="overuse/report.html"' not in index and 'href="pricing-sync/report.html"' in index
 
 
+def test_another_meeting_of_the_same_name_gets_its_own_folder(tmp_path):
+    """Two teams' standup.txt, analysed on different days into one --out: the second must not
+    overwrite the first meeting's report; the same file again (edited or moved) keeps its folder."""
+    import shutil
+
+    a, b = tmp_path / "team-a" / "standup.txt", tmp_path / "team-b" / "standup.txt"
+    for path, sample in ((a, "overuse.txt"), (b, "missing.txt")):
+        path.parent.mkdir()
+        shutil.copy(SAMPLES / sample, path)
+    out = tmp_path / "out"
+    first = run_batch([a], out, NO_ANALYSIS, BatchOptions())
+    second = run_batch([b], out, NO_ANALYSIS, BatchOptions())
+    assert first.folders[str(a)].name == "standup" and second.folders[str(b)].name == "standup-txt"
+    assert json.loads((out / "standup" / "report.json").read_text())["source"] == str(a)
+    assert run_batch([a], out, NO_ANALYSIS, BatchOptions()).skipped == [a]
+    a.write_text(a.read_text() + "Mark: One more thing.\n")      # edited: the same meeting, redone in place
+    assert run_batch([a], out, NO_ANALYSIS, BatchOptions()).folders[str(a)].name == "standup"
+    moved = tmp_path / "archive" / "standup.txt"                # moved, unchanged: still its folder
+    moved.parent.mkdir()
+    shutil.copy(b, moved)
+    again = run_batch([moved], out, NO_ANALYSIS, BatchOptions())
+    assert again.folders[str(moved)].name == "standup-txt" and again.skipped == [moved]
+    with Store(out / "talkscan.db") as store:
+        assert store.meeting_count() == 2
+
+
 def test_meeting_date():
     assert meeting_date(Path("2024-05-03 pricing.m4a")) == "2024-05-03"
     assert meeting_date(Path("sync_20240503.txt")) == "2024-05-03"

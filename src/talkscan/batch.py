@@ -248,6 +248,37 @@ def report_is_current(folder: Path, key: str, transcript_only: bool = False) -> 
     return all((folder / f).is_file() for f in files)
 
 
+def _made_from(folder: Path, path: Path, content_hash: str) -> bool | None:
+    """Does `folder` hold a report (or transcript) made from this input: the same content, or the
+    same file (edited since)? None when it holds neither."""
+    markers = [m for m in (read_marker(folder), read_marker(folder, transcript_only=True)) if m is not None]
+    if not markers:
+        return None
+    for m in markers:
+        if m.get("content_sha256") == content_hash:
+            return True
+        source = m.get("source")
+        if isinstance(source, str) and source and os.path.realpath(source) == os.path.realpath(path):
+            return True
+    return False
+
+
+def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str], shared_stem: bool) -> Path:
+    """DIR/<stem>/ as report_dir_for names it, unless that folder holds the report of another input
+    (team-a/standup.m4a run last week, team-b/standup.m4a today): then <stem>-<ext>, <stem>-<ext>-2, …
+    A run never writes over another meeting's report."""
+    first = report_dir_for(path, out, taken if shared_stem else None)
+    ext = path.suffix.lstrip(".").lower() or "file"
+    candidates = [first.name] + [f"{path.stem}-{ext}"] + [f"{path.stem}-{ext}-{k}" for k in range(2, 1000)]
+    for name in dict.fromkeys(candidates):
+        if name != first.name and name in taken:
+            continue
+        if _made_from(out / name, path, content_hash) is not False:
+            taken.add(name)
+            return out / name
+    raise UsageError(f"no free report folder for '{path.stem}' in {out}", path=str(path))
+
+
 def _clean_temporaries(folder: Path) -> None:
     """write_atomic's temporaries, left by a process killed mid-write."""
     if folder.is_dir():
@@ -540,16 +571,17 @@ def run_batch(
         todo: list[Job] = []
         event("plan")
         for f in files:
-            folder = report_dir_for(f, out, taken if stems.count(f.stem) > 1 else None)
-            result.folders[str(f)] = folder
-            _clean_temporaries(folder)
             try:
                 h = file_sha256(f)
                 key = cache_key(f, options, batch.transcript_only, h)
             except OSError as e:
+                result.folders[str(f)] = report_dir_for(f, out, taken if stems.count(f.stem) > 1 else None)
                 broken = f.is_symlink() and not f.exists()
                 fail(f, "broken link" if broken else f"cannot be read ({e.strerror or e})")
                 continue
+            folder = own_report_dir(f, h, out, taken, stems.count(f.stem) > 1)
+            result.folders[str(f)] = folder
+            _clean_temporaries(folder)
             if not batch.force and report_is_current(folder, key, batch.transcript_only):
                 if store is not None and not store.has_meeting(folder, key):
                     # the report was completed by a run killed before its database insert
