@@ -82,6 +82,9 @@ def test_rename_refuses_what_it_cannot_do(tmp_path):
         with pytest.raises(UsageError, match=words):
             rename_report(folder, names)
     assert (folder / "report.json").read_bytes() == untouched
+    cli = run_cli("rename", str(folder), "A=Tom", "--enrol")
+    assert cli.returncode == 2 and "a transcript has no voices" in cli.stderr
+    assert (folder / "report.json").read_bytes() == untouched
     cli = run_cli("rename", str(tmp_path / "nothing"), "S0=A")
     assert cli.returncode == 1 and "no such report folder" in cli.stderr and "Traceback" not in cli.stderr
     (tmp_path / "half").mkdir()
@@ -146,9 +149,14 @@ def test_rename_a_recording_from_the_command_line(tmp_path):
     assert _report(folder)["utterances"][0]["speaker"] == "S0"   # Ana opens the call
     # the page says how to name the numbered speakers
     assert "talkscan rename &lt;this report's folder&gt; S0=Name S1=Name" in (folder / "report.html").read_text()
-    cli = run_cli("rename", str(folder), "S0=Ana", "S1=Raj", "-q")
+    voices = tmp_path / "voices.db"
+    cli = run_cli("rename", str(folder), "S0=Ana", "S1=Raj", "-q", "--enrol", "--voices", str(voices))
     assert cli.returncode == 0, cli.stderr
     assert "S0: Ana, S1: Raj" in cli.stderr and "report.html" in cli.stdout
+    listed = run_cli("voices", "list", "--voices", str(voices))
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["Ana", "Raj"]
+    again = run_cli("rename", str(folder), "Ana=Ana", "-q", "--enrol", "--voices", str(voices))
+    assert again.returncode == 1 and "Ana not enrolled: a voice of that name already is" in again.stderr
     assert "talkscan rename" not in (folder / "report.html").read_text()
     split = run_cli("run", str(call), "--out", str(out), "-q", "--channels", "split")
     assert split.returncode == 0, split.stderr

@@ -290,6 +290,10 @@ def rename(
                                       "name (S0=Greg \"S2=Priya Shah\"; S1= takes a name away)."),
     policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (default: the one the "
                                           "report was made with)."),
+    enrol: bool = typer.Option(False, "--enrol", help="Also enrol the named speakers' voices from the recording, "
+                               "so later runs name them (`talkscan voices`)."),
+    voices: Optional[Path] = typer.Option(None, "--voices", help="Voiceprint database for --enrol (default: "
+                                          "~/.local/share/talkscan/voices.db)."),
     quiet: bool = QUIET,
 ) -> None:
     """Name a report's speakers after reading it, without transcribing again: the report is analysed
@@ -300,6 +304,8 @@ def rename(
         from .rename import parse_names, rename_report
 
         mapping = parse_names(names)
+        if enrol:
+            _check_recording(report)
         on_event, display = _batch_display(quiet)
 
         def progress(stage: str, done: float, total: float | None) -> None:
@@ -309,8 +315,47 @@ def rename(
             t = rename_report(report, mapping, policy, progress)
         typer.echo(", ".join(f"{s.id}: {s.name or '(no name)'}" for s in t.speakers), err=True)
         typer.echo(f"report: {report / 'report.html'}")
+        if enrol and not _enrol_named(t, report, {n for n in mapping.values() if n}, voices):
+            raise typer.Exit(1)
 
     _guard(go)
+
+
+def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bool:
+    """Voiceprints of the speakers just named (`given`: their new names, unique in a report); each
+    failure is one line, the others still enrol."""
+    from .voiceprints import VoiceStore, default_voices_path, enrol_from_report
+
+    db = voices or default_voices_path()
+    ok = True
+    with VoiceStore(db) as store:
+        enrolled = {v.name for v in store.voices()}
+        for s in (s for s in t.speakers if s.name in given):
+            if s.name in enrolled:
+                _err(f"{s.name} not enrolled: a voice of that name already is; to replace it, "
+                     f"talkscan voices add \"{s.name}\" --from {report} --speaker {s.id} --replace")
+                ok = False
+                continue
+            try:
+                vp = enrol_from_report(s.name, report, s.id)
+                store.add(vp)
+                typer.echo(f"enrolled {vp.name}: {vp.speech_s:.1f} s of speech in {db}", err=True)
+            except TalkscanError as e:
+                _err(f"{s.name} not enrolled: {e}")
+                ok = False
+    return ok
+
+
+def _check_recording(report: Path) -> None:
+    """--enrol needs voices: refused before the report is touched when it comes from a transcript."""
+    import json
+
+    try:
+        kind = json.loads((report / "report.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return   # rename_report names what is wrong with the folder
+    if kind != "recording":
+        raise UsageError("--enrol needs a report of a recording: a transcript has no voices", path=str(report))
 
 
 @app.command()
