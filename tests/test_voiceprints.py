@@ -274,3 +274,22 @@ def test_voiceprints_name_the_channels_of_a_split_call(sample, tmp_path):
     t = transcript_from_recording(call, RunOptions(voices=db, speakers=SpeakerOptions(channels="split")))
     assert t.models["diarization"].startswith("one speaker per channel")
     assert [(s.id, s.name) for s in t.speakers] == [("S0", "Greg"), ("S1", "Maya")]
+
+
+def test_enrolling_from_a_split_call_hears_the_speakers_own_channel(tmp_path):
+    """From a report of a call split by channel, a speaker's print is made from their own channel,
+    as matching hears them, not from the mix, which carries the other side where the two overlap."""
+    from talkscan.audio import decode
+    from talkscan.pipeline import RunOptions, SpeakerOptions, transcript_from_recording, write_report
+
+    call = SAMPLES / "support-call.m4a"
+    t = transcript_from_recording(call, RunOptions(speakers=SpeakerOptions(channels="split")))
+    folder = tmp_path / "support-call"
+    write_report(t, folder)
+    chans = decode(call, channels=True)
+    for sid, channel in (("S0", 0), ("S1", 1)):
+        spans = [(u.start, u.end) for u in t.utterances if u.speaker == sid]
+        got = vp.enrol_from_report("X", folder, sid)
+        own = vp.enrol_audio("X", chans[channel], spans=spans)
+        mix = vp.enrol_audio("X", decode(call), spans=spans)
+        assert np.allclose(got.vector, own.vector) and not np.allclose(got.vector, mix.vector)

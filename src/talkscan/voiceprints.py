@@ -246,8 +246,26 @@ def enrol_from_report(name: str, report_dir: Path, speaker: str) -> Voiceprint:
     if not spans:
         raise InputError(f"speaker {sid} has no timed utterances", path=str(report_dir))
     from .audio import decode
+    from .channels import SPLIT_MODEL
 
-    return enrol_audio(name, decode(source), spans=spans, source=f"{source}#{sid}")
+    if str((data.get("models") or {}).get("diarization", "")).startswith(SPLIT_MODEL):
+        # a call split by channel: the speaker's own channel, not a mix with the other side's
+        # voice where the two overlap (as voiceprints are matched on such calls)
+        chans = decode(source, channels=True)
+        audio = chans[_loudest_channel(chans, spans)]
+    else:
+        audio = decode(source)
+    return enrol_audio(name, audio, spans=spans, source=f"{source}#{sid}")
+
+
+def _loudest_channel(chans: np.ndarray, spans: Sequence[tuple[float, float]]) -> int:
+    """The channel with the most energy over a speaker's spans: that speaker's channel (a report
+    does not record it, and a silent channel takes no speaker id)."""
+    energy = np.zeros(chans.shape[0])
+    for a, b in spans:
+        seg = chans[:, int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)].astype(np.float64)
+        energy += (seg ** 2).sum(axis=1)
+    return int(np.argmax(energy))
 
 
 # --------------------------------------------------------------------------- storage
