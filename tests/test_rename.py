@@ -65,11 +65,16 @@ def test_rename_reanalyses_keeps_the_key_and_updates_the_history(tmp_path):
     # the batch that made it still finds it current, so the names stay
     again = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions())
     assert again.skipped == [src] and _report(folder)["renamed"] == after["renamed"]
-    # an edited transcript is analysed again, and its speakers keep the names by their turns
-    src.write_text(LABELING + "A: Friday works.\n")
+    # an edited transcript (a line added at the top shifts every turn) is analysed again, and its
+    # speakers keep the names by what they said
+    src.write_text("C: Shall we start?\n" + LABELING + "A: Friday works.\n")
     redone = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions())
     assert redone.done == [src]
-    assert {s["name"] for s in _report(folder)["speakers"]} == {"Tom", "Maya Chen", "C"}
+    redone_report = _report(folder)
+    name_of = {s["id"]: s["name"] for s in redone_report["speakers"]}
+    said = {u["text"]: name_of[u["speaker"]] for u in redone_report["utterances"]}
+    assert said["Tom, you sound really worried about this."] == "Maya Chen" and said["Friday works."] == "Tom"
+    assert said["Shall we start?"] == "C"
 
 
 def test_rename_refuses_what_it_cannot_do(tmp_path):

@@ -150,8 +150,8 @@ def _update_history(folder: Path, t: Transcript) -> None:
 # The speaker ids may then differ (a new diarization can number or split voices otherwise), so
 # the names given by hand follow the speech: each renamed speaker's name goes to the new speaker
 # who holds more than half of that speaker's time, when that is also more than half of its own (or
-# more than half of the old speaker's turns, for an untimed transcript); a name that cannot be
-# placed so is dropped, with a note.
+# more than half of the old speaker's utterances, said word for word, for an untimed transcript); a
+# name that cannot be placed so is dropped, with a note.
 
 CARRY_SHARE = 0.5
 
@@ -175,14 +175,14 @@ def carry_names(t: Transcript, previous: tuple[dict[str, str], list[dict]]) -> t
     name) and those that could not be (as "S2 (Tom)")."""
     renamed, old_utts = previous
     spans: dict[str, list[tuple[float, float]]] = {}
-    turns: dict[str, set[int]] = {}
+    said: dict[str, set[str]] = {}
     for u in old_utts:
         if not isinstance(u, dict) or u.get("speaker") not in renamed:
             continue
         if isinstance(u.get("start"), (int, float)) and isinstance(u.get("end"), (int, float)):
             spans.setdefault(u["speaker"], []).append((float(u["start"]), float(u["end"])))
-        if isinstance(u.get("turn"), int):
-            turns.setdefault(u["speaker"], set()).add(u["turn"])
+        if isinstance(u.get("text"), str):
+            said.setdefault(u["speaker"], set()).add(u["text"])
     timed = all(u.start is not None and u.end is not None for u in t.utterances)
     placed: dict[str, str] = {}
     lost: list[str] = []
@@ -194,9 +194,9 @@ def carry_names(t: Transcript, previous: tuple[dict[str, str], list[dict]]) -> t
                     shared[u.speaker] = shared.get(u.speaker, 0.0) + max(0.0, min(b, u.end) - max(a, u.start))
             own = sum(b - a for a, b in spans[old_id])
             theirs = {s.id: sum(u.duration or 0.0 for u in t.utterances if u.speaker == s.id) for s in t.speakers}
-        else:
+        else:   # by what they said: lines added or removed by an edit shift every turn's index
             for u in t.utterances:
-                if u.turn in turns.get(old_id, ()):
+                if u.text in said.get(old_id, ()):
                     shared[u.speaker] = shared.get(u.speaker, 0.0) + 1
             own = float(sum(1 for u in old_utts if isinstance(u, dict) and u.get("speaker") == old_id))
             theirs = {}   # a transcript's speakers are its writer's, never merged voices; an edit may add turns
