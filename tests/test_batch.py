@@ -274,6 +274,26 @@ def test_another_meeting_of_the_same_name_gets_its_own_folder(tmp_path):
         assert store.meeting_count() == 2
 
 
+def test_a_transcript_talkscan_wrote_is_named_after_its_meeting(tmp_path):
+    """transcript.vtt of a report, edited to mend a misheard word and run again, is that meeting's
+    transcript, not a meeting called "transcript"; it does not replace the report it came from."""
+    import shutil
+
+    src = tmp_path / "pricing-sync.txt"
+    shutil.copy(SAMPLES / "pricing-sync.txt", src)
+    out = tmp_path / "out"
+    run_batch([src], out, NO_ANALYSIS, BatchOptions())
+    vtt = out / "pricing-sync" / "transcript.vtt"
+    vtt.write_text(vtt.read_text().replace("four hundred thousand", "three hundred thousand"))
+    edited = run_batch([vtt], out, NO_ANALYSIS, BatchOptions())
+    assert edited.folders[str(vtt)] == out / "pricing-sync-vtt"
+    assert json.loads((out / "pricing-sync" / "report.json").read_text())["source"] == str(src)
+    elsewhere = tmp_path / "notes" / "transcript.vtt"   # a file merely called so keeps its own name
+    elsewhere.parent.mkdir()
+    shutil.copy(vtt, elsewhere)
+    assert run_batch([elsewhere], out, NO_ANALYSIS, BatchOptions()).folders[str(elsewhere)] == out / "transcript"
+
+
 def test_meeting_date():
     assert meeting_date(Path("2024-05-03 pricing.m4a")) == "2024-05-03"
     assert meeting_date(Path("sync_20240503.txt")) == "2024-05-03"

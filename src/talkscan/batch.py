@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from .errors import TalkscanError, UsageError
 from .weights import file_sha256
-from .pipeline import RunOptions, is_transcript, report_dir_for
+from .pipeline import RunOptions, is_transcript, meeting_name, report_dir_for
 
 __all__ = [
     "BatchOptions", "BatchEvent", "BatchResult", "FileOutcome", "Job",
@@ -268,15 +268,15 @@ def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str], sh
     (team-a/standup.m4a run last week, team-b/standup.m4a today): then <stem>-<ext>, <stem>-<ext>-2, …
     A run never writes over another meeting's report."""
     first = report_dir_for(path, out, taken if shared_stem else None)
-    ext = path.suffix.lstrip(".").lower() or "file"
-    candidates = [first.name] + [f"{path.stem}-{ext}"] + [f"{path.stem}-{ext}-{k}" for k in range(2, 1000)]
+    ext, stem = path.suffix.lstrip(".").lower() or "file", meeting_name(path)
+    candidates = [first.name] + [f"{stem}-{ext}"] + [f"{stem}-{ext}-{k}" for k in range(2, 1000)]
     for name in dict.fromkeys(candidates):
         if name != first.name and name in taken:
             continue
         if _made_from(out / name, path, content_hash) is not False:
             taken.add(name)
             return out / name
-    raise UsageError(f"no free report folder for '{path.stem}' in {out}", path=str(path))
+    raise UsageError(f"no free report folder for '{stem}' in {out}", path=str(path))
 
 
 def _clean_temporaries(folder: Path) -> None:
@@ -567,19 +567,19 @@ def run_batch(
     try:
         # plan: report folders, keys, and what is already current
         taken: set[str] = set()
-        stems = [f.stem for f in files]
+        stems = [meeting_name(f) for f in files]
         todo: list[Job] = []
         event("plan")
-        for f in files:
+        for f, stem in zip(files, stems):
             try:
                 h = file_sha256(f)
                 key = cache_key(f, options, batch.transcript_only, h)
             except OSError as e:
-                result.folders[str(f)] = report_dir_for(f, out, taken if stems.count(f.stem) > 1 else None)
+                result.folders[str(f)] = report_dir_for(f, out, taken if stems.count(stem) > 1 else None)
                 broken = f.is_symlink() and not f.exists()
                 fail(f, "broken link" if broken else f"cannot be read ({e.strerror or e})")
                 continue
-            folder = own_report_dir(f, h, out, taken, stems.count(f.stem) > 1)
+            folder = own_report_dir(f, h, out, taken, stems.count(stem) > 1)
             result.folders[str(f)] = folder
             _clean_temporaries(folder)
             if not batch.force and report_is_current(folder, key, batch.transcript_only):

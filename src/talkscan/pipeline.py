@@ -289,12 +289,24 @@ def _analyzer():
     return Analyzer()
 
 
+TALKSCAN_TRANSCRIPTS = ("transcript.vtt", "transcript.srt", "transcript.json")
+
+
+def meeting_name(path: Path) -> str:
+    """The name of an input's report folder: its stem, except for a transcript file that talkscan
+    wrote into a report folder (edited to mend what Whisper misheard, say), which is named after
+    that folder rather than making a meeting called "transcript"."""
+    if path.name.lower() in TALKSCAN_TRANSCRIPTS and (path.parent / "transcript.json").is_file():
+        return path.parent.name
+    return path.stem
+
+
 def report_dir_for(path: Path, out: Path, taken: set[str] | None = None) -> Path:
-    """DIR/<stem>/, or DIR/<stem>-<ext>/ when another input of the same run has that stem."""
-    name = path.stem
+    """DIR/<name>/, or DIR/<name>-<ext>/ when another input of the same run has that name."""
+    name = meeting_name(path)
     if taken is not None:
         if name in taken:
-            name = f"{path.stem}-{path.suffix.lstrip('.').lower()}"
+            name = f"{name}-{path.suffix.lstrip('.').lower()}"
         taken.add(name)
     return out / name
 
