@@ -232,6 +232,8 @@ def test_reports_made_by_other_code_are_redone_once(tmp_path, monkeypatch):
 def test_a_deleted_report_leaves_the_history_and_index(tmp_path):
     import shutil
 
+    from talkscan.batch import history_text
+
     inp = tmp_path / "in"
     inp.mkdir()
     for name in ("overuse.txt", "pricing-sync.txt"):
@@ -239,7 +241,10 @@ def test_a_deleted_report_leaves_the_history_and_index(tmp_path):
     out = tmp_path / "out"
     run_batch(collect_inputs(inp), out, NO_ANALYSIS, BatchOptions())
     assert 'href="overuse/report.html"' in (out / "index.html").read_text()
+    assert "Dana" in history_text(out / "talkscan.db")
     shutil.rmtree(out / "overuse")   # the user deletes a report they no longer want
+    shown = history_text(out / "talkscan.db")
+    assert "overuse" not in shown and "pricing-sync" in shown and "Dana" not in shown
     again = run_batch([inp / "pricing-sync.txt"], out, NO_ANALYSIS, BatchOptions())
     assert again.skipped == [inp / "pricing-sync.txt"]
     with Store(again.db) as store:

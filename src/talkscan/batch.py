@@ -684,4 +684,5 @@ def history_text(db: Path, width: int = 100) -> str:
     from .store import read_only
 
     with read_only(db) as store:
+        store.forget_missing()   # as index.html does: a deleted report is no longer a meeting
         return render_history(store, width)
