@@ -277,6 +277,16 @@ def test_another_meeting_of_the_same_name_gets_its_own_folder(tmp_path):
     assert again.folders[str(moved)].name == "standup-txt" and again.skipped == [moved]
     with Store(out / "talkscan.db") as store:
         assert store.meeting_count() == 2
+    # both in one run, the one whose folder the other holds first: still one folder each, their own
+    both = run_batch([a, b], out, NO_ANALYSIS, BatchOptions(force=True))
+    assert [both.folders[str(x)].name for x in (a, b)] == ["standup", "standup-txt"]
+    c = tmp_path / "team-c" / "standup.txt"
+    c.parent.mkdir()
+    shutil.copy(SAMPLES / "pricing-sync.txt", c)
+    three = run_batch([c, b, a], tmp_path / "out", NO_ANALYSIS, BatchOptions())
+    names = [three.folders[str(x)].name for x in (c, b, a)]
+    assert names[1:] == ["standup-txt", "standup"] and names[0] not in names[1:]
+    assert len(set(names)) == 3
 
 
 def test_a_transcript_talkscan_wrote_is_named_after_its_meeting(tmp_path):

@@ -263,17 +263,13 @@ def _made_from(folder: Path, path: Path, content_hash: str) -> bool | None:
     return False
 
 
-def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str], shared_stem: bool) -> Path:
-    """DIR/<stem>/ as report_dir_for names it, unless that folder holds the report of another input
-    (team-a/standup.m4a run last week, team-b/standup.m4a today): then <stem>-<ext>, <stem>-<ext>-2, …
-    A run never writes over another meeting's report."""
-    first = report_dir_for(path, out, taken if shared_stem else None)
-    ext, stem = path.suffix.lstrip(".").lower() or "file", meeting_name(path)
-    candidates = [first.name] + [f"{stem}-{ext}"] + [f"{stem}-{ext}-{k}" for k in range(2, 1000)]
-    for name in dict.fromkeys(candidates):
-        if name != first.name and name in taken:
-            continue
-        if _made_from(out / name, path, content_hash) is not False:
+def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str]) -> Path:
+    """DIR/<name>/, unless another input of this run has it (`taken`) or it holds the report of
+    another input (team-a/standup.m4a run last week, team-b/standup.m4a today): then
+    <name>-<ext>, <name>-<ext>-2, … A run never writes over another meeting's report."""
+    stem, ext = meeting_name(path), path.suffix.lstrip(".").lower() or "file"
+    for name in [stem, f"{stem}-{ext}"] + [f"{stem}-{ext}-{k}" for k in range(2, 1000)]:
+        if name not in taken and _made_from(out / name, path, content_hash) is not False:
             taken.add(name)
             return out / name
     raise UsageError(f"no free report folder for '{stem}' in {out}", path=str(path))
@@ -579,7 +575,7 @@ def run_batch(
                 broken = f.is_symlink() and not f.exists()
                 fail(f, "broken link" if broken else f"cannot be read ({e.strerror or e})")
                 continue
-            folder = own_report_dir(f, h, out, taken, stems.count(stem) > 1)
+            folder = own_report_dir(f, h, out, taken)
             result.folders[str(f)] = folder
             _clean_temporaries(folder)
             if not batch.force and report_is_current(folder, key, batch.transcript_only):
