@@ -107,6 +107,19 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     return audio
 
 
+def channel_count(path: Path) -> int:
+    """Channels of the first audio stream, read from the container header without decoding; 0
+    when the file has none or cannot be opened (decode says why)."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            streams = container.streams.audio
+            return int(streams[0].channels or 1) if streams else 0
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+        return 0
+
+
 def peak(x) -> float:
     """Largest absolute sample; 0 for no samples."""
     # max and -min, not abs().max(): abs would make a second copy of the whole recording (+230 MB an hour)

@@ -70,9 +70,11 @@ def separate_channels(chans: np.ndarray) -> bool:
 def looks_split(path: Path, seconds: float = 120.0) -> bool:
     """Does a recording about to be mixed seem to have one voice per channel? A look at its first
     `seconds`, for the note that suggests --channels split; never an error of its own."""
-    from .audio import decode
+    from .audio import channel_count, decode
     from .errors import TalkscanError
 
+    if channel_count(path) < 2:   # most recordings are mono: nothing to look at, nothing to decode
+        return False
     try:
         return separate_channels(decode(path, channels=True, limit_s=seconds))
     except TalkscanError:
