@@ -507,7 +507,8 @@ class _Dask:
 # -- the batch -------------------------------------------------------------------------------------
 
 
-def _file_time(path: Path) -> str:
+def file_time(path: Path) -> str:
+    """The input's modification time, as the history orders meetings without a date."""
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
 
 
@@ -581,7 +582,7 @@ def run_batch(
             if not batch.force and report_is_current(folder, key, batch.transcript_only):
                 if store is not None and not store.has_meeting(folder, key):
                     # the report was completed by a run killed before its database insert
-                    store.add_meeting(folder, read_marker(folder) or {}, h, file_time=_file_time(f))
+                    store.add_meeting(folder, read_marker(folder) or {}, h, file_time=file_time(f))
                 result.skipped.append(f)
                 event("skip", source=str(f), message="report is current")
                 continue
@@ -659,7 +660,7 @@ def _drive(executor, todo, running, processed_times, event, result, store, fail)
                     if report is None:
                         fail(Path(job.source), "report.json missing after processing", job, folder)
                         continue
-                    store.add_meeting(folder, report, job.content_hash, file_time=_file_time(Path(job.source)))
+                    store.add_meeting(folder, report, job.content_hash, file_time=file_time(Path(job.source)))
                 result.done.append(Path(job.source))
                 event("done", source=job.source, message=outcome.note)
             else:

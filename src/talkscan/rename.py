@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import InputError, UsageError
 from .progress import ProgressFn, no_progress
+from .readers import json_reader
 from .transcript import Transcript
 
 __all__ = ["parse_names", "rename_report", "previous_names", "carry_names"]
@@ -98,12 +98,7 @@ def rename_report(folder: Path, names: dict[str, str], policy: Path | None = Non
     data = _read(tpath)
     if not str(data.get("schema", "")).startswith("talkscan.transcript/"):
         raise InputError("is not talkscan's transcript", path=str(tpath))
-    try:
-        t = Transcript.from_dict(data)
-    except (TypeError, KeyError, ValueError) as e:
-        raise InputError(f"has a malformed field ({e})", path=str(tpath)) from None
-    if not t.utterances:
-        raise InputError("contains no utterances", path=str(tpath))
+    t = json_reader.talkscan_transcript(data, str(tpath), keep_origin=True)
     resolved = _speaker_ids(t, names, folder)
     for sid, name in resolved.items():
         speaker = t.speaker(sid)
@@ -134,10 +129,12 @@ def _update_history(folder: Path, t: Transcript) -> None:
         return
     report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     with Store(db) as store:
-        file_time = store.file_time(folder)
-        if file_time is None and os.path.isfile(t.source):
-            file_time = datetime.fromtimestamp(os.path.getmtime(t.source), timezone.utc).isoformat(timespec="seconds")
-        store.add_meeting(folder, report, str(report.get("content_sha256") or ""), file_time=file_time)
+        when = store.file_time(folder)
+        if when is None and os.path.isfile(t.source):
+            from .batch import file_time
+
+            when = file_time(Path(t.source))
+        store.add_meeting(folder, report, str(report.get("content_sha256") or ""), file_time=when)
         from .report.index import write_index
 
         store.forget_missing()

@@ -28,16 +28,24 @@ def parse(text: str, source: str) -> Transcript:
     if not isinstance(d, dict) or not isinstance(d.get("utterances"), list) or not isinstance(d.get("speakers"), list):
         raise MalformedTranscript("is neither a talkscan transcript ('speakers' and 'utterances') nor Whisper's "
                                   "output ('segments') nor AssemblyAI's or Deepgram's 'utterances'", path=source)
+    return talkscan_transcript(d, source)
+
+
+def talkscan_transcript(d: dict, path: str, keep_origin: bool = False) -> Transcript:
+    """talkscan's own transcript dict, checked; errors name `path`. Read as an input it is a
+    transcript from `path`; with `keep_origin` (re-analysing a report) it stays the recording or
+    transcript it was made from."""
+    origin = {} if keep_origin else {"source": path, "kind": "transcript"}
     try:
-        t = Transcript.from_dict({**d, "source": source, "kind": "transcript"})
+        t = Transcript.from_dict({**d, **origin})
     except (TypeError, KeyError, ValueError) as e:
-        raise MalformedTranscript(f"has a malformed field ({e})", path=source) from None
+        raise MalformedTranscript(f"has a malformed field ({e})", path=path) from None
     if not t.utterances:
-        raise MalformedTranscript("contains no utterances", path=source)
+        raise MalformedTranscript("contains no utterances", path=path)
     known = {s.id for s in t.speakers}
     for u in t.utterances:
         if u.speaker not in known:
-            raise MalformedTranscript(f"utterance {u.id} names unknown speaker {u.speaker!r}", path=source)
+            raise MalformedTranscript(f"utterance {u.id} names unknown speaker {u.speaker!r}", path=path)
     return t
 
 
