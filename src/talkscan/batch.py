@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from .errors import TalkscanError, UsageError
 from .weights import file_sha256
-from .pipeline import RunOptions, is_transcript, meeting_name, report_dir_for
+from .pipeline import RunOptions, is_transcript, meeting_name
 
 __all__ = [
     "BatchOptions", "BatchEvent", "BatchResult", "FileOutcome", "Job",
@@ -237,8 +237,9 @@ def read_marker(folder: Path, transcript_only: bool = False) -> dict[str, Any] |
     return data if isinstance(data, dict) else None
 
 
-def report_is_current(folder: Path, key: str, transcript_only: bool = False) -> bool:
-    data = read_marker(folder, transcript_only)
+def report_is_current(folder: Path, key: str, transcript_only: bool = False, data: dict | None = None) -> bool:
+    """`data`: the folder's marker when the caller has read it already (planning reads it anyway)."""
+    data = data if data is not None else read_marker(folder, transcript_only)
     if data is None or data.get("cache_key") != key:
         return False
     schema = str(data.get("schema", ""))
@@ -248,30 +249,41 @@ def report_is_current(folder: Path, key: str, transcript_only: bool = False) -> 
     return all((folder / f).is_file() for f in files)
 
 
-def _made_from(folder: Path, path: Path, content_hash: str) -> bool | None:
-    """Does `folder` hold a report (or transcript) made from this input: the same content, or the
-    same file (edited since)? None when it holds neither."""
-    markers = [m for m in (read_marker(folder), read_marker(folder, transcript_only=True)) if m is not None]
-    if not markers:
-        return None
-    for m in markers:
-        if m.get("content_sha256") == content_hash:
-            return True
-        source = m.get("source")
-        if isinstance(source, str) and source and os.path.realpath(source) == os.path.realpath(path):
-            return True
-    return False
+def _from_input(marker: dict, path: Path, content_hash: str) -> bool:
+    """Was this marker's report made from this input: the same content, or the same file (edited since)?"""
+    if marker.get("content_sha256") == content_hash:
+        return True
+    source = marker.get("source")
+    return isinstance(source, str) and bool(source) and os.path.realpath(source) == os.path.realpath(path)
 
 
-def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str]) -> Path:
+def _made_from(folder: Path, path: Path, content_hash: str, transcript_only: bool) -> tuple[bool | None, dict | None]:
+    """Does `folder` hold a report (or transcript) made from this input? None when it holds neither.
+    Also returns the folder's marker of this run's kind, read once for report_is_current too (a long
+    meeting's report.json is megabytes); the other kind is read only when this one does not decide."""
+    own = read_marker(folder, transcript_only)
+    if own is not None and _from_input(own, path, content_hash):
+        return True, own
+    other = read_marker(folder, not transcript_only)
+    if other is not None and _from_input(other, path, content_hash):
+        return True, own
+    return (None if own is None and other is None else False), own
+
+
+def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str],
+                   transcript_only: bool = False) -> tuple[Path, dict | None]:
     """DIR/<name>/, unless another input of this run has it (`taken`) or it holds the report of
     another input (team-a/standup.m4a run last week, team-b/standup.m4a today): then
-    <name>-<ext>, <name>-<ext>-2, … A run never writes over another meeting's report."""
+    <name>-<ext>, <name>-<ext>-2, … A run never writes over another meeting's report. Returns the
+    folder and its marker (None when there is none)."""
     stem, ext = meeting_name(path), path.suffix.lstrip(".").lower() or "file"
     for name in [stem, f"{stem}-{ext}"] + [f"{stem}-{ext}-{k}" for k in range(2, 1000)]:
-        if name not in taken and _made_from(out / name, path, content_hash) is not False:
+        if name in taken:
+            continue
+        mine, marker = _made_from(out / name, path, content_hash, transcript_only)
+        if mine is not False:
             taken.add(name)
-            return out / name
+            return out / name, marker
     raise UsageError(f"no free report folder for '{stem}' in {out}", path=str(path))
 
 
@@ -564,25 +576,24 @@ def run_batch(
     try:
         # plan: report folders, keys, and what is already current
         taken: set[str] = set()
-        stems = [meeting_name(f) for f in files]
         todo: list[Job] = []
         event("plan")
-        for f, stem in zip(files, stems):
+        for f in files:
             try:
                 h = file_sha256(f)
                 key = cache_key(f, options, batch.transcript_only, h)
             except OSError as e:
-                result.folders[str(f)] = report_dir_for(f, out, taken if stems.count(stem) > 1 else None)
+                result.folders[str(f)] = out / meeting_name(f)   # no report is made: the name is for the record
                 broken = f.is_symlink() and not f.exists()
                 fail(f, "broken link" if broken else f"cannot be read ({e.strerror or e})")
                 continue
-            folder = own_report_dir(f, h, out, taken)
+            folder, marker = own_report_dir(f, h, out, taken, batch.transcript_only)
             result.folders[str(f)] = folder
             _clean_temporaries(folder)
-            if not batch.force and report_is_current(folder, key, batch.transcript_only):
+            if not batch.force and report_is_current(folder, key, batch.transcript_only, marker):
                 if store is not None and not store.has_meeting(folder, key):
                     # the report was completed by a run killed before its database insert
-                    store.add_meeting(folder, read_marker(folder) or {}, h, file_time=file_time(f))
+                    store.add_meeting(folder, marker or {}, h, file_time=file_time(f))
                 result.skipped.append(f)
                 event("skip", source=str(f), message="report is current")
                 continue

@@ -301,16 +301,6 @@ def meeting_name(path: Path) -> str:
     return path.stem
 
 
-def report_dir_for(path: Path, out: Path, taken: set[str] | None = None) -> Path:
-    """DIR/<name>/, or DIR/<name>-<ext>/ when another input of the same run has that name."""
-    name = meeting_name(path)
-    if taken is not None:
-        if name in taken:
-            name = f"{name}-{path.suffix.lstrip('.').lower()}"
-        taken.add(name)
-    return out / name
-
-
 def write_transcript_files(t: Transcript, folder: Path, meta: dict | None = None) -> list[Path]:
     """transcript.vtt, .srt and .json; `meta` (e.g. a resume key) goes into the JSON, written last."""
     import json
