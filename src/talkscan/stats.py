@@ -52,15 +52,11 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
     total_time = sum(u.duration or 0.0 for u in t.utterances)
     # spoken words, counted once per utterance: a transcriber's "[inaudible 00:12:31]" is none
     n_words = {id(u): len(spoken_text(u.text).split()) for u in t.utterances}
-
-    def _words(u) -> int:
-        return n_words[id(u)]
-
     total_words = sum(n_words.values())
     for s in t.speakers:
         mine = [u for u in t.utterances if u.speaker == s.id]
         my_runs = [r for sp, r in runs if sp == s.id]
-        words = sum(_words(u) for u in mine)
+        words = sum(n_words[id(u)] for u in mine)
         talk = sum(u.duration or 0.0 for u in mine) if timed else None
         if timed:
             share = talk / total_time if total_time else 0.0
@@ -69,7 +65,7 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
         mono_s = None
         if timed and my_runs:
             mono_s = max((r[-1].end or 0) - (r[0].start or 0) for r in my_runs)
-        mono_w = max((sum(_words(u) for u in r) for r in my_runs), default=0)
+        mono_w = max((sum(n_words[id(u)] for u in r) for r in my_runs), default=0)
         interruptions = 0
         overlap = 0.0
         if timed:
