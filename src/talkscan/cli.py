@@ -304,15 +304,13 @@ def rename(
         from .rename import parse_names, rename_report
 
         mapping = parse_names(names)
-        if enrol:
-            _check_recording(report)
         on_event, display = _batch_display(quiet)
 
         def progress(stage: str, done: float, total: float | None) -> None:
             on_event(BatchEvent("stage", 1, 0, (str(report),), stage=stage, stage_done=done, stage_total=total))
 
         with display:
-            t = rename_report(report, mapping, policy, progress)
+            t = rename_report(report, mapping, policy, progress, recording_only=enrol)
         typer.echo(", ".join(f"{s.id}: {s.name or '(no name)'}" for s in t.speakers), err=True)
         typer.echo(f"report: {report / 'report.html'}")
         if enrol and not _enrol_named(t, report, {n for n in mapping.values() if n}, voices):
@@ -344,18 +342,6 @@ def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bo
                 _err(f"{s.name} not enrolled: {e}")
                 ok = False
     return ok
-
-
-def _check_recording(report: Path) -> None:
-    """--enrol needs voices: refused before the report is touched when it comes from a transcript."""
-    import json
-
-    try:
-        kind = json.loads((report / "report.json").read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError, AttributeError):
-        return   # rename_report names what is wrong with the folder
-    if kind != "recording":
-        raise UsageError("--enrol needs a report of a recording: a transcript has no voices", path=str(report))
 
 
 @app.command()

@@ -82,10 +82,11 @@ def _speaker_ids(t: Transcript, names: dict[str, str], folder: Path) -> dict[str
 
 
 def rename_report(folder: Path, names: dict[str, str], policy: Path | None = None,
-                  progress: ProgressFn = no_progress) -> Transcript:
+                  progress: ProgressFn = no_progress, recording_only: bool = False) -> Transcript:
     """Names the speakers of the report in `folder` (speaker id or current name → new name) and
     writes the report again; returns the analysed transcript. The flags follow `policy`, else the
-    policy file the report was made with, else the built-in one."""
+    policy file the report was made with, else the built-in one. `recording_only` refuses, before
+    anything is written, a report made from a transcript (`rename --enrol` needs voices)."""
     from .pipeline import RunOptions, analyze, write_report
 
     folder = Path(folder)
@@ -95,6 +96,8 @@ def rename_report(folder: Path, names: dict[str, str], policy: Path | None = Non
     if not tpath.is_file() or not rpath.is_file():
         raise InputError("is not a talkscan report folder (it needs transcript.json and report.json)", path=str(folder))
     old = _read(rpath)
+    if recording_only and old.get("kind") != "recording":
+        raise UsageError("--enrol needs a report of a recording: a transcript has no voices", path=str(folder))
     data = _read(tpath)
     if not str(data.get("schema", "")).startswith("talkscan.transcript/"):
         raise InputError("is not talkscan's transcript", path=str(tpath))
