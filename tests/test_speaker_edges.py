@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from talkscan.speaker_edges import snap_to_sentences
+from talkscan.speaker_edges import sentence_spans, snap_to_sentences
 from talkscan.transcript import Word
 
 
@@ -72,3 +72,9 @@ def test_empty_and_single_speaker():
     assert snap_to_sentences([]) == []
     one = words(("A", "just one speaker here"))
     assert snap_to_sentences(one) == one
+
+
+def test_sentence_spans_end_at_whisper_punctuation():
+    ws = words(("A", "So twelve weeks?"), ("B", "Yes, of course. That works"))
+    assert sentence_spans(ws) == [(0.0, 0.9), (0.9, 1.8), (1.8, 2.4)]  # the last one unfinished
+    assert sentence_spans([]) == []

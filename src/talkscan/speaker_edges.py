@@ -73,3 +73,18 @@ def snap_to_sentences(words: Sequence[Word], max_words: int = MAX_WORDS, max_gap
         for k in piece:
             out[k] = replace(out[k], speaker=speaker)
     return out
+
+
+def sentence_spans(words: Sequence[Word]) -> list[tuple[float, float]]:
+    """(start, end) of each sentence of `words`, as Whisper's punctuation ends them."""
+    out: list[tuple[float, float]] = []
+    start = end = None
+    for w in words:
+        start = w.start if start is None else start
+        end = w.end if end is None else max(end, w.end)
+        if _ends_sentence(w):
+            out.append((start, end))
+            start = end = None
+    if start is not None:
+        out.append((start, end))
+    return out
