@@ -202,9 +202,9 @@ def _recheck_meeting(monkeypatch, blend: float) -> list[SpeakerTurn]:
     monkeypatch.setattr(voice, "embed_windows", fake_embed)
     audio = np.full(16000 * 12, 0.01, dtype=np.float32)
     # B has a turn of its own later, so there are two voices to cluster
-    speech, sentences = [(0.0, 6.0), (7.0, 11.0)], [(0.0, 0.6), (0.6, 6.0), (7.0, 11.0)]
+    speech, clauses = [(0.0, 6.0), (7.0, 11.0)], [(0.0, 0.6), (0.6, 6.0), (7.0, 11.0)]
     monkeypatch.setattr(dz, "cluster", lambda emb, *a, **k: (emb @ b_voice > emb @ a_voice).astype(int))
-    return dz.diarize(audio, speech, DiarizeOptions(), sentences=sentences)
+    return dz.diarize(audio, speech, DiarizeOptions(), clauses=clauses)
 
 
 def test_a_short_sentence_run_into_the_next_turn_keeps_its_speaker(monkeypatch):
@@ -394,7 +394,7 @@ def test_three_ami_speakers_with_a_short_turn():
 def test_a_short_turn_run_into_the_next_one_keeps_its_speaker():
     """The same meeting, but C's 0.8 s interjection runs straight into A's next turn, as Whisper's
     word times often make it: one speech span, and every window over the interjection mostly A.
-    Given the two sentences (diarize step 6), the interjection is still C's."""
+    Given the two clauses (diarize step 6), the interjection is still C's."""
     _need(AMI)
     pieces = {name: _voice(name) for name in AMI_VOICES}
     plan = [("MEO069", 0, 3.5), ("FEE078", 0, 3.0), ("FEE083", 0, 3.0), ("MEO069", 4, 3.0),
@@ -410,7 +410,7 @@ def test_a_short_turn_run_into_the_next_one_keeps_its_speaker():
     audio = np.concatenate(audio)
     spans = [(a, b) for a, b, _ in reference]
     speech = spans[:4] + [(spans[4][0], spans[5][1])] + spans[6:]
-    turns = dz.diarize(audio, speech, sentences=spans)
+    turns = dz.diarize(audio, speech, clauses=spans)
     fee083 = {t.speaker for t in assign_speakers([Word("x", a + 0.2, b - 0.2) for a, b, n in reference if n == "FEE083"], turns)}
     meo069 = assign_speakers([Word("x", spans[5][0] + 0.5, spans[5][1] - 0.2)], turns)[0].speaker
     said = assign_speakers([Word("yeah", spans[4][0] + 0.1, spans[4][1] - 0.1)], turns)[0].speaker

@@ -93,15 +93,30 @@ def test_speaker_of_each_word(sample_run, reference):
     moving those pieces to their sentence's speaker (speaker_edges) gives all 228.
 
     Whisper's int8 kernels and the encoder's float sums differ between CPUs, and so do the words
-    and their times: on an AMD EPYC machine Whisper heard 236 words, ran Priya's "Twelve weeks?"
-    into Tom's turn and Greg's "We do." into Tom's "Yes, of course.", and ended Maya's "…back to
-    the | board" without a full stop, so 5 words (2.1%) are another speaker's there. Hence 3%."""
+    and their times: on an AMD EPYC machine Whisper heard 236 words, ran Greg's "We do." into
+    Tom's "Yes, of course.", and ended Maya's "…back to the | board" without a full stop, and
+    before diarize's step 6, Priya's "Twelve weeks?" went into Tom's turn too: 5 words (2.1%) on
+    another speaker there. Hence 3%."""
     t, _ = sample_run
     rows = [(w.speaker, refs[0], w.text) for u in t.utterances for w in u.words
             if len(refs := _reference_speakers(w, reference)) == 1]
     mapping = _majority_mapping([(got, ref) for got, ref, _ in rows])
     wrong = [(text, ref) for got, ref, text in rows if mapping[got] != ref]
     assert len(rows) > 200 and len(wrong) / len(rows) <= 0.03, wrong
+
+
+def test_a_short_mirror_is_its_own_turn(sample_run, reference):
+    """Priya's "Twelve weeks?" lasts 0.8 s and Tom answers 0.34 s later, so Whisper's word times
+    can put it in one speech span with his answer, where every diarization window hears mostly Tom
+    (an AMD EPYC machine wrote "12 weeks, at least, moving…"). Embedded alone as a clause
+    (diarize step 6), it is Priya's own turn, and can be read as the mirror it is."""
+    t, _ = sample_run
+    words = [w for u in t.utterances for w in u.words]
+    mapping = _majority_mapping([(w.speaker, refs[0]) for w in words if (refs := _reference_speakers(w, reference))])
+    turn = next(x for x in reference["turns"] if x["text"] == "Twelve weeks?")
+    said = [u for u in t.utterances if turn["start"] <= (u.start + u.end) / 2 <= turn["end"]]
+    assert len(said) == 1 and normalise(said[0].text) == normalise(turn["text"]), [u.text for u in said]
+    assert mapping[said[0].speaker] == "Priya"
 
 
 def test_progress_reports_each_stage(sample_run):

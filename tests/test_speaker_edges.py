@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from talkscan.speaker_edges import sentence_spans, snap_to_sentences
+from talkscan.speaker_edges import clause_spans, snap_to_sentences
 from talkscan.transcript import Word
 
 
@@ -74,7 +74,8 @@ def test_empty_and_single_speaker():
     assert snap_to_sentences(one) == one
 
 
-def test_sentence_spans_end_at_whisper_punctuation():
+def test_clause_spans_end_at_whisper_sentence_ends_and_commas():
     ws = words(("A", "So twelve weeks?"), ("B", "Yes, of course. That works"))
-    assert sentence_spans(ws) == [(0.0, 0.9), (0.9, 1.8), (1.8, 2.4)]  # the last one unfinished
-    assert sentence_spans([]) == []
+    assert clause_spans(ws) == [(0.0, 0.9), (0.9, 1.2), (1.2, 1.8), (1.8, 2.4)]  # the last one unfinished
+    assert clause_spans(words(("A", "Twelve weeks,"), ("B", 'at least, "moving" all'))) == [(0.0, 0.6), (0.6, 1.2), (1.2, 1.8)]
+    assert clause_spans([]) == []

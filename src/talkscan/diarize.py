@@ -17,9 +17,9 @@
    long span go to different speakers, the stretch they cover is re-embedded at the fine hop.
 5. Inside a long span, each 50 ms frame takes the speaker its covering windows favour, then
    runs shorter than `min_turn_s` are absorbed by their neighbours (only inside one span).
-6. Given the ASR's sentences, a short sentence inside a longer span ("Twelve weeks?" said just
-   before the other person's next words) is embedded alone, and takes the speaker it clearly
-   prefers: a 1.6 s window there mostly hears the neighbour.
+6. Given the ASR's clauses (sentences and comma-ended pieces), a short clause inside a longer
+   span ("Twelve weeks?" said just before the other person's next words) is embedded alone, and
+   takes the speaker it clearly prefers: a 1.6 s window there mostly hears the neighbour.
 
 Pure functions of numpy arrays and dataclasses; the encoder is the only model (voice.py).
 """
@@ -83,7 +83,7 @@ class DiarizeOptions:
     # Above this many long windows, clustering runs on an even subsample and the rest are
     # assigned to the centroids: the affinity matrix is quadratic in windows.
     max_cluster_windows: int = 2500
-    # Step 6: sentences up to this long are embedded alone, and change speaker only when another
+    # Step 6: clauses up to this long are embedded alone, and change speaker only when another
     # centroid is this much closer (cosine) than the one most of their frames took. On the AMI
     # clips and sample.wav (real voices), a margin of 0 put 3 more words on the right speaker and 7
     # on a wrong one, 0.03 two on a wrong one, 0.04 and 0.05 none (docs/diarization.md).
@@ -397,11 +397,11 @@ def diarize(
     options: DiarizeOptions = DiarizeOptions(),
     progress: ProgressFn = no_progress,
     sample_rate: int = SAMPLE_RATE,
-    sentences: Sequence[tuple[float, float]] | None = None,
+    clauses: Sequence[tuple[float, float]] | None = None,
 ) -> list[SpeakerTurn]:
-    """Speaker turns over the `speech` spans (seconds) of 16 kHz mono `audio`; `sentences`, the
-    ASR's sentence spans in order (`speaker_edges.sentence_spans`), let a short sentence inside a
-    longer span keep its own speaker (step 6).
+    """Speaker turns over the `speech` spans (seconds) of 16 kHz mono `audio`; `clauses`, the
+    ASR's clauses in order (`speaker_edges.clause_spans`), let a short clause inside a longer span
+    keep its own speaker (step 6).
 
     Raises AudioError when there is no speech at all.
     """
@@ -482,8 +482,8 @@ def diarize(
             continue
         t, lab = _frame_labels((a, b), [wins[i] for i in idx], scores[idx], o)
         timelines.append((si, t, lab))
-    if sentences and labels.max() > 0:
-        _recheck_sentences(spans, timelines, sentences, duration, o, score)
+    if clauses and labels.max() > 0:
+        _recheck_clauses(spans, timelines, clauses, duration, o, score)
     for si, t, lab in timelines:
         a, b = spans[si]
         step = (b - a) / len(t)
@@ -492,20 +492,20 @@ def diarize(
     return _name_speakers(turns)
 
 
-def _recheck_sentences(
+def _recheck_clauses(
     spans: Sequence[tuple[float, float]],
     timelines: list[tuple[int, np.ndarray, np.ndarray]],
-    sentences: Sequence[tuple[float, float]],
+    clauses: Sequence[tuple[float, float]],
     duration: float,
     o: DiarizeOptions,
     score,
 ) -> None:
     """Step 6, in place on the long spans' frame labels (span index, frame times, labels): each
-    sentence of at most `recheck_max_s` that is only part of its span is embedded alone, and its
+    clause of at most `recheck_max_s` that is only part of its span is embedded alone, and its
     frames take the centroid that scores `recheck_margin` above the one most of them have."""
-    found: list[tuple[np.ndarray, slice, int]] = []  # labels, the sentence's frames, their speaker
+    found: list[tuple[np.ndarray, slice, int]] = []  # labels, the clause's frames, their speaker
     wins: list[_Window] = []
-    short = sorted((a, b) for a, b in sentences if b - a <= o.recheck_max_s)
+    short = sorted((a, b) for a, b in clauses if b - a <= o.recheck_max_s)
     ends = np.array([b for _, b in short])
     for si, t, lab in timelines:
         a, b = spans[si]

@@ -121,7 +121,7 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     from .audio import decode
     from .channels import NOT_SPLIT_NOTE, SPLIT_NOTE, looks_split, separate_channels
     from .errors import AudioError
-    from .speaker_edges import sentence_spans, snap_to_sentences
+    from .speaker_edges import clause_spans, snap_to_sentences
 
     notes = []
     if options.speakers.channels == "split":
@@ -145,8 +145,8 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     # Split speech at short pauses: a two-word mirror between two turns of another speaker must be
     # a span of its own so it is embedded alone (measured on the sample: short turns 4/6 → 5/6 right).
     speech = diarize.speech_from_words(asr.words, max_gap=0.25)
-    # ...and a short sentence run into the next speaker's words is embedded alone (diarize step 6)
-    turns = diarize.diarize(audio, speech, dopts, progress, sentences=sentence_spans(asr.words))
+    # ...and a short clause run into the next speaker's words is embedded alone (diarize step 6)
+    turns = diarize.diarize(audio, speech, dopts, progress, clauses=clause_spans(asr.words))
     words = snap_to_sentences(diarize.assign_speakers(asr.words, turns))
     utterances = group_utterances(words)
     # speaker ids in order of first appearance

@@ -75,14 +75,16 @@ def snap_to_sentences(words: Sequence[Word], max_words: int = MAX_WORDS, max_gap
     return out
 
 
-def sentence_spans(words: Sequence[Word]) -> list[tuple[float, float]]:
-    """(start, end) of each sentence of `words`, as Whisper's punctuation ends them."""
+def clause_spans(words: Sequence[Word]) -> list[tuple[float, float]]:
+    """(start, end) of each clause of `words`: the stretches Whisper's sentence ends and commas
+    close. A speaker change without a pause is usually one of them ("Twelve weeks?" | "Yes…", or
+    "12 weeks," | "at least, moving…" where Whisper heard a question as a comma)."""
     out: list[tuple[float, float]] = []
     start = end = None
     for w in words:
         start = w.start if start is None else start
         end = w.end if end is None else max(end, w.end)
-        if _ends_sentence(w):
+        if _ends_sentence(w) or w.text.rstrip("\"')]”’").endswith((",", ";", ":")):
             out.append((start, end))
             start = end = None
     if start is not None:
