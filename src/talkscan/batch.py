@@ -92,6 +92,7 @@ class Job:
     content_hash: str
     transcript_only: bool = False
     tries: int = 0
+    fresh: bool = False   # --force: from the input itself, even where the report was corrected (talkscan update)
 
 
 @dataclass
@@ -353,11 +354,29 @@ def _error_message(e: BaseException) -> str:
     return f"internal error: {type(e).__name__}: {first}".rstrip(": ")
 
 
+def corrected_transcript(folder: Path, content_hash: str):
+    """(transcript, the file it was corrected in, names given by hand) of a report in `folder` that
+    `talkscan update` made from a corrected transcript of this same input; None otherwise."""
+    from .errors import TalkscanError
+    from .rename import load_report
+
+    marker = read_marker(folder, False)
+    if not marker or not marker.get("edited") or marker.get("content_sha256") != content_hash:
+        return None
+    try:
+        old, t = load_report(folder)
+    except TalkscanError:
+        return None
+    t.asks, t.conflicts, t.flags = [], [], []
+    renamed = old.get("renamed") if isinstance(old.get("renamed"), dict) else {}
+    return t, str(old["edited"]), renamed
+
+
 def process_file(job: Job, progress=None) -> FileOutcome:
     """One input → its report folder. Never raises: a failure comes back as an outcome, so one bad
     input cannot stop a batch on any executor."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from .pipeline import analyze, load_transcript
+    from .pipeline import analyze, in_report_folder, load_transcript
     from .progress import no_progress
     from .rename import carry_names, previous_names
 
@@ -367,14 +386,27 @@ def process_file(job: Job, progress=None) -> FileOutcome:
     try:
         # names given with `talkscan rename` survive a redo, unless --names says otherwise
         previous = None if job.transcript_only or job.options.names else previous_names(folder)
+        # so does a transcript corrected with `talkscan update`, unless --force
+        corrected = None if job.transcript_only or job.fresh else corrected_transcript(folder, job.content_hash)
         # invalidate the old marker first: a redo killed halfway must not look complete
         _marker(folder, job.transcript_only).unlink(missing_ok=True)
         _clean_temporaries(folder)
-        t = load_transcript(path, job.options, progress)
-        renamed = carry_names(t, previous)[0] if previous else {}
+        if corrected is not None:
+            t, edited, renamed = corrected
+            from .update import note_correction
+
+            t.notes = note_correction(t.notes, edited)
+        else:
+            t, edited = load_transcript(path, job.options, progress), None
+            renamed = carry_names(t, previous)[0] if previous else {}
+            if in_report_folder(path) and folder.resolve() != path.parent.resolve():
+                t.notes.append(f"this is the transcript of the report in {path.parent}: to analyse that report "
+                               f"again from it, in place, run `talkscan update {path.parent}`")
         if not job.transcript_only and job.options.analyze:
             t = analyze(t, job.options, progress)
         meta = {"cache_key": job.key, "content_sha256": job.content_hash, "meeting_date": meeting_date(path)}
+        if edited:
+            meta["edited"] = edited
         if renamed:
             meta["renamed"] = renamed
         if job.options.policy is not None:   # so `talkscan rename` flags the meeting by the same policy
@@ -603,7 +635,7 @@ def run_batch(
                 result.failed.append((f, known))
                 event("fail", source=str(f), message=f"unchanged since it failed: {known}")
                 continue
-            todo.append(Job(str(f), str(folder), options, key, h, batch.transcript_only))
+            todo.append(Job(str(f), str(folder), options, key, h, batch.transcript_only, fresh=batch.force))
 
         if todo:
             if batch.scheduler:

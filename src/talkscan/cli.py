@@ -319,6 +319,37 @@ def rename(
     _guard(go)
 
 
+@app.command()
+def update(
+    report: Path = typer.Argument(..., help="A report folder (talkscan-reports/meeting)."),
+    source: Optional[Path] = typer.Option(None, "--from", help="The corrected transcript (default: the one of "
+                                          "transcript.vtt, .srt, .json in the folder changed since the report)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (default: the one the "
+                                          "report was made with)."),
+    quiet: bool = QUIET,
+) -> None:
+    """Analyse a report again after you corrected its transcript: fix misheard words, or a turn given
+    to the wrong person, in transcript.vtt (or .srt, or transcript.json), then update. The report
+    stays where it is, and later runs keep the corrections (`run --force` transcribes again)."""
+
+    def go() -> None:
+        from .batch import BatchEvent
+        from .update import update_report
+
+        on_event, display = _batch_display(quiet)
+
+        def progress(stage: str, done: float, total: float | None) -> None:
+            on_event(BatchEvent("stage", 1, 0, (str(report),), stage=stage, stage_done=done, stage_total=total))
+
+        with display:
+            t = update_report(report, source, policy, progress)
+        typer.echo(f"{len(t.utterances)} utterances, {len(t.asks)} asks, {len(t.conflicts)} conflicts, "
+                   f"{len(t.flags)} flags", err=True)
+        typer.echo(f"report: {report / 'report.html'}")
+
+    _guard(go)
+
+
 def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bool:
     """Voiceprints of the speakers just named (`given`: their new names, unique in a report); each
     failure is one line, the others still enrol."""

@@ -297,9 +297,12 @@ def meeting_name(path: Path) -> str:
     """The name of an input's report folder: its stem, except for a transcript file that talkscan
     wrote into a report folder (edited to mend what Whisper misheard, say), which is named after
     that folder rather than making a meeting called "transcript"."""
-    if path.name.lower() in TALKSCAN_TRANSCRIPTS and (path.parent / "transcript.json").is_file():
-        return path.parent.name
-    return path.stem
+    return path.parent.name if in_report_folder(path) else path.stem
+
+
+def in_report_folder(path: Path) -> bool:
+    """Is this a transcript file that talkscan wrote into a report folder?"""
+    return path.name.lower() in TALKSCAN_TRANSCRIPTS and (path.parent / "transcript.json").is_file()
 
 
 def write_transcript_files(t: Transcript, folder: Path, meta: dict | None = None) -> list[Path]:

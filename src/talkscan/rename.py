@@ -22,10 +22,10 @@ from .progress import ProgressFn, no_progress
 from .readers import json_reader
 from .transcript import Transcript
 
-__all__ = ["parse_names", "rename_report", "previous_names", "carry_names"]
+__all__ = ["parse_names", "rename_report", "load_report", "write_again", "previous_names", "carry_names"]
 
 # report.json fields that describe the input, not the analysis: they carry over unchanged
-KEPT = ("cache_key", "content_sha256", "meeting_date")
+KEPT = ("cache_key", "content_sha256", "meeting_date", "edited")
 
 
 def parse_names(pairs: list[str]) -> dict[str, str]:
@@ -87,34 +87,45 @@ def rename_report(folder: Path, names: dict[str, str], policy: Path | None = Non
     writes the report again; returns the analysed transcript. The flags follow `policy`, else the
     policy file the report was made with, else the built-in one. `recording_only` refuses, before
     anything is written, a report made from a transcript (`rename --enrol` needs voices)."""
-    from .pipeline import RunOptions, analyze, write_report
-
     folder = Path(folder)
+    old, t = load_report(folder)
+    if recording_only and old.get("kind") != "recording":
+        raise UsageError("--enrol needs a report of a recording: a transcript has no voices", path=str(folder))
+    resolved = _speaker_ids(t, names, folder)
+    for sid, name in resolved.items():
+        speaker = t.speaker(sid)
+        speaker.name = name or None
+        speaker.voice_score = None   # named by hand now, not by a voiceprint
+    return write_again(folder, t, old, policy, progress, {"renamed": {**(old.get("renamed") or {}), **resolved}})
+
+
+def load_report(folder: Path) -> tuple[dict, Transcript]:
+    """report.json as read, and the transcript in transcript.json, of the report folder `folder`."""
     tpath, rpath = folder / "transcript.json", folder / "report.json"
     if not folder.is_dir():
         raise InputError("no such report folder", path=str(folder))
     if not tpath.is_file() or not rpath.is_file():
         raise InputError("is not a talkscan report folder (it needs transcript.json and report.json)", path=str(folder))
     old = _read(rpath)
-    if recording_only and old.get("kind") != "recording":
-        raise UsageError("--enrol needs a report of a recording: a transcript has no voices", path=str(folder))
     data = _read(tpath)
     if not str(data.get("schema", "")).startswith("talkscan.transcript/"):
         raise InputError("is not talkscan's transcript", path=str(tpath))
-    t = json_reader.talkscan_transcript(data, str(tpath), keep_origin=True)
-    resolved = _speaker_ids(t, names, folder)
-    for sid, name in resolved.items():
-        speaker = t.speaker(sid)
-        speaker.name = name or None
-        speaker.voice_score = None   # named by hand now, not by a voiceprint
-    renamed = {**(old.get("renamed") or {}), **resolved}
+    return old, json_reader.talkscan_transcript(data, str(tpath), keep_origin=True)
+
+
+def write_again(folder: Path, t: Transcript, old: dict, policy: Path | None, progress: ProgressFn,
+                meta: dict) -> Transcript:
+    """Analyses `t` and writes it over the report in `folder`, keeping what describes the input
+    (KEPT) and adding `meta`; the flags follow `policy`, else the policy the report was made with."""
+    from .pipeline import RunOptions, analyze, write_report
+
     if policy is None and old.get("policy"):
         policy = Path(str(old["policy"]))
         if not policy.is_file():
             raise UsageError(f"the report was flagged by the policy {policy}, which is not there any more: "
                              "pass --policy", path=str(folder))
     t = analyze(t, RunOptions(policy=policy), progress)
-    meta = {**{k: old[k] for k in KEPT if k in old}, "renamed": renamed}
+    meta = {**{k: old[k] for k in KEPT if k in old}, **meta}
     if policy is not None:
         meta["policy"] = str(Path(policy).resolve())
     write_report(t, folder, progress, meta=meta)

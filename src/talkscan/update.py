@@ -1,0 +1,118 @@
+"""A report analysed again from its corrected transcript: `talkscan update talkscan-reports/meeting`.
+
+Whisper mishears figures and names ("fifteen" for "fifty"), and diarization can give a turn to the
+wrong person; both change what the analyzer finds (an ask's topic, a conflict, whom a label
+targets). The user corrects transcript.vtt (or transcript.srt, or transcript.json) in the report
+folder, and the report is analysed again from it, in place: the folder, the history row and the
+resume key stay, so a rerun of the batch that made the report keeps the corrections (until
+`--force` transcribes the recording again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import InputError, UsageError
+from .progress import ProgressFn, no_progress
+from .rename import load_report, write_again
+from .transcript import Speaker, Transcript, Utterance
+
+__all__ = ["edited_transcript", "update_report", "note_correction"]
+
+
+_NOTE = "analysed from a transcript corrected by hand"
+
+
+def note_correction(notes: list[str], edited: str) -> list[str]:
+    """The report's notes, saying (once) which corrected transcript it was analysed from."""
+    return [n for n in notes if not n.startswith(_NOTE)] + [
+        f"{_NOTE} ({edited}, `talkscan update`); `talkscan run --force` transcribes the input again"]
+
+
+def edited_transcript(folder: Path) -> Path:
+    """The transcript file in `folder` changed since report.json was written (the newest, if several)."""
+    from .pipeline import TALKSCAN_TRANSCRIPTS
+
+    written = (folder / "report.json").stat().st_mtime
+    edited = [p for p in (folder / n for n in TALKSCAN_TRANSCRIPTS) if p.is_file() and p.stat().st_mtime > written]
+    if not edited:
+        raise UsageError("no transcript was changed since the report was written: correct transcript.vtt "
+                         "(or transcript.srt, transcript.json) first, or pass --from FILE", path=str(folder))
+    return max(edited, key=lambda p: p.stat().st_mtime)
+
+
+def update_report(folder: Path, source: Path | None = None, policy: Path | None = None,
+                  progress: ProgressFn = no_progress) -> Transcript:
+    """Analyses the report in `folder` again from `source` (default: its transcript edited since the
+    report was written) and writes it in place; returns the analysed transcript."""
+    from .readers import read_transcript
+    from .readers.json_reader import talkscan_transcript
+
+    folder = Path(folder)
+    old, before = load_report(folder)
+    source = Path(source) if source is not None else edited_transcript(folder)
+    if not source.is_file():
+        raise InputError("no such file", path=str(source))
+    data = _talkscan_json(source)
+    if data is not None:   # talkscan's own transcript.json: ids, words and times as corrected
+        t = talkscan_transcript(data, str(source), keep_origin=True)
+    else:
+        t = corrected(before, read_transcript(source))
+    if not t.utterances:
+        raise InputError("has no utterances left", path=str(source))
+    names = {s.id: s.name for s in before.speakers}
+    renamed = {k: v for k, v in (old.get("renamed") or {}).items() if names.get(k) == v or not v}
+    for s in t.speakers:   # names given in the edit count as given by hand
+        if s.name and s.name != names.get(s.id):
+            renamed[s.id] = s.name
+    meta = {"edited": source.name if source.parent.resolve() == folder.resolve() else str(source.resolve())}
+    t.notes = note_correction(t.notes, meta["edited"])
+    if renamed:
+        meta["renamed"] = {k: v for k, v in renamed.items() if any(s.id == k for s in t.speakers)}
+    return write_again(folder, t, old, policy, progress, meta)
+
+
+def _talkscan_json(path: Path) -> dict | None:
+    if path.suffix.lower() != ".json":
+        return None
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InputError("is not valid JSON", path=str(path)) from None
+    ok = isinstance(data, dict) and str(data.get("schema", "")).startswith("talkscan.transcript/")
+    return data if ok else None
+
+
+def corrected(before: Transcript, edit: Transcript) -> Transcript:
+    """The report's transcript with the utterances of its edited subtitles: each voice is the speaker
+    of that name, or id, in the report (a new name is a new speaker); an utterance left as it was
+    keeps its words; estimated cue times of an untimed transcript are not taken for real ones."""
+    by_label: dict[str, Speaker] = {s.id.lower(): s for s in before.speakers}
+    by_label.update({s.name.lower(): s for s in before.speakers if s.name})
+    used = {s.id for s in before.speakers}
+    speakers: dict[str, Speaker] = {}
+    id_of: dict[str, str] = {}   # the edit's speaker id -> the report's
+    for s in edit.speakers:
+        known = by_label.get(s.label.lower())
+        if known is None:
+            sid = next(f"S{k}" for k in range(len(used) + 1) if f"S{k}" not in used)
+            used.add(sid)
+            known = by_label[s.label.lower()] = Speaker(id=sid, name=s.label)
+        id_of[s.id] = known.id
+        speakers.setdefault(known.id, replace(known))
+    timed = any(u.start is not None for u in before.utterances)
+    stamp = lambda x: None if x is None else round(x, 3)  # noqa: E731  (cue times are in ms)
+    kept = {(u.speaker, u.text, stamp(u.start), stamp(u.end)): u.words for u in before.utterances}
+    utterances: list[Utterance] = []
+    for i, u in enumerate(edit.utterances):
+        sid = id_of[u.speaker]
+        start, end = (u.start, u.end) if timed else (None, None)
+        words = kept.get((sid, u.text, stamp(start), stamp(end)), [])
+        utterances.append(Utterance(id=f"u{i}", turn=u.turn, speaker=sid, text=u.text, start=start, end=end,
+                                    words=[replace(w) for w in words]))
+    order = list(dict.fromkeys(u.speaker for u in utterances))
+    return replace(before, speakers=[speakers[sid] for sid in order], utterances=utterances,
+                   asks=[], conflicts=[], flags=[])

@@ -1,0 +1,110 @@
+"""`talkscan update`: a report analysed again, in place, from its corrected transcript, and the
+corrections kept when a later run makes the report again (until --force)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from conftest import run_cli
+from talkscan.batch import BatchOptions, run_batch
+from talkscan.pipeline import RunOptions, collect_inputs
+from talkscan.store import Store
+from talkscan.transcript import Speaker, Transcript, Utterance, Word
+from talkscan.update import corrected
+
+MEETING = """\
+[00:00:01] Tom: For IT, the timeline is the problem. We need twelve weeks to install it properly.
+[00:00:07] Priya: The system goes live on August first, and that date is fixed.
+[00:00:12] Maya: Procurement needs the total price under four hundred thousand dollars.
+[00:00:18] Greg: Sales needs at least four hundred and fifty thousand to close.
+[00:00:24] Priya: Let us meet again on Friday.
+"""
+
+
+def _report(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text(encoding="utf-8"))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    time.sleep(0.01)   # a later modification time than report.json's, on coarse clocks too
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    later = (path.parent / "report.json").stat().st_mtime + 1
+    os.utime(path, (later, later))
+
+
+def test_update_reads_the_corrected_vtt_in_place_and_later_runs_keep_it(tmp_path):
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    out = tmp_path / "out"
+    folder = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions()).folders[str(src)]
+    before = _report(folder)
+    ids = {s["name"]: s["id"] for s in before["speakers"]}
+    assert ids.keys() == {"Tom", "Priya", "Maya", "Greg"}
+
+    # Whisper-style fixes: a misheard figure, and a turn that was someone else's (a new name: a new speaker)
+    vtt = folder / "transcript.vtt"
+    _edit(vtt, "<v Greg>Sales needs at least four hundred and fifty thousand",
+          "<v Tom>Sales needs at least four hundred and fifty thousand")
+    _edit(vtt, "<v Priya>Let us meet again on Friday.", "<v Omar>Let us meet again on Friday.")
+    r = run_cli("update", str(folder))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"report: {folder / 'report.html'}"
+    after = _report(folder)
+    speaker_of = {u["text"]: u["speaker"] for u in after["utterances"]}
+    assert speaker_of["Sales needs at least four hundred and fifty thousand to close."] == ids["Tom"]
+    omar = speaker_of["Let us meet again on Friday."]
+    assert omar not in ids.values() and {s["id"]: s["name"] for s in after["speakers"]}[omar] == "Omar"
+    assert "Greg" not in {s["name"] for s in after["speakers"]}   # he says nothing now
+    # analysed again, not relabelled: no reason still names Greg
+    assert any("Greg" in c["reason"] for c in before["conflicts"])
+    assert after["conflicts"] and not any("Greg" in c["reason"] for c in after["conflicts"])
+    assert after["edited"] == "transcript.vtt" and after["cache_key"] == before["cache_key"]
+    assert any("corrected by hand" in n for n in after["notes"])
+    with Store(out / "talkscan.db") as store:
+        assert store.meeting_count() == 1
+
+    # nothing changed since: a clear error, exit 2
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr and "Traceback" not in r.stderr
+
+    # the batch finds the report current; made again (other options), it keeps the corrections
+    again = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions())
+    assert again.skipped == [src]
+    policy = tmp_path / "policy.toml"
+    policy.write_text(run_cli("policy", "--show").stdout)
+    run_batch(collect_inputs(src), out, RunOptions(policy=policy), BatchOptions())
+    kept = _report(folder)
+    assert {u["text"]: u["speaker"] for u in kept["utterances"]} == speaker_of and kept["edited"] == "transcript.vtt"
+    # --force reads the input itself
+    run_batch(collect_inputs(src), out, RunOptions(), BatchOptions(force=True))
+    fresh = _report(folder)
+    assert "edited" not in fresh and "Greg" in {s["name"] for s in fresh["speakers"]}
+    # run as an input of its own, the report's transcript is another meeting, whose report says how to update
+    other = run_batch(collect_inputs(vtt), out, RunOptions(), BatchOptions()).folders[str(vtt)]
+    assert other != folder and any(f"talkscan update {folder}" in n for n in _report(other)["notes"])
+
+
+def test_corrected_keeps_words_of_unchanged_utterances_and_no_estimated_times():
+    words = [Word("Twelve", 1.0, 1.4, speaker="S0"), Word("weeks.", 1.4, 1.9, speaker="S0")]
+    rec = Transcript("m.m4a", "recording", [Speaker("S0"), Speaker("S1", "Tom")], [
+        Utterance("u0", 0, "S0", "Twelve weeks.", 1.0, 1.9, words),
+        Utterance("u1", 1, "S1", "At least.", 2.0, 2.6, [Word("At", 2.0, 2.2), Word("least.", 2.2, 2.6)]),
+    ])
+    edit = Transcript("transcript.vtt", "transcript", [Speaker("S0", "S0"), Speaker("S1", "tom")], [
+        Utterance("u0", 0, "S0", "Twelve weeks.", 1.0, 1.9),
+        Utterance("u1", 1, "S1", "At the least.", 2.0, 2.6),
+    ])
+    t = corrected(rec, edit)
+    assert t.kind == "recording" and t.source == "m.m4a"
+    assert [(u.speaker, u.text) for u in t.utterances] == [("S0", "Twelve weeks."), ("S1", "At the least.")]
+    assert [w.text for w in t.utterances[0].words] == ["Twelve", "weeks."] and t.utterances[1].words == []
+
+    untimed = Transcript("m.txt", "transcript", [Speaker("S0", "Tom")], [Utterance("u0", 0, "S0", "Hi.")])
+    t = corrected(untimed, Transcript("transcript.vtt", "transcript", [Speaker("S0", "Tom")],
+                                      [Utterance("u0", 0, "S0", "Hello.", 0.0, 1.0)]))
+    assert (t.utterances[0].start, t.utterances[0].end) == (None, None)
