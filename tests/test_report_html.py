@@ -169,3 +169,10 @@ def test_a_speakers_asks_are_one_chip_per_topic_and_direction_with_a_count():
     assert n >= 4 and f"price ▼ less ×{n}" in mine and mine.count("price ▼ less") == 1
     assert "timeline ▲ more</a>" in mine  # a single ask shows no count
     assert f'title="{n} asks, the first: ' in mine
+
+
+def test_a_recording_s_report_says_how_to_correct_its_transcript():
+    report = sample_report()
+    assert report["kind"] == "transcript" and "talkscan update" not in render_html(report)
+    html = render_html(report | {"kind": "recording"})
+    assert "update-hint" in html and "talkscan update &lt;this report's folder&gt;" in html
