@@ -5,6 +5,8 @@ analyzer), and scored against their gold labels the way benchmarks/nlp_eval.py s
     .venv/bin/python benchmarks/asr_nlp_eval.py --split test                # all 30 test meetings
     .venv/bin/python benchmarks/asr_nlp_eval.py --split dev --limit 10
     .venv/bin/python benchmarks/asr_nlp_eval.py --known-speakers   # as `talkscan run --speakers N`
+    .venv/bin/python benchmarks/asr_nlp_eval.py --split dev --held-words [--no-clause-check]
+                                              # Whisper's words held fixed, to compare what follows it
 
 Each meeting becomes an .m4a under $TALKSCAN_BENCH_DIR/asr_nlp/<split>/ (cached) with the exact
 start and end of every turn: one voice per speaker (espeak-ng voice, pitch and speed from a fixed
@@ -88,6 +90,17 @@ def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
     return tags, emotions, pairs, turn_of
 
 
+def hold_words(key: str, path: Path) -> None:
+    """The pipeline's next transcription returns the cached words for this recording."""
+    import talkscan.asr as asr
+    from speaker_words import cached_words
+    from talkscan.audio import decode
+
+    words = cached_words(key, decode(path))
+    asr.transcribe = lambda audio, options=None, progress=None: asr.AsrResult(
+        words=list(words), language="en", duration_s=len(audio) / 16000, speech_s=0.0, model="tiny.en (held)")
+
+
 def word_error_rate(m, t) -> float:
     import jiwer
 
@@ -100,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = split_parser(__doc__)
     ap.add_argument("--known-speakers", action="store_true",
                     help="give diarization each meeting's speaker count (talkscan run --speakers N)")
+    ap.add_argument("--held-words", action="store_true",
+                    help="Whisper's words from benchmarks/speaker_words.py's cache (made there when absent), so "
+                         "that two runs differ only after recognition")
+    ap.add_argument("--no-clause-check", action="store_true",
+                    help="diarize without the ASR's clauses (diarize step 6), for comparison")
     a = ap.parse_args(argv)
     if not shutil.which("espeak-ng"):
         sys.exit("espeak-ng not found (apt-get install espeak-ng)")
@@ -109,11 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     from talkscan.nlp.embed_cache import EmbeddingCache
     from talkscan.nlp.evaluate import Tally, evaluate, gold_pairs
 
+    if a.no_clause_check:
+        from talkscan import speaker_edges
+
+        speaker_edges.clause_spans = lambda words: []  # read by the pipeline at each call
     meetings = load_dir(a.data / a.split)[: a.limit or None]
     folder = WORK / "asr_nlp" / a.split
     tally, wers, t0 = Tally(), [], time.perf_counter()
     for i, m in enumerate(meetings, 1):
         audio, times = synthesise(m, folder)
+        if a.held_words:
+            hold_words(f"{a.split}/{m.id}", audio)
         opts = pipeline.RunOptions(speakers=pipeline.SpeakerOptions(
             num_speakers=len(set(m.speakers)) if a.known_speakers else None))
         t = pipeline.analyze(pipeline.load_transcript(audio, opts), opts)
