@@ -80,6 +80,9 @@ def test_update_reads_the_corrected_vtt_in_place_and_later_runs_keep_it(tmp_path
     run_batch(collect_inputs(src), out, RunOptions(policy=policy), BatchOptions())
     kept = _report(folder)
     assert {u["text"]: u["speaker"] for u in kept["utterances"]} == speaker_of and kept["edited"] == "transcript.vtt"
+    run_batch(collect_inputs(src), out, RunOptions(names=["Tomas"]), BatchOptions())   # --names still names
+    named = _report(folder)
+    assert {s["id"]: s["name"] for s in named["speakers"]}[ids["Tom"]] == "Tomas" and named["edited"] == "transcript.vtt"
     # --force reads the input itself
     run_batch(collect_inputs(src), out, RunOptions(), BatchOptions(force=True))
     fresh = _report(folder)

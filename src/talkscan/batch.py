@@ -354,13 +354,13 @@ def _error_message(e: BaseException) -> str:
     return f"internal error: {type(e).__name__}: {first}".rstrip(": ")
 
 
-def corrected_transcript(folder: Path, content_hash: str):
-    """(transcript, the file it was corrected in, names given by hand) of a report in `folder` that
-    `talkscan update` made from a corrected transcript of this same input; None otherwise."""
+def corrected_transcript(folder: Path, marker: dict | None, content_hash: str):
+    """(transcript, the file it was corrected in, names given by hand) of the report in `folder`
+    (`marker`: its report.json as read) when `talkscan update` made it from a corrected transcript
+    of this same input; None otherwise."""
     from .errors import TalkscanError
     from .rename import load_report
 
-    marker = read_marker(folder, False)
     if not marker or not marker.get("edited") or marker.get("content_sha256") != content_hash:
         return None
     try:
@@ -384,17 +384,22 @@ def process_file(job: Job, progress=None) -> FileOutcome:
     started = time.monotonic()
     path, folder = Path(job.source), Path(job.folder)
     try:
+        old = None if job.transcript_only else read_marker(folder, False)
         # names given with `talkscan rename` survive a redo, unless --names says otherwise
-        previous = None if job.transcript_only or job.options.names else previous_names(folder)
+        previous = None if job.options.names else previous_names(old)
         # so does a transcript corrected with `talkscan update`, unless --force
-        corrected = None if job.transcript_only or job.fresh else corrected_transcript(folder, job.content_hash)
+        corrected = None if job.fresh else corrected_transcript(folder, old, job.content_hash)
         # invalidate the old marker first: a redo killed halfway must not look complete
         _marker(folder, job.transcript_only).unlink(missing_ok=True)
         _clean_temporaries(folder)
         if corrected is not None:
-            t, edited, renamed = corrected
+            from .pipeline import apply_names
             from .update import note_correction
 
+            t, edited, renamed = corrected
+            if job.options.names:
+                apply_names(t, job.options.names)
+                renamed = {}
             t.notes = note_correction(t.notes, edited)
         else:
             t, edited = load_transcript(path, job.options, progress), None

@@ -167,18 +167,14 @@ def _update_history(folder: Path, t: Transcript) -> None:
 CARRY_SHARE = 0.5
 
 
-def previous_names(folder: Path) -> tuple[dict[str, str], list[dict]] | None:
-    """The names given with `talkscan rename` to the report in `folder`, and its utterances; None
-    when there are none. Read before a redo replaces the report."""
-    try:
-        report = json.loads((Path(folder) / "report.json").read_text(encoding="utf-8"))
-        renamed = report.get("renamed")
-        if not isinstance(renamed, dict) or not renamed:
-            return None
-        utterances = report.get("utterances")
-        return ({str(k): str(v) for k, v in renamed.items()}, utterances if isinstance(utterances, list) else [])
-    except (OSError, ValueError, AttributeError):
+def previous_names(report: dict | None) -> tuple[dict[str, str], list[dict]] | None:
+    """The names given with `talkscan rename` in a report (report.json as read, before a redo
+    replaces it), and its utterances; None when there are none."""
+    renamed = report.get("renamed") if isinstance(report, dict) else None
+    if not isinstance(renamed, dict) or not renamed:
         return None
+    utterances = report.get("utterances")
+    return ({str(k): str(v) for k, v in renamed.items()}, utterances if isinstance(utterances, list) else [])
 
 
 def carry_names(t: Transcript, previous: tuple[dict[str, str], list[dict]]) -> tuple[dict[str, str], list[str]]:
