@@ -13,7 +13,7 @@ from talkscan.batch import BatchOptions, run_batch
 from talkscan.pipeline import RunOptions, collect_inputs
 from talkscan.store import Store
 from talkscan.transcript import Speaker, Transcript, Utterance, Word
-from talkscan.update import corrected
+from talkscan.update import corrected, update_report
 
 MEETING = """\
 [00:00:01] Tom: For IT, the timeline is the problem. We need twelve weeks to install it properly.
@@ -111,3 +111,22 @@ def test_corrected_keeps_words_of_unchanged_utterances_and_no_estimated_times():
     t = corrected(untimed, Transcript("transcript.vtt", "transcript", [Speaker("S0", "Tom")],
                                       [Utterance("u0", 0, "S0", "Hello.", 0.0, 1.0)]))
     assert (t.utterances[0].start, t.utterances[0].end) == (None, None)
+
+
+def test_names_added_in_the_edit_end_the_one_speaker_note(tmp_path):
+    """Subtitles without names are read as one person's, and the report says so; once the user puts
+    names on the cues, that note goes."""
+    src = tmp_path / "call.srt"
+    src.write_text("1\n00:00:01,000 --> 00:00:04,000\nIT needs twelve weeks for the rollout.\n\n"
+                   "2\n00:00:05,000 --> 00:00:06,000\nTwelve weeks?\n\n"
+                   "3\n00:00:07,000 --> 00:00:10,000\nGo-live on March first is fixed.\n")
+    out = tmp_path / "out"
+    folder = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions()).folders[str(src)]
+    assert any("names no speakers" in n for n in _report(folder)["notes"])
+    vtt = folder / "transcript.vtt"
+    voice = vtt.read_text(encoding="utf-8").split("<v ", 2)[1].split(">", 1)[0]
+    _edit(vtt, f"<v {voice}>Twelve weeks?", "<v Priya>Twelve weeks?")
+    _edit(vtt, f"<v {voice}>Go-live", "<v Priya>Go-live")
+    update_report(folder)
+    after = _report(folder)
+    assert len(after["speakers"]) == 2 and not any("names no speakers" in n for n in after["notes"])

@@ -400,7 +400,7 @@ def process_file(job: Job, progress=None) -> FileOutcome:
             if job.options.names:
                 apply_names(t, job.options.names)
                 renamed = {}
-            t.notes = note_correction(t.notes, edited)
+            t.notes = note_correction(t, t.notes, edited)
         else:
             t, edited = load_transcript(path, job.options, progress), None
             renamed = carry_names(t, previous)[0] if previous else {}

@@ -24,9 +24,14 @@ __all__ = ["edited_transcript", "update_report", "note_correction"]
 _NOTE = "analysed from a transcript corrected by hand"
 
 
-def note_correction(notes: list[str], edited: str) -> list[str]:
-    """The report's notes, saying (once) which corrected transcript it was analysed from."""
-    return [n for n in notes if not n.startswith(_NOTE)] + [
+def note_correction(before: Transcript, notes: list[str], edited: str) -> list[str]:
+    """`notes` without what the analysis of `before` noted (the next analysis notes what still holds:
+    names added in the edit end "the transcript names no speakers"), saying once which corrected
+    transcript the report is analysed from."""
+    from .notes import report_notes
+
+    stale = set(report_notes(before))
+    return [n for n in notes if not n.startswith(_NOTE) and n not in stale] + [
         f"{_NOTE} ({edited}, `talkscan update`); `talkscan run --force` transcribes the input again"]
 
 
@@ -67,7 +72,7 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
         if s.name and s.name != names.get(s.id):
             renamed[s.id] = s.name
     meta = {"edited": source.name if source.parent.resolve() == folder.resolve() else str(source.resolve())}
-    t.notes = note_correction(t.notes, meta["edited"])
+    t.notes = note_correction(before, t.notes, meta["edited"])
     if renamed:
         meta["renamed"] = {k: v for k, v in renamed.items() if any(s.id == k for s in t.speakers)}
     return write_again(folder, t, old, policy, progress, meta)
