@@ -67,14 +67,15 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
     if not t.utterances:
         raise InputError("has no utterances left", path=str(source))
     names = {s.id: s.name for s in before.speakers}
-    renamed = {k: v for k, v in (old.get("renamed") or {}).items() if names.get(k) == v or not v}
-    for s in t.speakers:   # names given in the edit count as given by hand
+    renamed = dict(old["renamed"]) if isinstance(old.get("renamed"), dict) else {}
+    for s in t.speakers:   # names given in the edit count as given by hand (`rename`): a redo keeps them
         if s.name and s.name != names.get(s.id):
             renamed[s.id] = s.name
     meta = {"edited": source.name if source.parent.resolve() == folder.resolve() else str(source.resolve())}
     t.notes = note_correction(before, t.notes, meta["edited"])
+    renamed = {k: v for k, v in renamed.items() if any(s.id == k for s in t.speakers)}
     if renamed:
-        meta["renamed"] = {k: v for k, v in renamed.items() if any(s.id == k for s in t.speakers)}
+        meta["renamed"] = renamed
     return write_again(folder, t, old, policy, progress, meta)
 
 
