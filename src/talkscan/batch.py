@@ -359,24 +359,23 @@ def corrected_transcript(folder: Path, marker: dict | None, content_hash: str):
     (`marker`: its report.json as read) when `talkscan update` made it from a corrected transcript
     of this same input; None otherwise."""
     from .errors import TalkscanError
-    from .rename import load_report
+    from .rename import report_transcript
 
     if not marker or not marker.get("edited") or marker.get("content_sha256") != content_hash:
         return None
     try:
-        old, t = load_report(folder)
+        t = report_transcript(folder)
     except TalkscanError:
         return None
-    t.asks, t.conflicts, t.flags = [], [], []
-    renamed = old.get("renamed") if isinstance(old.get("renamed"), dict) else {}
-    return t, str(old["edited"]), renamed
+    renamed = marker.get("renamed") if isinstance(marker.get("renamed"), dict) else {}
+    return t, str(marker["edited"]), renamed
 
 
 def process_file(job: Job, progress=None) -> FileOutcome:
     """One input → its report folder. Never raises: a failure comes back as an outcome, so one bad
     input cannot stop a batch on any executor."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from .pipeline import analyze, in_report_folder, load_transcript
+    from .pipeline import analyze, apply_names, in_report_folder, load_transcript
     from .progress import no_progress
     from .rename import carry_names, previous_names
 
@@ -393,7 +392,6 @@ def process_file(job: Job, progress=None) -> FileOutcome:
         _marker(folder, job.transcript_only).unlink(missing_ok=True)
         _clean_temporaries(folder)
         if corrected is not None:
-            from .pipeline import apply_names
             from .update import note_correction
 
             t, edited, renamed = corrected

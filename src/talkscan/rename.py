@@ -22,7 +22,8 @@ from .progress import ProgressFn, no_progress
 from .readers import json_reader
 from .transcript import Transcript
 
-__all__ = ["parse_names", "rename_report", "load_report", "write_again", "previous_names", "carry_names"]
+__all__ = ["parse_names", "rename_report", "load_report", "report_transcript", "write_again", "previous_names",
+           "carry_names"]
 
 # report.json fields that describe the input, not the analysis: they carry over unchanged
 KEPT = ("cache_key", "content_sha256", "meeting_date", "edited")
@@ -101,16 +102,20 @@ def rename_report(folder: Path, names: dict[str, str], policy: Path | None = Non
 
 def load_report(folder: Path) -> tuple[dict, Transcript]:
     """report.json as read, and the transcript in transcript.json, of the report folder `folder`."""
-    tpath, rpath = folder / "transcript.json", folder / "report.json"
     if not folder.is_dir():
         raise InputError("no such report folder", path=str(folder))
-    if not tpath.is_file() or not rpath.is_file():
+    if not (folder / "transcript.json").is_file() or not (folder / "report.json").is_file():
         raise InputError("is not a talkscan report folder (it needs transcript.json and report.json)", path=str(folder))
-    old = _read(rpath)
+    return _read(folder / "report.json"), report_transcript(folder)
+
+
+def report_transcript(folder: Path) -> Transcript:
+    """The transcript in a report folder's transcript.json, with the input it was made from."""
+    tpath = folder / "transcript.json"
     data = _read(tpath)
     if not str(data.get("schema", "")).startswith("talkscan.transcript/"):
         raise InputError("is not talkscan's transcript", path=str(tpath))
-    return old, json_reader.talkscan_transcript(data, str(tpath), keep_origin=True)
+    return json_reader.talkscan_transcript(data, str(tpath), keep_origin=True)
 
 
 def write_again(folder: Path, t: Transcript, old: dict, policy: Path | None, progress: ProgressFn,
