@@ -179,6 +179,18 @@ def _batch_display(quiet: bool):
     return on_event, (bar if bar is not None else nullcontext())
 
 
+def _one_report_display(report: Path, quiet: bool):
+    """(progress callback, context manager) for work on one report folder, shown as a batch of one."""
+    from .batch import BatchEvent
+
+    on_event, display = _batch_display(quiet)
+
+    def progress(stage: str, done: float, total: float | None) -> None:
+        on_event(BatchEvent("stage", 1, 0, (str(report),), stage=stage, stage_done=done, stage_total=total))
+
+    return progress, display
+
+
 def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: bool, transcript_only: bool,
              workers: int = 1, scheduler: str | None = None, force: bool = False) -> None:
     from .batch import BatchOptions, run_batch
@@ -300,15 +312,10 @@ def rename(
     again from its transcript.json (seconds), and the history and index.html beside it are updated."""
 
     def go() -> None:
-        from .batch import BatchEvent
         from .rename import parse_names, rename_report
 
         mapping = parse_names(names)
-        on_event, display = _batch_display(quiet)
-
-        def progress(stage: str, done: float, total: float | None) -> None:
-            on_event(BatchEvent("stage", 1, 0, (str(report),), stage=stage, stage_done=done, stage_total=total))
-
+        progress, display = _one_report_display(report, quiet)
         with display:
             t = rename_report(report, mapping, policy, progress, recording_only=enrol)
         typer.echo(", ".join(f"{s.id}: {s.name or '(no name)'}" for s in t.speakers), err=True)
@@ -333,14 +340,9 @@ def update(
     stays where it is, and later runs keep the corrections (`run --force` transcribes again)."""
 
     def go() -> None:
-        from .batch import BatchEvent
         from .update import update_report
 
-        on_event, display = _batch_display(quiet)
-
-        def progress(stage: str, done: float, total: float | None) -> None:
-            on_event(BatchEvent("stage", 1, 0, (str(report),), stage=stage, stage_done=done, stage_total=total))
-
+        progress, display = _one_report_display(report, quiet)
         with display:
             t = update_report(report, source, policy, progress)
         typer.echo(f"{len(t.utterances)} utterances, {len(t.asks)} asks, {len(t.conflicts)} conflicts, "
