@@ -90,15 +90,22 @@ def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
     return tags, emotions, pairs, turn_of
 
 
+_HELD: dict = {}
+
+
 def hold_words(key: str, path: Path) -> None:
-    """The pipeline's next transcription returns the cached words for this recording."""
+    """The pipeline's next transcription returns the cached words for this recording; Whisper itself
+    (the real transcribe, kept aside) runs only to fill the cache."""
     import talkscan.asr as asr
     from speaker_words import cached_words
     from talkscan.audio import decode
 
-    words = cached_words(key, decode(path))
-    asr.transcribe = lambda audio, options=None, progress=None: asr.AsrResult(
-        words=list(words), language="en", duration_s=len(audio) / 16000, speech_s=0.0, model="tiny.en (held)")
+    if "real" not in _HELD:
+        _HELD["real"] = asr.transcribe
+        asr.transcribe = lambda audio, options=None, progress=None: asr.AsrResult(
+            words=list(_HELD["words"]), language="en", duration_s=len(audio) / 16000, speech_s=0.0,
+            model="tiny.en (held)")
+    _HELD["words"] = cached_words(key, decode(path), _HELD["real"])
 
 
 def word_error_rate(m, t) -> float:

@@ -34,12 +34,15 @@ from common import REPO, WORK, built_meeting  # noqa: E402
 from der import DATA, corpus, load_wav, parse_overrides  # noqa: E402
 
 
-def cached_words(key: str, audio: np.ndarray):
-    from talkscan.asr import AsrOptions, transcribe
+def cached_words(key: str, audio: np.ndarray, transcribe=None):
+    """Whisper's words for this file, from the cache or from `transcribe` (default: talkscan's)."""
+    from talkscan.asr import AsrOptions
 
     f = WORK / "speaker_words" / f"{key}.pkl"
     if f.exists():
         return pickle.loads(f.read_bytes())
+    if transcribe is None:
+        from talkscan.asr import transcribe
     words = transcribe(audio, AsrOptions()).words
     f.parent.mkdir(parents=True, exist_ok=True)
     f.write_bytes(pickle.dumps(words))
