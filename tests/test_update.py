@@ -130,3 +130,47 @@ def test_names_added_in_the_edit_end_the_one_speaker_note(tmp_path):
     update_report(folder)
     after = _report(folder)
     assert len(after["speakers"]) == 2 and not any("names no speakers" in n for n in after["notes"])
+
+
+def _cues(*rows):
+    """An edited transcript from (voice, text, start, end) rows."""
+    voices = list(dict.fromkeys(r[0] for r in rows))
+    return Transcript("transcript.vtt", "transcript", [Speaker(f"E{k}", v) for k, v in enumerate(voices)],
+                      [Utterance(f"u{i}", i, f"E{voices.index(v)}", text, start, end)
+                       for i, (v, text, start, end) in enumerate(rows)])
+
+
+def test_a_voice_renamed_on_all_its_cues_is_the_same_speaker():
+    rec = Transcript("m.m4a", "recording", [Speaker("S0", voice_score=0.81), Speaker("S1")], [
+        Utterance("u0", 0, "S0", "Procurement needs it under ninety.", 0.3, 6.7,
+                  [Word("Procurement", 0.3, 1.0, speaker="S0")]),
+        Utterance("u1", 1, "S1", "Ninety?", 6.7, 7.98),
+        Utterance("u2", 2, "S0", "That is the cap.", 8.12, 10.98),
+    ])
+    # <v S0> replaced by <v Maya> on both of S0's cues (times as the subtitles round them): a rename
+    t = corrected(rec, _cues(("Maya", "Procurement needs it under ninety.", 0.3, 6.7), ("S1", "Ninety?", 6.7, 7.98),
+                             ("Maya", "That is the cap, fine.", 8.1205, 10.98)))
+    assert [(s.id, s.name, s.voice_score) for s in t.speakers] == [("S0", "Maya", 0.81), ("S1", None, None)]
+    assert [u.speaker for u in t.utterances] == ["S0", "S1", "S0"] and t.utterances[0].words
+    # only one of S0's cues renamed: S0 is still there, so Maya is someone else
+    t = corrected(rec, _cues(("Maya", "Procurement needs it under ninety.", 0.3, 6.7), ("S1", "Ninety?", 6.7, 7.98),
+                             ("S0", "That is the cap.", 8.12, 10.98)))
+    assert [(s.id, s.name) for s in t.speakers] == [("S2", "Maya"), ("S1", None), ("S0", None)]
+    # S0 was two people: neither new voice takes S0's place
+    t = corrected(rec, _cues(("Maya", "Procurement needs it under ninety.", 0.3, 6.7), ("S1", "Ninety?", 6.7, 7.98),
+                             ("Greg", "That is the cap.", 8.12, 10.98)))
+    assert {s.id for s in t.speakers} == {"S1", "S2", "S3"}
+
+
+def test_update_keeps_a_renamed_speaker_in_history(tmp_path):
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    out = tmp_path / "out"
+    folder = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions()).folders[str(src)]
+    ids = {s["name"]: s["id"] for s in _report(folder)["speakers"]}
+    vtt = folder / "transcript.vtt"
+    _edit(vtt, "<v Priya>", "<v Priya Shah>")   # every one of Priya's cues
+    update_report(folder)
+    after = _report(folder)
+    assert {s["id"]: s["name"] for s in after["speakers"]}[ids["Priya"]] == "Priya Shah"
+    assert len(after["speakers"]) == 4 and after["renamed"] == {ids["Priya"]: "Priya Shah"}

@@ -94,22 +94,26 @@ def _talkscan_json(path: Path) -> dict | None:
 
 def corrected(before: Transcript, edit: Transcript) -> Transcript:
     """The report's transcript with the utterances of its edited subtitles: each voice is the speaker
-    of that name, or id, in the report (a new name is a new speaker); an utterance left as it was
-    keeps its words; estimated cue times of an untimed transcript are not taken for real ones."""
+    of that name, or id, in the report; a new name put on all the cues of a speaker the edit no
+    longer names is that speaker renamed; any other new name is a new speaker. An utterance left as
+    it was keeps its words; estimated cue times of an untimed transcript are not taken for real ones."""
     by_label: dict[str, Speaker] = {s.id.lower(): s for s in before.speakers}
     by_label.update({s.name.lower(): s for s in before.speakers if s.name})
+    timed = any(u.start is not None for u in before.utterances)
+    renamed = _relabelled(before, edit, by_label, timed)
     used = {s.id for s in before.speakers}
     speakers: dict[str, Speaker] = {}
     id_of: dict[str, str] = {}   # the edit's speaker id -> the report's
     for s in edit.speakers:
         known = by_label.get(s.label.lower())
+        if known is None and s.id in renamed:
+            known = by_label[s.label.lower()] = replace(renamed[s.id], name=s.label)
         if known is None:
             sid = next(f"S{k}" for k in range(len(used) + 1) if f"S{k}" not in used)
             used.add(sid)
             known = by_label[s.label.lower()] = Speaker(id=sid, name=s.label)
         id_of[s.id] = known.id
         speakers.setdefault(known.id, replace(known))
-    timed = any(u.start is not None for u in before.utterances)
     stamp = lambda x: None if x is None else round(x, 3)  # noqa: E731  (cue times are in ms)
     kept = {(u.speaker, u.text, stamp(u.start), stamp(u.end)): u.words for u in before.utterances}
     utterances: list[Utterance] = []
@@ -122,3 +126,44 @@ def corrected(before: Transcript, edit: Transcript) -> Transcript:
     order = list(dict.fromkeys(u.speaker for u in utterances))
     return replace(before, speakers=[speakers[sid] for sid in order], utterances=utterances,
                    asks=[], conflicts=[], flags=[])
+
+
+def _relabelled(before: Transcript, edit: Transcript, by_label: dict[str, Speaker],
+                timed: bool) -> dict[str, Speaker]:
+    """The edit's new voices that rename a report speaker: `<v S0>` replaced by `<v Maya>` on S0's
+    cues keeps S0's id, words and voiceprint score, instead of making Maya a stranger and S0 vanish.
+    A cue is the report's when its times (or, untimed, its text) are; a new voice renames the speaker
+    whose cues are most of its own, only where the edit names that speaker nowhere else and no
+    other new voice claims them (one speaker split into two people stays two new speakers)."""
+    from bisect import bisect_left
+    from collections import Counter
+
+    named = {by_label[s.label.lower()].id for s in edit.speakers if s.label.lower() in by_label}
+    texts = {u.text.strip(): u.speaker for u in before.utterances}
+    starts = sorted((u.start, u.end, u.speaker) for u in before.utterances if u.start is not None and u.end is not None)
+
+    def owner(u: Utterance) -> str | None:
+        if not timed:
+            return texts.get(u.text.strip())
+        if u.start is None or u.end is None:
+            return None
+        # subtitles keep milliseconds: the same cue within 10 ms at both ends
+        k = bisect_left(starts, (u.start - 0.01,))
+        while k < len(starts) and starts[k][0] <= u.start + 0.01:
+            if abs(starts[k][1] - u.end) <= 0.01:
+                return starts[k][2]
+            k += 1
+        return None
+
+    claims: dict[str, list[str]] = {}
+    for s in edit.speakers:
+        if s.label.lower() in by_label:
+            continue
+        cues = [u for u in edit.utterances if u.speaker == s.id]
+        votes = Counter(owner(u) for u in cues)
+        votes.pop(None, None)
+        sid, n = votes.most_common(1)[0] if votes else (None, 0)
+        if sid is not None and sid not in named and 2 * n > len(cues):
+            claims.setdefault(sid, []).append(s.id)
+    old = {s.id: s for s in before.speakers}
+    return {voices[0]: old[sid] for sid, voices in claims.items() if len(voices) == 1}
