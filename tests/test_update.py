@@ -174,3 +174,23 @@ def test_update_keeps_a_renamed_speaker_in_history(tmp_path):
     after = _report(folder)
     assert {s["id"]: s["name"] for s in after["speakers"]}[ids["Priya"]] == "Priya Shah"
     assert len(after["speakers"]) == 4 and after["renamed"] == {ids["Priya"]: "Priya Shah"}
+
+
+def test_an_edit_is_found_by_its_content_not_its_time(tmp_path):
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    folder = run_batch(collect_inputs(src), tmp_path / "out", RunOptions(), BatchOptions()).folders[str(src)]
+    vtt, srt = folder / "transcript.vtt", folder / "transcript.srt"
+    later = (folder / "report.json").stat().st_mtime + 5
+    os.utime(vtt, (later, later))   # saved unchanged: not an edit
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr
+    # edited, then the folder copied or synced so that report.json looks newer: still the edit
+    srt.write_text(srt.read_text(encoding="utf-8").replace("four hundred thousand", "four hundred and ten thousand"),
+                   encoding="utf-8")
+    earlier = (folder / "report.json").stat().st_mtime - 60
+    os.utime(srt, (earlier, earlier))
+    update_report(folder)
+    after = _report(folder)
+    assert after["edited"] == "transcript.srt"
+    assert any("four hundred and ten thousand" in u["text"] for u in after["utterances"])

@@ -330,7 +330,7 @@ def rename(
 def update(
     report: Path = typer.Argument(..., help="A report folder (talkscan-reports/meeting)."),
     source: Optional[Path] = typer.Option(None, "--from", help="The corrected transcript (default: the one of "
-                                          "transcript.vtt, .srt, .json in the folder changed since the report)."),
+                                          "transcript.vtt, .srt, .json in the folder that you changed)."),
     policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (default: the one the "
                                           "report was made with)."),
     quiet: bool = QUIET,

@@ -35,12 +35,33 @@ def note_correction(before: Transcript, notes: list[str], edited: str) -> list[s
         f"{_NOTE} ({edited}, `talkscan update`); `talkscan run --force` transcribes the input again"]
 
 
-def edited_transcript(folder: Path) -> Path:
-    """The transcript file in `folder` changed since report.json was written (the newest, if several)."""
+def edited_transcript(folder: Path, before: Transcript | None = None) -> Path:
+    """The transcript file in `folder` that the user changed (the newest, if several): subtitles
+    that differ from what the report's transcript.json writes, or a transcript.json newer than
+    report.json. Comparing content rather than times keeps a copied or synced folder, whose files
+    all get new times, from hiding an edit, and a file saved unchanged from being one."""
     from .pipeline import TALKSCAN_TRANSCRIPTS
+    from .rename import report_transcript
+    from .report.subtitles import to_srt, to_vtt
 
     written = (folder / "report.json").stat().st_mtime
-    edited = [p for p in (folder / n for n in TALKSCAN_TRANSCRIPTS) if p.is_file() and p.stat().st_mtime > written]
+    before = before if before is not None else report_transcript(folder)
+    edited = []
+    for p in (folder / n for n in TALKSCAN_TRANSCRIPTS):
+        if not p.is_file():
+            continue
+        if p.suffix == ".json":
+            changed = p.stat().st_mtime > written
+        else:
+            try:
+                text = p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                changed = True   # reading it says what is wrong
+            else:
+                render = to_vtt if p.suffix == ".vtt" else to_srt
+                changed = text.replace("\r\n", "\n") != render(before)
+        if changed:
+            edited.append(p)
     if not edited:
         raise UsageError("no transcript was changed since the report was written: correct transcript.vtt "
                          "(or transcript.srt, transcript.json) first, or pass --from FILE", path=str(folder))
@@ -56,7 +77,7 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
 
     folder = Path(folder)
     old, before = load_report(folder)
-    source = Path(source) if source is not None else edited_transcript(folder)
+    source = Path(source) if source is not None else edited_transcript(folder, before)
     if not source.is_file():
         raise InputError("no such file", path=str(source))
     data = _talkscan_json(source)
