@@ -458,6 +458,12 @@ def test_one_voice_or_another_language_gets_a_note():
     assert len(report_notes(t)) == 1 and "English only" in report_notes(t)[0]
     t.utterances[1].speaker = "S0"
     assert len(report_notes(t)) == 2
+    # a transcript of one named person does name a speaker: the note says who, not "names no speakers"
+    t.kind, t.language, t.speakers = "transcript", "en", [Speaker(id="S0", name="Maya")]
+    (note,) = report_notes(t)
+    assert note.startswith("only Maya speaks") and "names no speakers" not in note
+    t.speakers = [Speaker(id="S0")]
+    assert "names no speakers" in report_notes(t)[0]
 
 
 def test_more_names_than_speakers_gets_a_note():

@@ -40,5 +40,9 @@ def one_speaker_note(t: Transcript) -> str | None:
         return None
     if t.kind == "recording":
         return "only one voice was found, so no moves between people could be found; if more people spoke, rerun with --speakers N"
+    named = [s.name for s in t.speakers if s.name and any(u.speaker == s.id for u in t.utterances)]
+    if named:   # a transcript of one named person: their own asks are found, nothing between people
+        return (f"only {named[0]} speaks in this transcript, so no moves between people could be found; "
+                "if others spoke, give the whole transcript or the recording")
     return ("the transcript names no speakers, so it was read as one person's and no moves between people could be "
             "found; give a transcript with names, or the recording")
