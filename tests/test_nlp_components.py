@@ -247,3 +247,17 @@ def test_cross_topic_pressure_signals_conflict():
     assert float(cf.pressure(shift) @ cf.pressure(docs)) > 0
     e = np.ones(384, dtype=np.float32) / np.sqrt(384)
     assert cf.conflict_features(rate, shift, e, e).shape == (cf.conflict_dim(),)
+
+
+def test_two_people_asking_the_same_figure_agree():
+    maya = cf.AskInfo(0, "S0", "price", "less", "Procurement needs the price under 400k.")
+    priya = cf.AskInfo(1, "S1", "price", "less", "Finance needs the price under 400K too.")
+    greg = cf.AskInfo(2, "S2", "price", "more", "Sales needs at least 450k.")
+    assert cf.same_position(maya, priya) and not cf.same_position(maya, greg)
+    # another figure, another direction, or no figure at all: the head decides
+    assert not cf.same_position(maya, cf.AskInfo(1, "S1", "price", "less", "Finance needs it under 380k."))
+    assert not cf.same_position(maya, cf.AskInfo(1, "S1", "price", "more", "Finance needs it under 400k."))
+    assert not cf.same_position(cf.AskInfo(0, "S0", "price", "less", "Cheaper, please."),
+                                cf.AskInfo(1, "S1", "price", "less", "Cheaper, please."))
+    asks = [maya, priya, greg]
+    assert cf.decide([(0, 1, 0.3), (0, 2, 0.8), (1, 2, 0.9)], asks) == [(0, 2, 0.8), (1, 2, 0.9)]

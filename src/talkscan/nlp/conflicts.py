@@ -11,6 +11,7 @@ verdict could lift over the threshold.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -185,9 +186,28 @@ def strongest_per_ask(found: list[tuple[int, int, float]], k: int = MAX_PER_ASK)
     return [f for n, f in enumerate(found) if n in keep]
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:k|m|bn|%|percent)?\b|\b(?:zero|one|two|three|four|five|six|seven|eight|"
+                     r"nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+                     r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half)\b")
+
+
+def figures(text: str) -> frozenset:
+    return frozenset(re.sub(r"\s+", "", f) for f in _FIGURE.findall(text.lower()))
+
+
+def same_position(a: AskInfo, b: AskInfo) -> bool:
+    """Both asks read as the same topic pushed the same way, in the same figures ("I need the price
+    under 400k" said by two people): they agree, whatever the head made of two near-identical asks."""
+    if a.topic != b.topic or not a.direction or a.direction != b.direction:
+        return False
+    fa = figures(a.text)
+    return bool(fa) and fa == figures(b.text)
+
+
 def decide(found: list[tuple[int, int, float]], asks: list[AskInfo]) -> list[tuple[int, int, float]]:
-    """The analyzer's decision rule over the pairs that cleared the threshold: each clash once, for
-    the first-stated asks, then at most MAX_PER_ASK conflicts per ask."""
+    """The analyzer's decision rule over the pairs that cleared the threshold: no pair of asks that
+    want the same, each clash once, for the first-stated asks, then at most MAX_PER_ASK per ask."""
+    found = [f for f in found if not same_position(asks[f[0]], asks[f[1]])]
     return strongest_per_ask(first_stated(found, asks))
 
 
