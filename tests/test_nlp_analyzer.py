@@ -164,6 +164,26 @@ def test_two_people_backing_the_same_figure_are_not_in_conflict(analyzer, texts)
     assert frozenset(("Maya", "Priya")) not in pairs and frozenset(("Priya", "Greg")) in pairs
 
 
+@pytest.mark.parametrize("text", [
+    "The vendor said, and I quote, 'we need ninety days'.",
+    'Their CFO told me "we need it under four hundred". That was last week.',
+    "Their email says, quote, we need ninety days minimum, end quote.",     # as Whisper writes it
+])
+def test_a_quoted_outside_demand_is_not_an_ask(analyzer, text):
+    assert "ask" not in types(analyzer.tag_utterance(text, CONTEXT))
+
+
+def test_an_ask_after_a_quotation_is_the_speakers_own(analyzer):
+    got = {t.type: t for t in analyzer.tag_utterance(
+        'The client said: "signature by the twentieth or no deal." We need to hit that date.', CONTEXT)}
+    assert "ask" in got and got["ask"].topic == "timeline"
+
+
+def test_a_quoted_feeling_labels_nobody(analyzer):
+    assert "emotional_labeling" not in types(analyzer.tag_utterance(
+        'My old boss used to say "you seem frustrated, take a break".', CONTEXT))
+
+
 def test_offer_is_not_an_ask(analyzer):
     assert "ask" not in types(analyzer.tag_utterance("We can give you ten more licences at no extra cost.", CONTEXT))
 

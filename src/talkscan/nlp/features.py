@@ -160,7 +160,7 @@ def meeting_features(speakers: list[str], texts: list[str], emb: np.ndarray, doc
     return MeetingFeatures(docs=docs, emb=emb, utt_x=utt, pairs=pairs, pair_x=pair_x, spacy_x=sp)
 
 
-_ASK_FRAMES = {"ask_need", "ask_obligation", "ask_limit", "ask_request", "ask_like", "ask_bound"}
+ASK_FRAMES = {"ask_need", "ask_obligation", "ask_limit", "ask_request", "ask_like", "ask_bound"}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")   # also restatements' first sentence
 
 
@@ -170,7 +170,7 @@ def ask_span(text: str) -> str:
     sents = [x for x in SENTENCE_END.split(text) if x.strip()]
     if len(sents) < 2:
         return text
-    keep = [x for x, d in zip(sents, annotate(sents)) if any(lab in _ASK_FRAMES for lab, _ in d._.ask_frames)]
+    keep = [x for x, d in zip(sents, annotate(sents)) if any(lab in ASK_FRAMES for lab, _ in d._.ask_frames)]
     return " ".join(keep) if keep else text
 
 
