@@ -44,3 +44,12 @@ def test_a_label_is_dropped_only_when_its_feeling_is_quoted():
     docs = annotate(['My old boss used to say "you seem frustrated, take a break".',
                      'The vendor said "no extension". You seem frustrated, Tom.'])
     assert [feelings_only_quoted(d) for d in docs] == [True, False]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ('From this you would say, "well, it does not matter".', []),
+    ('I would always say "no discounts".', []),
+    ('The engineer literally said "good luck with that".', ['"good luck with that"']),
+])
+def test_who_is_quoted_looks_past_modals_and_adverbs(text, expected):
+    assert quoted(text) == expected

@@ -21,7 +21,7 @@ _OPEN_CLOSE = {'"': '"', "“": "”", "'": "'", "‘": "’"}
 _QUOTED = re.compile(r"""(?<!\w)(["“]|['‘](?=\w))(?P<q>[^"“”]*?\w[^"“”]*?\s[^"“”]*?)(?:["”]|(?<=[\w.,!?])['’](?!\w))""")
 _VERB = (r"said|says|say|saying|told(?:\s+\w+)?|tells(?:\s+\w+)?|wrote|writes|asked|asks|replied|"
          r"answered|emailed|texted|messaged|put\s+it|insists|insisted|demanded|demands")
-_BEFORE = re.compile(rf"(?P<who>[\w']+)?\s*\b(?:{_VERB})\b[^.!?\"“”]{{0,25}}$", re.IGNORECASE)
+_BEFORE = re.compile(rf"(?P<who>(?:[\w']+\s+){{0,2}}[\w']+)?\s*\b(?:{_VERB})\b[^.!?\"“”]{{0,25}}$", re.IGNORECASE)
 _QUOTE_WORD = re.compile(r"\b(?:quote|quoting)\b[^.!?\"“”]{0,12}$", re.IGNORECASE)
 _AFTER = re.compile(rf"^\s*[,.]?\s*(?:that'?s|that\s+is|is|was)?\s*(?:what|how)\s+(?P<who>[\w']+(?:\s+[\w']+){{0,2}}?)\s+"
                     rf"(?:{_VERB})\b", re.IGNORECASE)
@@ -33,8 +33,8 @@ _IN_ROOM = {"i", "we", "you", "i've", "we've", "you've", "i'd", "we'd", "you'd",
 
 
 def _in_room(who: str | None) -> bool:
-    """The quoted person is the speaker or the listener ("I said", "as you put it", "you told us")."""
-    return bool(who) and who.split()[0].lower().strip("'") in _IN_ROOM
+    """The quoted person is the speaker or the listener ("I said", "you would say", "you told us")."""
+    return bool(who) and any(w.lower().strip("'") in _IN_ROOM for w in who.split())
 
 
 def reported_spans(text: str) -> list[tuple[int, int]]:
