@@ -188,6 +188,19 @@ def test_offer_is_not_an_ask(analyzer):
     assert "ask" not in types(analyzer.tag_utterance("We can give you ten more licences at no extra cost.", CONTEXT))
 
 
+@pytest.mark.parametrize("text", [
+    "We as a company have always valued our partners.",     # "we" as the company, not the people here
+    "We're a partner-first company, always have been.",
+    "We've been in this market since 1998.",
+])
+def test_we_as_the_company_is_not_similarity(analyzer, text):
+    assert "similarity" not in types(analyzer.tag_utterance(text, CONTEXT))
+
+
+def test_an_absent_partys_demand_reported_in_passing_is_not_an_ask(analyzer):
+    assert "ask" not in types(analyzer.tag_utterance("The vendor wants the PO by Friday, by the way.", CONTEXT))
+
+
 def test_similarity_and_future_vision(analyzer):
     assert "similarity" in types(analyzer.tag_utterance(
         "Same here, my team got burned by that vendor too, we both want this one done right.", CONTEXT))
