@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -194,3 +195,44 @@ def test_an_edit_is_found_by_its_content_not_its_time(tmp_path):
     after = _report(folder)
     assert after["edited"] == "transcript.srt"
     assert any("four hundred and ten thousand" in u["text"] for u in after["utterances"])
+
+
+def test_unanalysed_corrections_are_never_written_over(tmp_path):
+    """A corrected transcript.vtt not yet analysed: `rename` refuses, and a batch that would make
+    the report again fails that input alone with the way out, leaving the file as the user left it."""
+    src, other = tmp_path / "sync.txt", tmp_path / "other.txt"
+    src.write_text(MEETING)
+    other.write_text(MEETING.replace("Greg", "Omar"))
+    out = tmp_path / "out"
+    folder = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions()).folders[str(src)]
+    vtt = folder / "transcript.vtt"
+    _edit(vtt, "four hundred thousand dollars", "four hundred and ten thousand dollars")
+    edited = vtt.read_text(encoding="utf-8")
+
+    r = run_cli("rename", str(folder), "Tom=Thomas")
+    assert r.returncode == 2 and "has corrections not analysed yet" in r.stderr and "talkscan update" in r.stderr
+    assert vtt.read_text(encoding="utf-8") == edited
+
+    result = run_batch([src, other], out, RunOptions(), BatchOptions(force=True))
+    (failed, message), = result.failed
+    assert failed == src and "was corrected but not analysed" in message and f"talkscan update {folder}" in message
+    assert result.done == [other] and vtt.read_text(encoding="utf-8") == edited
+
+    update_report(folder)   # analysed: now a redo may go ahead (and keeps it, short of --force)
+    again = run_batch([src], out, RunOptions(policy=None, names=["Tomas"]), BatchOptions())
+    assert again.done == [src] and not again.failed
+    assert any("four hundred and ten thousand" in u["text"] for u in _report(folder)["utterances"])
+
+
+def test_a_subtitle_file_from_an_earlier_release_is_not_a_correction(tmp_path):
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    folder = run_batch(collect_inputs(src), tmp_path / "out", RunOptions(), BatchOptions()).folders[str(src)]
+    vtt = folder / "transcript.vtt"
+    # other notes, no cue numbers, Windows line ends and a byte-order mark: the same cues
+    text = vtt.read_text(encoding="utf-8")
+    text = "\ufeff" + re.sub(r"NOTE [^\n]*\n", "NOTE written by talkscan 0.9\n", text)
+    text = re.sub(r"\n\d+\n(?=\d\d:)", "\n", text).replace("\n", "\r\n")
+    vtt.write_bytes(text.encode("utf-8"))
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr

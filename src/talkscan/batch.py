@@ -371,6 +371,21 @@ def corrected_transcript(folder: Path, marker: dict | None, content_hash: str):
     return t, str(marker["edited"]), renamed
 
 
+def _corrections_pending(folder: Path, marker: dict | None, transcript_only: bool) -> Path | None:
+    """A subtitle file of the report in `folder` corrected by hand and not analysed yet, if any."""
+    from .errors import TalkscanError
+    from .rename import report_transcript
+    from .update import corrected_subtitles
+
+    if marker is None or transcript_only:
+        return None
+    try:
+        pending = corrected_subtitles(folder, report_transcript(folder))
+    except TalkscanError:   # no readable transcript.json: nothing to compare with, the redo remakes it
+        return None
+    return pending[0] if pending else None
+
+
 def process_file(job: Job, progress=None) -> FileOutcome:
     """One input → its report folder. Never raises: a failure comes back as an outcome, so one bad
     input cannot stop a batch on any executor."""
@@ -631,6 +646,12 @@ def run_batch(
                     store.add_meeting(folder, marker or {}, h, file_time=file_time(f))
                 result.skipped.append(f)
                 event("skip", source=str(f), message="report is current")
+                continue
+            unsaved = _corrections_pending(folder, marker, batch.transcript_only)
+            if unsaved is not None:
+                # redoing the report would write over the user's corrections: this input waits for them
+                fail(f, f"{unsaved} was corrected but not analysed: run `talkscan update {folder}` first, or undo "
+                        "the correction (this run would write over it)")
                 continue
             known = None if batch.force or store is None else store.known_failure(str(f), key)
             if known is not None:

@@ -18,7 +18,7 @@ from .progress import ProgressFn, no_progress
 from .rename import load_report, write_again
 from .transcript import Speaker, Transcript, Utterance
 
-__all__ = ["edited_transcript", "update_report", "note_correction"]
+__all__ = ["corrected_subtitles", "edited_transcript", "update_report", "note_correction"]
 
 
 _NOTE = "analysed from a transcript corrected by hand"
@@ -35,33 +35,54 @@ def note_correction(before: Transcript, notes: list[str], edited: str) -> list[s
         f"{_NOTE} ({edited}, `talkscan update`); `talkscan run --force` transcribes the input again"]
 
 
+def _cue_lines(text: str) -> list[str]:
+    """What a subtitle file says, without what only its layout holds: the header, NOTE blocks, cue
+    numbers, blank lines, a byte-order mark and line endings (so a report written by an earlier
+    release, whose notes read otherwise, is not taken for a corrected one)."""
+    lines, in_note = [], False
+    for line in text.lstrip("\ufeff").replace("\r\n", "\n").split("\n"):
+        line = line.strip()
+        if not line:
+            in_note = False
+        elif line.startswith("NOTE") or in_note:
+            in_note = True
+        elif line != "WEBVTT" and not line.isdigit():
+            lines.append(line)
+    return lines
+
+
+def corrected_subtitles(folder: Path, before: Transcript) -> list[Path]:
+    """transcript.vtt and transcript.srt in `folder` where they say other than what the report's
+    transcript (`before`, from its transcript.json) writes: corrections not analysed yet. Content,
+    not file times: copying or syncing a folder gives every file a new time, and a file saved
+    unchanged is no correction."""
+    from .report.subtitles import to_srt, to_vtt
+
+    out = []
+    for name, render in (("transcript.vtt", to_vtt), ("transcript.srt", to_srt)):
+        p = folder / name
+        if not p.is_file():
+            continue
+        try:
+            changed = _cue_lines(p.read_text(encoding="utf-8")) != _cue_lines(render(before))
+        except (OSError, UnicodeDecodeError):
+            changed = True   # reading it says what is wrong
+        if changed:
+            out.append(p)
+    return out
+
+
 def edited_transcript(folder: Path, before: Transcript | None = None) -> Path:
     """The transcript file in `folder` that the user changed (the newest, if several): subtitles
     that differ from what the report's transcript.json writes, or a transcript.json newer than
-    report.json. Comparing content rather than times keeps a copied or synced folder, whose files
-    all get new times, from hiding an edit, and a file saved unchanged from being one."""
-    from .pipeline import TALKSCAN_TRANSCRIPTS
+    report.json."""
     from .rename import report_transcript
-    from .report.subtitles import to_srt, to_vtt
 
-    written = (folder / "report.json").stat().st_mtime
     before = before if before is not None else report_transcript(folder)
-    edited = []
-    for p in (folder / n for n in TALKSCAN_TRANSCRIPTS):
-        if not p.is_file():
-            continue
-        if p.suffix == ".json":
-            changed = p.stat().st_mtime > written
-        else:
-            try:
-                text = p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                changed = True   # reading it says what is wrong
-            else:
-                render = to_vtt if p.suffix == ".vtt" else to_srt
-                changed = text.replace("\r\n", "\n") != render(before)
-        if changed:
-            edited.append(p)
+    edited = corrected_subtitles(folder, before)
+    tj = folder / "transcript.json"
+    if tj.is_file() and tj.stat().st_mtime > (folder / "report.json").stat().st_mtime:
+        edited.append(tj)
     if not edited:
         raise UsageError("no transcript was changed since the report was written: correct transcript.vtt "
                          "(or transcript.srt, transcript.json) first, or pass --from FILE", path=str(folder))
