@@ -149,7 +149,8 @@ def corrected(before: Transcript, edit: Transcript) -> Transcript:
     for s in edit.speakers:
         known = by_label.get(s.label.lower())
         if known is None and s.id in renamed:
-            known = by_label[s.label.lower()] = replace(renamed[s.id], name=s.label)
+            # named by hand now: a voiceprint's score no longer says who this is
+            known = by_label[s.label.lower()] = replace(renamed[s.id], name=s.label, voice_score=None)
         if known is None:
             sid = next(f"S{k}" for k in range(len(used) + 1) if f"S{k}" not in used)
             used.add(sid)
@@ -173,7 +174,7 @@ def corrected(before: Transcript, edit: Transcript) -> Transcript:
 def _relabelled(before: Transcript, edit: Transcript, by_label: dict[str, Speaker],
                 timed: bool) -> dict[str, Speaker]:
     """The edit's new voices that rename a report speaker: `<v S0>` replaced by `<v Maya>` on S0's
-    cues keeps S0's id, words and voiceprint score, instead of making Maya a stranger and S0 vanish.
+    cues keeps S0's id and word times, instead of making Maya a stranger and S0 vanish.
     A cue is the report's when its times (or, untimed, its text) are; a new voice renames the speaker
     whose cues are most of its own, only where the edit names that speaker nowhere else and no
     other new voice claims them (one speaker split into two people stays two new speakers)."""

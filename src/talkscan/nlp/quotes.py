@@ -3,11 +3,11 @@
 "The vendor said, and I quote, 'we need ninety days'." reports a demand; it does not make one, and
 "My old boss used to say 'you seem frustrated'" labels nobody in the room (tags.md: an ask states
 what the speaker or their department wants; FORMAT.md: an outside party's demand reported for
-information is not an ask). So an ask or a label whose every cue lies inside such a quotation
-is dropped, while one the speaker adds ("… We need to hit that date.") still counts. A quotation is reported when a
-reporting verb introduces it or follows it ("…", that's what the vendor told us), or when the
-speaker says "quote … end quote". Not reported: scare quotes with no reporting verb ('not "best
-endeavours"'), and the speaker quoting themselves or the listener ("I said 'no'", "you said
+information is not an ask). So an ask or a label whose every cue lies inside such a quotation is
+dropped, while one the speaker adds ("… We need to hit that date.") still counts. A quotation is
+reported when a reporting verb introduces or follows it ("…", that's what the vendor told us), or
+when the speaker says "quote … end quote". Not reported: scare quotes with no reporting verb ('not
+"best endeavours"'), and the speaker quoting themselves or the listener ("I said 'no'", "you said
 'twelve weeks'"), which restate a position in the room.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-_OPEN_CLOSE = {'"': '"', "“": "”", "'": "'", "‘": "’"}
 # a quotation: straight or curly quotes around at least two words; an apostrophe inside a word
 # ("don't") neither opens nor closes one
 _QUOTED = re.compile(r"""(?<!\w)(["“]|['‘](?=\w))(?P<q>[^"“”]*?\w[^"“”]*?\s[^"“”]*?)(?:["”]|(?<=[\w.,!?])['’](?!\w))""")
@@ -26,7 +25,8 @@ _QUOTE_WORD = re.compile(r"\b(?:quote|quoting)\b[^.!?\"“”]{0,12}$", re.IGNOR
 _AFTER = re.compile(rf"^\s*[,.]?\s*(?:that'?s|that\s+is|is|was)?\s*(?:what|how)\s+(?P<who>[\w']+(?:\s+[\w']+){{0,2}}?)\s+"
                     rf"(?:{_VERB})\b", re.IGNORECASE)
 # spoken, with no marks: "… and I quote, we need ninety days, end quote" (or to the sentence end)
-_SPOKEN = re.compile(rf"(?:(?:\bI\s+quote\b|\b(?:{_VERB})\s*,?\s*quote\b)\s*[,:]?|\bquoting\s+(?:(?:the|their|his|her|our|my)\s+[\w' ]{{1,20}}?|(?-i:[A-Z])\w+)\s*[,:])\s*"
+_SPOKEN = re.compile(rf"(?:(?:\bI\s+quote\b|\b(?:{_VERB})\s*,?\s*quote\b)\s*[,:]?"
+                     rf"|\bquoting\s+(?:(?:the|their|his|her|our|my)\s+[\w' ]{{1,20}}?|(?-i:[A-Z])\w+)\s*[,:])\s*"
                      r"(?P<q>.+?)(?:\s*,?\s*\b(?:end\s+quote|unquote|close\s+quote)\b|(?=[.!?](?:\s|$))|$)",
                      re.IGNORECASE)
 _IN_ROOM = {"i", "we", "you", "i've", "we've", "you've", "i'd", "we'd", "you'd", "i'll", "we'll", "you'll"}
