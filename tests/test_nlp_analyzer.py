@@ -184,6 +184,15 @@ def test_a_quoted_feeling_labels_nobody(analyzer):
         'My old boss used to say "you seem frustrated, take a break".', CONTEXT))
 
 
+def test_a_recap_of_the_others_asks_is_not_an_ask(analyzer):
+    turns = [("Ines", "QA needs four months of stability testing before we ship."),
+             ("Omar", "Finance needs the total under nine hundred thousand."),
+             ("Lee", "And IT wants a dedicated sysadmin for the first year."),
+             ("Ana", "So QA wants four months, finance wants nine hundred, and IT wants a sysadmin.")]
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert all("ask" in types(t) for t in got[:3]) and "ask" not in types(got[3])
+
+
 def test_offer_is_not_an_ask(analyzer):
     assert "ask" not in types(analyzer.tag_utterance("We can give you ten more licences at no extra cost.", CONTEXT))
 

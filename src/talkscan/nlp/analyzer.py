@@ -186,8 +186,9 @@ class Analyzer:
                         continue
                     tags[i].append(Tag(type=move, score=score, target=who, said=said, emotion=normalise(said, cat)))
                 elif move == "ask":
-                    if quotes.ask_only_quoted(docs[i]):
-                        continue   # "The vendor wrote 'we need the PO by Friday'": their ask, reported
+                    if quotes.ask_only_quoted(docs[i]) or restatements.sums_up_others(texts[i]):
+                        continue   # "The vendor wrote 'we need the PO by Friday'", "So QA wants four months,
+                        # finance wants nine hundred": others' asks, reported or summed up
                     ask_rows.append(i)
                 else:
                     tags[i].append(Tag(type=move, score=score))
