@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkscan.nlp.restatements import apply_rules, choose, is_recap, says_new_figure, sums_up_others
+from talkscan.nlp.restatements import apply_rules, choose, is_recap, says_new_figure
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -78,18 +78,6 @@ def test_an_echo_of_a_question_is_an_answer_not_a_mirror():
 ])
 def test_recap_names_two_parties_wants(text, recap):
     assert is_recap(text) is recap
-
-
-@pytest.mark.parametrize("text,summary", [
-    ("So actuarial wants three, underwriting wants seventy-five, and finance wants fourteen.", True),
-    ("Okay, so QA wants four months, finance wants nine hundred, and IT wants a sysadmin.", True),
-    ("so ops wants week forty-four and engineering wants six weeks", True),                  # ASR casing
-    ("So sales wants May, IT wants June, and I need the budget signed first.", False),      # and asks
-    ("Sales needs it in January, and finance wants the tooling paid upfront.", False),       # no "So"
-    ("So IT wants June.", False),                                                            # one party
-])
-def test_a_so_recap_of_others_wants_makes_no_ask_of_its_own(text, summary):
-    assert sums_up_others(text) is summary
 
 
 def test_only_a_recap_loses_its_paraphrase():

@@ -21,7 +21,7 @@ from ..progress import ProgressFn, no_progress
 from ..errors import ModelError
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
-from . import ask_prior, quotes, restatements
+from . import ask_prior, reported, restatements
 from .labeling import names_own_feeling_only, normalise, said_and_category, target_speaker
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
@@ -178,7 +178,7 @@ class Analyzer:
                     continue
                 score = float(p_moves[i, k])
                 if move == "emotional_labeling":
-                    if names_own_feeling_only(docs[i]) or quotes.feelings_only_quoted(docs[i]):
+                    if names_own_feeling_only(docs[i]) or reported.feelings_only_quoted(docs[i]):
                         continue   # "I'm frustrated with this timeline": a label names someone else's feeling
                     said, cat = said_and_category(docs[i])
                     who = target_speaker(docs[i], speakers, names, i)
@@ -186,9 +186,8 @@ class Analyzer:
                         continue
                     tags[i].append(Tag(type=move, score=score, target=who, said=said, emotion=normalise(said, cat)))
                 elif move == "ask":
-                    if quotes.ask_only_quoted(docs[i]) or restatements.sums_up_others(texts[i]):
-                        continue   # "The vendor wrote 'we need the PO by Friday'", "So QA wants four months,
-                        # finance wants nine hundred": others' asks, reported or summed up
+                    if reported.not_own_ask(docs[i]):
+                        continue   # "The vendor wants the PO by Friday, by the way": theirs, passed on
                     ask_rows.append(i)
                 else:
                     tags[i].append(Tag(type=move, score=score))

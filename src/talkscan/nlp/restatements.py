@@ -89,18 +89,6 @@ def is_recap(text: str) -> bool:
     return len(parties - _NOT_A_PARTY) >= 2
 
 
-_OPENS_WITH_SO = re.compile(r"\s*(?:(?:ok(?:ay)?|right|alright)[,.]?\s+)?so\b", re.IGNORECASE)
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b", re.IGNORECASE)
-
-
-def sums_up_others(text: str) -> bool:
-    """A recap opened with "So" that speaks for nobody in the first person ("So actuarial wants
-    three, underwriting wants seventy-five, and finance wants fourteen."): it sums up the others'
-    asks and makes none of its own. In the training meetings none of the 20 such turns is an ask
-    (nor any of the 27 recaps opened with "So")."""
-    return bool(_OPENS_WITH_SO.match(text)) and is_recap(text) and not _FIRST_PERSON.search(text)
-
-
 # (kind, rule(turn, target)): a pair of that kind for which the rule holds is dropped. The turn then
 # gets no restatement at all: the runner-up candidate would tag, say, an answer as a paraphrase of
 # something else.

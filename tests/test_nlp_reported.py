@@ -1,11 +1,12 @@
-"""Reported speech: a demand or a feeling quoted from someone outside the room is not the speaker's
-ask or label (nlp/quotes.py)."""
+"""Others' asks and feelings, reported: quoted from someone outside the room, passed on "by the way",
+or summed up, they are not the speaker's ask or label (nlp/reported.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from talkscan.nlp.quotes import ask_only_quoted, feelings_only_quoted, reported_spans
+from talkscan.nlp.reported import (ask_only_quoted, feelings_only_quoted, passed_on_for_information,
+                                    reported_spans, sums_up_others)
 from talkscan.nlp.spacy_components import annotate
 
 
@@ -53,3 +54,29 @@ def test_a_label_is_dropped_only_when_its_feeling_is_quoted():
 ])
 def test_who_is_quoted_looks_past_modals_and_adverbs(text, expected):
     assert quoted(text) == expected
+
+
+@pytest.mark.parametrize("text,summary", [
+    ("So actuarial wants three, underwriting wants seventy-five, and finance wants fourteen.", True),
+    ("Okay, so QA wants four months, finance wants nine hundred, and IT wants a sysadmin.", True),
+    ("so ops wants week forty-four and engineering wants six weeks", True),                  # ASR casing
+    ("So sales wants May, IT wants June, and I need the budget signed first.", False),      # and asks
+    ("Sales needs it in January, and finance wants the tooling paid upfront.", False),       # no "So"
+    ("So IT wants June.", False),                                                            # one party
+])
+def test_a_so_recap_of_others_wants_makes_no_ask_of_its_own(text, summary):
+    assert sums_up_others(text) is summary
+
+
+@pytest.mark.parametrize("text,passed_on", [
+    ("The vendor wants the PO by Friday, by the way.", True),                  # FORMAT.md's example
+    ("The venue wants our insurance certificate by Monday, fyi.", False),      # "our": speaks for the room
+    ("The venue wants the insurance certificate by Monday, fyi.", True),
+    ("Nordrone want a signed purchase order by the fifth to hold the crew, for what it's worth.", True),
+    ("Training's six weeks on its own, by the way. I need all six.", False),   # and asks
+    ("For the record, finance won't go a penny over five seventy-five.", False),   # a department of the room
+    ("By the way, IT needs twelve weeks.", False),
+    ("The vendor wants the PO by Friday.", False),                             # no sign it is only passed on
+])
+def test_a_demand_passed_on_for_information(text, passed_on):
+    assert passed_on_for_information(text) is passed_on
