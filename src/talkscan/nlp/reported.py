@@ -108,7 +108,7 @@ def _speaks_for_nobody_here(text: str) -> bool:
 
 def passed_on_for_information(text: str) -> bool:
     """An outside demand passed on "by the way", "fyi", "for the record" … by a turn that speaks for
-    nobody in the room ("The venue wants our insurance certificate by Monday, fyi."): in the
+    nobody in the room ("The venue wants the insurance certificate by Monday, fyi."): in the
     training meetings 54 of the 55 such turns are not asks."""
     return bool(_FOR_INFORMATION.search(text)) and _speaks_for_nobody_here(text)
 
