@@ -224,6 +224,21 @@ def test_unanalysed_corrections_are_never_written_over(tmp_path):
     assert any("four hundred and ten thousand" in u["text"] for u in _report(folder)["utterances"])
 
 
+def test_transcribe_again_keeps_a_corrected_subtitle_file(tmp_path):
+    """`talkscan transcribe` has no report to update: the redo fails with the way out instead."""
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    out = tmp_path / "out"
+    folder = run_batch([src], out, RunOptions(), BatchOptions(transcript_only=True)).folders[str(src)]
+    srt = folder / "transcript.srt"
+    edited = srt.read_text(encoding="utf-8").replace("four hundred thousand", "four hundred and ten thousand")
+    srt.write_text(edited, encoding="utf-8")
+    result = run_batch([src], out, RunOptions(), BatchOptions(transcript_only=True, force=True))
+    (_, message), = result.failed
+    assert "was corrected by hand: copy it elsewhere" in message and "talkscan update" not in message
+    assert srt.read_text(encoding="utf-8") == edited
+
+
 def test_a_subtitle_file_from_an_earlier_release_is_not_a_correction(tmp_path):
     src = tmp_path / "sync.txt"
     src.write_text(MEETING)

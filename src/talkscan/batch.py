@@ -371,19 +371,25 @@ def corrected_transcript(folder: Path, marker: dict | None, content_hash: str):
     return t, str(marker["edited"]), renamed
 
 
-def _corrections_pending(folder: Path, marker: dict | None, transcript_only: bool) -> Path | None:
-    """A subtitle file of the report in `folder` corrected by hand and not analysed yet, if any."""
+def _corrections_pending(folder: Path, marker: dict | None) -> str | None:
+    """Why redoing `folder` would lose work: a subtitle file in it corrected by hand and not analysed
+    (or, for `talkscan transcribe`, not kept anywhere else) yet; None when there is none."""
     from .errors import TalkscanError
     from .rename import report_transcript
     from .update import corrected_subtitles
 
-    if marker is None or transcript_only:
+    if marker is None:
         return None
     try:
         pending = corrected_subtitles(folder, report_transcript(folder))
     except TalkscanError:   # no readable transcript.json: nothing to compare with, the redo remakes it
         return None
-    return pending[0] if pending else None
+    if not pending:
+        return None
+    if (folder / "report.json").is_file():
+        return (f"{pending[0]} was corrected but not analysed: run `talkscan update {folder}` first, or undo "
+                "the correction (this run would write over it)")
+    return f"{pending[0]} was corrected by hand: copy it elsewhere or undo the correction (this run would write over it)"
 
 
 def process_file(job: Job, progress=None) -> FileOutcome:
@@ -647,11 +653,10 @@ def run_batch(
                 result.skipped.append(f)
                 event("skip", source=str(f), message="report is current")
                 continue
-            unsaved = _corrections_pending(folder, marker, batch.transcript_only)
+            unsaved = _corrections_pending(folder, marker)
             if unsaved is not None:
                 # redoing the report would write over the user's corrections: this input waits for them
-                fail(f, f"{unsaved} was corrected but not analysed: run `talkscan update {folder}` first, or undo "
-                        "the correction (this run would write over it)")
+                fail(f, unsaved)
                 continue
             known = None if batch.force or store is None else store.known_failure(str(f), key)
             if known is not None:
