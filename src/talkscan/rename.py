@@ -119,7 +119,7 @@ def report_transcript(folder: Path) -> Transcript:
     """The transcript in a report folder's transcript.json, with the input it was made from."""
     tpath = folder / "transcript.json"
     data = _read(tpath)
-    if not str(data.get("schema", "")).startswith("talkscan.transcript/"):
+    if not json_reader.is_talkscan_transcript(data):
         raise InputError("is not talkscan's transcript", path=str(tpath))
     return json_reader.talkscan_transcript(data, str(tpath), keep_origin=True)
 

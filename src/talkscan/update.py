@@ -72,13 +72,10 @@ def corrected_subtitles(folder: Path, before: Transcript) -> list[Path]:
     return out
 
 
-def edited_transcript(folder: Path, before: Transcript | None = None) -> Path:
+def edited_transcript(folder: Path, before: Transcript) -> Path:
     """The transcript file in `folder` that the user changed (the newest, if several): subtitles
-    that differ from what the report's transcript.json writes, or a transcript.json newer than
-    report.json."""
-    from .rename import report_transcript
-
-    before = before if before is not None else report_transcript(folder)
+    that differ from what the report's transcript (`before`, from its transcript.json) writes, or a
+    transcript.json newer than report.json."""
     edited = corrected_subtitles(folder, before)
     tj = folder / "transcript.json"
     if tj.is_file() and tj.stat().st_mtime > (folder / "report.json").stat().st_mtime:
@@ -126,12 +123,13 @@ def _talkscan_json(path: Path) -> dict | None:
         return None
     import json
 
+    from .readers.json_reader import is_talkscan_transcript
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise InputError("is not valid JSON", path=str(path)) from None
-    ok = isinstance(data, dict) and str(data.get("schema", "")).startswith("talkscan.transcript/")
-    return data if ok else None
+    return data if is_talkscan_transcript(data) else None
 
 
 def corrected(before: Transcript, edit: Transcript) -> Transcript:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from . import lexicon
 from .restatements import is_recap
 
 # a quotation: straight or curly quotes around at least two words; an apostrophe inside a word
@@ -94,7 +95,8 @@ def feelings_only_quoted(doc) -> bool:
 _FOR_INFORMATION = re.compile(r"\b(?:by the way|fyi|f\.y\.i\.|for what it'?s worth|just so (?:you|everyone) knows?|"
                               r"for the record|for info(?:rmation)?|heads[- ]up|just flagging|just to flag)\b",
                               re.IGNORECASE)
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:%s)\b" % "|".join(
+    map(re.escape, sorted(lexicon.FIRST_PERSON_SG | lexicon.FIRST_PERSON_PL, key=len, reverse=True))), re.IGNORECASE)
 # the departments of the room: "Finance won't go a penny over that, for the record" speaks for one
 _DEPARTMENT = re.compile(r"\b(?:procurement|finance|legal|hr|sales|operations|ops|compliance|security|engineering|"
                          r"marketing|product|qa|facilities|support|risk|treasury|payroll|the team|the chair)\b"

@@ -31,6 +31,11 @@ def parse(text: str, source: str) -> Transcript:
     return talkscan_transcript(d, source)
 
 
+def is_talkscan_transcript(d: object) -> bool:
+    """Is this JSON (as read) talkscan's own transcript, as `write_transcript_files` writes it?"""
+    return isinstance(d, dict) and str(d.get("schema", "")).startswith("talkscan.transcript/")
+
+
 def talkscan_transcript(d: dict, path: str, keep_origin: bool = False) -> Transcript:
     """talkscan's own transcript dict, checked; errors name `path`. Read as an input it is a
     transcript from `path`; with `keep_origin` (re-analysing a report) it stays the recording or
