@@ -251,3 +251,38 @@ def test_a_subtitle_file_from_an_earlier_release_is_not_a_correction(tmp_path):
     vtt.write_bytes(text.encode("utf-8"))
     r = run_cli("update", str(folder))
     assert r.returncode == 2 and "no transcript was changed" in r.stderr
+
+
+def test_a_corrected_transcript_json_is_found_by_content_and_never_written_over(tmp_path):
+    """transcript.json corrected by hand: found by what it says (not its time, not its layout), named
+    as the corrected file by a redo that would write over it and by `rename`, and analysed by `update`."""
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    out = tmp_path / "out"
+    folder = run_batch(collect_inputs(src), out, RunOptions(), BatchOptions()).folders[str(src)]
+    tj = folder / "transcript.json"
+    data = json.loads(tj.read_text(encoding="utf-8"))
+    tj.write_text(json.dumps(data, indent=4), encoding="utf-8")   # laid out anew, saying the same
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr
+
+    said = next(u for u in data["utterances"] if "four hundred thousand" in u["text"])
+    said["text"] = said["text"].replace("four hundred thousand", "four hundred and ten thousand")
+    tj.write_text(json.dumps(data), encoding="utf-8")
+    earlier = (folder / "report.json").stat().st_mtime - 60
+    os.utime(tj, (earlier, earlier))   # copied or synced: report.json looks newer
+    edited = tj.read_text(encoding="utf-8")
+
+    r = run_cli("rename", str(folder), "Tom=Thomas")
+    assert r.returncode == 2 and "transcript.json has corrections not analysed yet" in r.stderr
+    result = run_batch([src], out, RunOptions(), BatchOptions(force=True))
+    (_, message), = result.failed
+    assert message.startswith(f"{tj} was corrected but not analysed") and f"talkscan update {folder}" in message
+    assert tj.read_text(encoding="utf-8") == edited
+
+    update_report(folder)
+    after = _report(folder)
+    assert after["edited"] == "transcript.json"
+    assert any("four hundred and ten thousand" in u["text"] for u in after["utterances"])
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr

@@ -372,16 +372,17 @@ def corrected_transcript(folder: Path, marker: dict | None, content_hash: str):
 
 
 def _corrections_pending(folder: Path, marker: dict | None) -> str | None:
-    """Why redoing `folder` would lose work: a subtitle file in it corrected by hand and not analysed
-    (or, for `talkscan transcribe`, not kept anywhere else) yet; None when there is none."""
+    """Why redoing `folder` would lose work: a transcript file in it corrected by hand and not
+    analysed (or, for `talkscan transcribe`, not kept anywhere else) yet; None when there is none.
+    `marker`: the folder's report.json (transcript.json for `transcribe`) as read."""
     from .errors import TalkscanError
     from .rename import report_transcript
-    from .update import corrected_subtitles
+    from .update import pending_corrections
 
     if marker is None:
         return None
     try:
-        pending = corrected_subtitles(folder, report_transcript(folder))
+        pending = pending_corrections(folder, report_transcript(folder), marker)
     except TalkscanError:   # no readable transcript.json: nothing to compare with, the redo remakes it
         return None
     if not pending:

@@ -88,13 +88,13 @@ def rename_report(folder: Path, names: dict[str, str], policy: Path | None = Non
     writes the report again; returns the analysed transcript. The flags follow `policy`, else the
     policy file the report was made with, else the built-in one. `recording_only` refuses, before
     anything is written, a report made from a transcript (`rename --enrol` needs voices)."""
-    from .update import corrected_subtitles
+    from .update import pending_corrections
 
     folder = Path(folder)
     old, t = load_report(folder)
     if recording_only and old.get("kind") != "recording":
         raise UsageError("--enrol needs a report of a recording: a transcript has no voices", path=str(folder))
-    unsaved = corrected_subtitles(folder, t)
+    unsaved = pending_corrections(folder, t, old)
     if unsaved:   # writing the report again would write over them
         raise UsageError(f"{unsaved[0].name} has corrections not analysed yet: run `talkscan update {folder}` "
                          "first (renaming now would write over them)", path=str(folder))

@@ -18,7 +18,7 @@ from .progress import ProgressFn, no_progress
 from .rename import load_report, write_again
 from .transcript import Speaker, Transcript, Utterance
 
-__all__ = ["corrected_subtitles", "edited_transcript", "update_report", "note_correction"]
+__all__ = ["analysed_transcript", "pending_corrections", "edited_transcript", "update_report", "note_correction"]
 
 
 _NOTE = "analysed from a transcript corrected by hand"
@@ -51,35 +51,59 @@ def _cue_lines(text: str) -> list[str]:
     return lines
 
 
-def corrected_subtitles(folder: Path, before: Transcript) -> list[Path]:
-    """transcript.vtt and transcript.srt in `folder` where they say other than what the report's
-    transcript (`before`, from its transcript.json) writes: corrections not analysed yet. Content,
-    not file times: copying or syncing a folder gives every file a new time, and a file saved
-    unchanged is no correction."""
+def analysed_transcript(report: dict) -> Transcript | None:
+    """What a report was analysed from, as far as a hand correction can change it (speakers' names;
+    each utterance's speaker, times and text), read from its report.json (`report`, as read); None
+    when `report` does not hold it. transcript.json cannot serve: it may be the corrected file."""
+    try:
+        speakers = [Speaker(id=str(s["id"]), name=s.get("name") or None) for s in report["speakers"]]
+        known = {s.id for s in speakers}
+        utterances = [Utterance(id=f"u{i}", turn=i, speaker=str(u["speaker"]), text=str(u["text"]),
+                                start=u.get("start"), end=u.get("end")) for i, u in enumerate(report["utterances"])]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if not utterances or any(u.speaker not in known for u in utterances):
+        return None
+    return Transcript(source="", kind="transcript", speakers=speakers, utterances=utterances)
+
+
+def _said(t: Transcript) -> tuple:
+    stamp = lambda x: None if x is None else round(float(x), 3)  # noqa: E731  (the subtitles' milliseconds)
+    return ({s.id: s.name for s in t.speakers},
+            [(u.speaker, stamp(u.start), stamp(u.end), u.text) for u in t.utterances])
+
+
+def pending_corrections(folder: Path, before: Transcript, report: dict | None) -> list[Path]:
+    """The transcript files in `folder` corrected by hand and not analysed yet: transcript.vtt and
+    transcript.srt where they say other than what the report was analysed from, and transcript.json
+    (`before`, as read) where it does. `report`: the folder's report.json as read (None, or a
+    transcript's own dict, in a folder of `talkscan transcribe`: then transcript.json is the reference).
+    Content, not file times: copying or syncing a folder gives every file a new time, and a file
+    saved unchanged is no correction."""
     from .report.subtitles import to_srt, to_vtt
 
+    analysed = analysed_transcript(report) if report is not None else None
+    reference = analysed or before
     out = []
     for name, render in (("transcript.vtt", to_vtt), ("transcript.srt", to_srt)):
         p = folder / name
         if not p.is_file():
             continue
         try:
-            changed = _cue_lines(p.read_text(encoding="utf-8")) != _cue_lines(render(before))
+            changed = _cue_lines(p.read_text(encoding="utf-8")) != _cue_lines(render(reference))
         except (OSError, UnicodeDecodeError):
             changed = True   # reading it says what is wrong
         if changed:
             out.append(p)
+    if analysed is not None and _said(before) != _said(analysed):
+        out.append(folder / "transcript.json")
     return out
 
 
-def edited_transcript(folder: Path, before: Transcript) -> Path:
-    """The transcript file in `folder` that the user changed (the newest, if several): subtitles
-    that differ from what the report's transcript (`before`, from its transcript.json) writes, or a
-    transcript.json newer than report.json."""
-    edited = corrected_subtitles(folder, before)
-    tj = folder / "transcript.json"
-    if tj.is_file() and tj.stat().st_mtime > (folder / "report.json").stat().st_mtime:
-        edited.append(tj)
+def edited_transcript(folder: Path, before: Transcript, report: dict) -> Path:
+    """The transcript file in `folder` that the user corrected (the newest, if several), by
+    `pending_corrections`."""
+    edited = pending_corrections(folder, before, report)
     if not edited:
         raise UsageError("no transcript was changed since the report was written: correct transcript.vtt "
                          "(or transcript.srt, transcript.json) first, or pass --from FILE", path=str(folder))
@@ -95,7 +119,7 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
 
     folder = Path(folder)
     old, before = load_report(folder)
-    source = Path(source) if source is not None else edited_transcript(folder, before)
+    source = Path(source) if source is not None else edited_transcript(folder, before, old)
     if not source.is_file():
         raise InputError("no such file", path=str(source))
     data = _talkscan_json(source)
