@@ -50,6 +50,14 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
         (d / "cut.m4a").write_bytes(data[: len(data) // 2])
         full.unlink()
         return [str(d / "cut.m4a")], "truncated"
+    if kind == "truncated-wav":
+        # FFmpeg states a WAV's length from the bytes present; the header says what was recorded
+        from talkscan.audio import decode
+
+        data = write_wav(d / "full.wav", decode(shared / "speech" / "jfk.flac")).read_bytes()
+        (d / "cut.wav").write_bytes(data[: len(data) * 2 // 5])
+        (d / "full.wav").unlink()
+        return [str(d / "cut.wav")], "truncated"
     if kind == "silence":
         write_wav(d / "quiet.wav", tone_speechless())
         return [str(d / "quiet.wav")], "silent"
@@ -73,8 +81,8 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
 
 
 BAD_INPUTS = [
-    "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "silence",
-    "unsupported", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
+    "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "truncated-wav",
+    "silence", "unsupported", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
 ]
 
 
@@ -143,3 +151,34 @@ def test_batch_survives_every_bad_input(tmp_path, shared_data):
         assert any(name in ln for ln in r.stderr.splitlines() if ln.strip().startswith("failed:")), name
     # no stray temporary files left by the failed ones
     assert not list(out.rglob("*.tmp"))
+
+
+def test_a_recording_cut_short_is_reported_as_far_as_it_goes_and_says_so(tmp_path, shared_data):
+    """A WAV whose recorder stopped at three quarters: the report is made from what is there, and its
+    notes say the file is cut short (FFmpeg alone would state the shorter length and say nothing)."""
+    import json
+
+    from talkscan.audio import decode
+
+    data = write_wav(tmp_path / "full.wav", decode(shared_data / "speech" / "jfk.flac")).read_bytes()
+    cut = tmp_path / "in" / "cut.wav"
+    cut.parent.mkdir()
+    cut.write_bytes(data[: len(data) * 3 // 4])
+    r = run_cli("run", str(cut), "--out", str(tmp_path / "out"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    notes = json.loads((tmp_path / "out" / "cut" / "report.json").read_text())["notes"]
+    assert any("cut short: 0:08 of its stated 0:11" in n for n in notes), notes
+
+
+def test_a_wav_header_left_unfilled_is_not_called_cut_short(tmp_path, shared_data):
+    """Streaming recorders write 0xFFFFFFFF (or 0) as the data size until they stop: no stated length."""
+    from talkscan.audio import decode
+
+    path = write_wav(tmp_path / "live.wav", decode(shared_data / "speech" / "jfk.flac"))
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"data") + 4
+    raw[at:at + 4] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(raw))
+    notes: list[str] = []
+    audio = decode(path, notes=notes)
+    assert notes == [] and abs(len(audio) / 16000 - 11.0) < 0.1

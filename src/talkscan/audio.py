@@ -23,10 +23,12 @@ def check_file(path: Path) -> None:
 
 
 def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SAMPLE_RATE, channels: bool = False,
-           limit_s: float | None = None):
+           limit_s: float | None = None, notes: list[str] | None = None):
     """The first audio stream of `path` as a float32 numpy array at `sample_rate`: mono, or with
     `channels` one row per channel (channels, samples), for recordings with a speaker per channel.
-    With `limit_s`, only about the first that many seconds (a look at the file, not its transcript)."""
+    With `limit_s`, only about the first that many seconds (a look at the file, not its transcript).
+    A file cut short (a recorder that stopped, a copy broken off) is decoded as far as it goes, and
+    `notes` gets a line for the report saying so; under half of it is refused."""
     import av
     import numpy as np
 
@@ -47,6 +49,8 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
             duration = float(stream.duration * stream.time_base)
         elif container.duration:
             duration = container.duration / 1_000_000
+        # FFmpeg states a WAV's length from the bytes present: its header says what was recorded
+        duration = max(duration or 0.0, _wav_stated_seconds(path) or 0.0) or None
         rows = max(1, stream.channels or 1) if channels else 1
         # planar float: one row per channel (layout None keeps the stream's own)
         resampler = av.AudioResampler(format="fltp", layout=None if channels else "mono", rate=sample_rate)
@@ -102,6 +106,9 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     progress("decode", seconds, seconds)
     if duration and limit_s is None and seconds < 0.5 * duration - 1.0:
         raise AudioError(f"is truncated: decoded {seconds:.1f} s of a stated {duration:.1f} s", path=str(path))
+    if duration and limit_s is None and notes is not None and seconds < duration - max(1.0, 0.01 * duration):
+        notes.append(f"the recording is cut short: {_clock(seconds)} of its stated {_clock(duration)} could be "
+                     "decoded, and the report covers only that")
     if peak(audio) < SILENCE_PEAK:
         raise AudioError("is silent: no speech to transcribe", path=str(path))
     return audio
@@ -149,6 +156,34 @@ def write_m4a(audio, path: Path, sample_rate: int = SAMPLE_RATE, bitrate: int = 
             out.mux(packet)
     tmp.replace(path)
     return path
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def _wav_stated_seconds(path: Path) -> float | None:
+    """The length a WAV file's header states (its data chunk's size), or None: not a WAV, or a
+    header a streaming recorder never filled in (size 0 or 0xFFFFFFFF)."""
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, byte_rate = 12, 0
+    while pos + 8 <= len(head):
+        tag, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if tag == b"fmt " and pos + 20 <= len(head):
+            byte_rate = struct.unpack("<I", head[pos + 16:pos + 20])[0]
+        elif tag == b"data":
+            return size / byte_rate if byte_rate and 0 < size < 0xFFFFFFFF else None
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _reason(e: Exception) -> str:

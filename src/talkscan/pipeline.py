@@ -125,13 +125,14 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
 
     notes = []
     if options.speakers.channels == "split":
-        chans = decode(path, progress, channels=True)
+        chans = decode(path, progress, channels=True, notes=notes)
         if separate_channels(chans):
-            return transcript_from_channels(path, chans, options, progress)
+            return transcript_from_channels(path, chans, options, progress, notes)
         del chans
         notes.append(NOT_SPLIT_NOTE)
     # decoded again rather than averaged: the same mix, so the same transcript, as without "split"
-    audio = decode(path, progress)
+    # (a split look noted a cut-short file already)
+    audio = decode(path, progress, notes=None if options.speakers.channels == "split" else notes)
     if options.speakers.channels == "mix" and looks_split(path):
         notes.append(SPLIT_NOTE)
     asr = transcribe(audio, options.asr, progress)
@@ -176,8 +177,10 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     return t
 
 
-def transcript_from_channels(path: Path, chans, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
-    """A recording with one speaker per channel: each channel transcribed alone (channels.py)."""
+def transcript_from_channels(path: Path, chans, options: RunOptions, progress: ProgressFn = no_progress,
+                             notes: list[str] | None = None) -> Transcript:
+    """A recording with one speaker per channel: each channel transcribed alone (channels.py).
+    `notes`: what decoding it noted already."""
     import numpy as np
 
     from .asr import transcribe
@@ -212,7 +215,7 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         raise AudioError("contains no recognisable speech", path=str(path))
     ids = {c: f"S{i}" for i, c in enumerate(live)}
     utterances = channel_turns(words, [ids.get(c, f"C{c}") for c in range(n)])
-    notes = []
+    notes = list(notes or [])
     if options.speakers.num_speakers not in (None, len(live)):
         notes.append(f"--speakers {options.speakers.num_speakers} was not used: with --channels split each channel "
                      f"is one speaker, and {len(live)} channel(s) had speech")
