@@ -112,9 +112,10 @@ def test_overlapping_voices_on_two_channels_are_transcribed_apart(tmp_path, shar
     """The two sentences of stereo_diarization.wav overlap for 2.5 s: mixed, Whisper garbles them
     into one; split, each channel's sentence comes back whole under its own speaker."""
     src = shared_data / "speech" / "stereo_diarization.wav"
+    # --speakers 3 on two channels: each channel is diarized, and each still holds one voice
     r = run_cli("transcribe", str(src), "--channels", "split", "--speakers", "3", "--out", str(tmp_path), "--quiet")
     assert r.returncode == 0, r.stderr
-    assert "--speakers 3 was not used" in r.stderr  # each channel is one speaker, whatever --speakers says
+    assert "--speakers 3: 2 voices were heard on the 2 channel(s)" in r.stderr
     t = _transcript(tmp_path, "stereo_diarization")
     said = _by_speaker(t)
     assert len(said) == 2, said
@@ -123,6 +124,55 @@ def test_overlapping_voices_on_two_channels_are_transcribed_apart(tmp_path, shar
     assert "horizon" in right and "distant" in right and "wizard" not in right
     assert t["models"]["diarization"].startswith("one speaker per channel")
     assert (tmp_path / "stereo_diarization" / "transcript.vtt").read_text().count("<v S") == 2
+    r = run_cli("transcribe", str(src), "--channels", "split", "--speakers", "1", "--out", str(tmp_path / "one"),
+                "--quiet")
+    assert r.returncode == 0 and "--speakers 1 was not used" in r.stderr   # a channel is never less than one
+
+
+def test_a_channel_that_several_people_share_is_diarized_when_there_are_more_people(tmp_path, shared_data):
+    """A meeting room on one line of a call: jfk alone on the left, the four voices of the pricing
+    sample on the right. With --speakers 5 the right channel is diarized (the left stays one
+    speaker, S0, channel order kept), and a one-word reply said between two sentences of another
+    voice on that line is a turn of its own."""
+    from itertools import permutations
+
+    import soundfile as sf
+
+    from talkscan.audio import decode
+
+    jfk = decode(shared_data / "speech" / "jfk.flac")
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples"
+    room = decode(sample / "pricing-sync.m4a")
+    ref = json.loads((sample / "pricing-sync.reference.json").read_text(encoding="utf-8"))["turns"]
+    lag = 12.0
+    n = int(lag * SR) + len(room)
+    left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    left[: len(jfk)] = jfk
+    right[int(lag * SR):] = room
+    path = tmp_path / "room.wav"
+    sf.write(str(path), np.stack([left, right], 1), SR)
+    r = run_cli("transcribe", str(path), "--channels", "split", "--speakers", "5", "--out", str(tmp_path / "out"),
+                "--quiet")
+    assert r.returncode == 0, r.stderr
+    t = _transcript(tmp_path / "out", "room")
+    assert [s["id"] for s in t["speakers"]] == ["S0", "S1", "S2", "S3", "S4"] and not t["notes"]
+    assert "each diarized" in t["models"]["diarization"]
+    assert {u["speaker"] for u in t["utterances"] if u["start"] < lag} == {"S0"}
+    assert all(u["speaker"] != "S0" for u in t["utterances"] if u["start"] >= lag)
+    # each reference turn of the room: the speaker of most of its words; one id per person
+    said: dict[int, str] = {}
+    for k, turn in enumerate(ref):
+        a, b = turn["start"] + lag, turn["end"] + lag
+        ws = [w["speaker"] for u in t["utterances"] for w in u["words"] if a <= (w["start"] + w["end"]) / 2 <= b]
+        if ws:
+            said[k] = max(set(ws), key=ws.count)
+    people = sorted({turn["speaker"] for turn in ref})
+    best = max((dict(zip(people, p)) for p in permutations(["S1", "S2", "S3", "S4"])),
+               key=lambda m: sum(said[k] == m[ref[k]["speaker"]] for k in said))
+    right = sum(said[k] == best[ref[k]["speaker"]] for k in said)
+    assert len(said) >= 24 and right >= len(said) - 3, (best, said)
+    exactly = next(u for u in t["utterances"] if u["text"].strip(" .").lower() == "exactly")
+    assert exactly["speaker"] == said[14] and said[14] != said[13]   # Tom's "Exactly." after Priya's paraphrase
 
 
 def test_echo_of_one_voice_on_the_other_channel_is_not_a_second_speaker(tmp_path, shared_data):

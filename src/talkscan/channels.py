@@ -115,11 +115,15 @@ def drop_bleed(words: list[list[Word]], chans: np.ndarray, bleed_db: float = BLE
     return kept
 
 
-def channel_turns(words: list[list[Word]], speakers: list[str]) -> list[Utterance]:
+def channel_turns(words: list[list[Word]], speakers: list[str], lines: list[int] | None = None) -> list[Utterance]:
     """Utterances from each channel's words (channel c speaks as `speakers[c]`), in order of start.
     A channel's words break into a new utterance where another channel's speech fills part of the
     pause between them (the other person took the floor), or after a long pause at a sentence end.
-    A backchannel said over someone's sentence comes after it, as meeting transcripts show it."""
+    A backchannel said over someone's sentence comes after it, as meeting transcripts show it.
+    `lines[c]`: the recorded channel of word list c, where voices that share one were told apart
+    (`channel_voices`): their words come from one transcription and never overlap, so any word of
+    another voice on the same line between two words is a change of speaker, however short."""
+    lines = lines or list(range(len(words)))
     spans = sorted((w.start, w.end, c) for c, ws in enumerate(words) for w in ws)
     starts = [x[0] for x in spans]
     runs: list[tuple[int, list[Word]]] = []
@@ -128,7 +132,8 @@ def channel_turns(words: list[list[Word]], speakers: list[str]) -> list[Utteranc
         for w in ws:
             if current:
                 prev = current[-1]
-                other_spoke = _other_speech(spans, starts, c, prev.end, w.start) >= MIN_FLOOR_S
+                other_spoke = (_other_speech(spans, starts, c, prev.end, w.start) >= MIN_FLOOR_S
+                               or _same_line_between(spans, starts, c, lines, prev.start, w.start))
                 if other_spoke or pause_splits(prev.text, prev.end, w.start):
                     runs.append((c, current))
                     current = []
@@ -146,6 +151,52 @@ def channel_turns(words: list[list[Word]], speakers: list[str]) -> list[Utteranc
             start=ws[0].start, end=ws[-1].end, words=ws,
         ))
     return utterances
+
+
+def channel_voices(chan: np.ndarray, words: list[Word], most: int, others: list[Word] = (),
+                   progress=None) -> list[list[Word]]:
+    """One channel's words split by voice, for a channel that several people share (a meeting room
+    on one line of a call): diarized as a mix is, the number of voices estimated between 1 and
+    `most`; the voices in order of first appearance, each word once. Voices are told apart only
+    where no other channel's words (`others`) are said at the same time: there the leak gate has cut
+    the channel's sound up, and one voice read there sounds like another (one person's sentence
+    said over the other line's came back as two people)."""
+    from . import diarize
+    from .speaker_edges import clause_spans, snap_to_sentences
+
+    speech = diarize.speech_from_words(words, max_gap=0.25)
+    clear = _without(speech, [(w.start, w.end) for w in others])
+    turns = diarize.diarize(chan, clear or speech, diarize.DiarizeOptions(max_speakers=most),
+                            progress or (lambda *a: None), clauses=clause_spans(words))
+    voices: dict[str | None, list[Word]] = {}
+    for w in snap_to_sentences(diarize.assign_speakers(words, turns)):
+        voices.setdefault(w.speaker, []).append(replace(w, speaker=None))
+    return list(voices.values())
+
+
+def _without(spans: list[tuple[float, float]], cut: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """`spans` less the times in `cut`."""
+    out = []
+    cut = sorted(cut)
+    for a, b in spans:
+        for c0, c1 in cut:
+            if c1 <= a or c0 >= b:
+                continue
+            if c0 > a:
+                out.append((a, c0))
+            a = max(a, c1)
+            if a >= b:
+                break
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _same_line_between(spans: list[tuple[float, float, int]], starts: list[float], c: int, lines: list[int],
+                       lo: float, hi: float) -> bool:
+    """Does a word of another voice on `c`'s line start between `c`'s words starting at lo and hi?"""
+    i, j = bisect.bisect_right(starts, lo), bisect.bisect_left(starts, hi)
+    return any(oc != c and lines[oc] == lines[c] for _, _, oc in spans[i:j])
 
 
 def _other_speech(spans: list[tuple[float, float, int]], starts: list[float], c: int, lo: float, hi: float) -> float:

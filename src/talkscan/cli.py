@@ -83,7 +83,8 @@ MAX_SPEAKERS = typer.Option(8, "--max-speakers", min=1, help="Most speakers to c
 CHANNELS = typer.Option(
     Channels.mix, "--channels",
     help="mix: tell speakers apart by voice. split: one speaker per channel (call recordings, two "
-    "microphones); a file whose channels carry the same sound is mixed.",
+    "microphones), unless --speakers says there are more people than channels: then each channel is "
+    "diarized; a file whose channels carry the same sound is mixed.",
 )
 NAMES = typer.Option(None, "--names", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom" '
                      '(with --channels split: in channel order, left first).')

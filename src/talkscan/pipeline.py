@@ -185,7 +185,7 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
 
     from .asr import transcribe
     from .audio import SAMPLE_RATE, SILENCE_PEAK, peak
-    from .channels import SPLIT_MODEL, channel_turns, drop_bleed, gate_leaks
+    from .channels import SPLIT_MODEL, channel_turns, channel_voices, drop_bleed, gate_leaks
     from .errors import AudioError
 
     n, seconds = chans.shape[0], chans.shape[1] / SAMPLE_RATE
@@ -208,32 +208,46 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         languages.append((len(asr.words), asr.language))
         model = asr.model
     words = drop_bleed(words, chans)
-    # speaker ids in channel order, not by first appearance: across a batch of calls the agent on
-    # the left channel is always S0, so --names "Agent,Customer" fits every call
     live = [c for c in range(n) if words[c]]
     if not live:
         raise AudioError("contains no recognisable speech", path=str(path))
-    ids = {c: f"S{i}" for i, c in enumerate(live)}
-    utterances = channel_turns(words, [ids.get(c, f"C{c}") for c in range(n)])
     notes = list(notes or [])
-    if options.speakers.num_speakers not in (None, len(live)):
-        notes.append(f"--speakers {options.speakers.num_speakers} was not used: with --channels split each channel "
-                     f"is one speaker, and {len(live)} channel(s) had speech")
+    # Each channel is one speaker, unless the user says there are more people than channels with
+    # speech (--speakers, --min-speakers): then each channel is diarized, since a meeting room on
+    # one line of a call is several people. Voices are (channel, words) in channel order, not by
+    # first appearance: across a batch of calls the agent on the left channel is always S0, so
+    # --names "Agent,Customer" fits every call.
+    o = options.speakers
+    voices: list[tuple[int, list[Word]]] = [(c, words[c]) for c in live]
+    shared = (o.num_speakers or o.min_speakers) > len(live)
+    if shared:
+        most = (o.num_speakers or o.max_speakers) - len(live) + 1
+        voices = [(c, v) for c in live for v in channel_voices(
+            chans[c], words[c], most, [w for d in live if d != c for w in words[d]], progress)]
+        if o.num_speakers not in (None, len(voices)):
+            notes.append(f"--speakers {o.num_speakers}: {len(voices)} voices were heard on the {len(live)} channel(s) "
+                         "with speech, each channel diarized alone")
+    elif o.num_speakers not in (None, len(live)):
+        notes.append(f"--speakers {o.num_speakers} was not used: with --channels split each channel "
+                     f"is at least one speaker, and {len(live)} channel(s) had speech")
+    ids = [f"S{i}" for i in range(len(voices))]
+    utterances = channel_turns([v for _, v in voices], ids, [c for c, _ in voices])
     t = Transcript(
         source=str(path),
         kind="recording",
-        speakers=[Speaker(id=ids[c]) for c in live],
+        speakers=[Speaker(id=sid) for sid in ids],
         utterances=utterances,
         duration_s=round(seconds, 2),
         language=max(languages)[1],
-        models={"asr": model or "", "diarization": f"{SPLIT_MODEL} ({n} channels)"},
+        models={"asr": model or "", "diarization": f"{SPLIT_MODEL} ({n} channels)"
+                + (f", each diarized: {DIARIZATION_MODEL}" if shared else "")},
         notes=notes,
     )
     if options.voices is not None:
         from .voiceprints import apply_voiceprints
 
         # each utterance heard on its own speaker's channel, not in a mix with the others' leaks
-        channel_of = {ids[c]: c for c in live}
+        channel_of = {sid: c for sid, (c, _) in zip(ids, voices)}
         own = np.zeros(chans.shape[1], dtype=np.float32)
         for u in utterances:
             a, b = int(u.start * SAMPLE_RATE), int(u.end * SAMPLE_RATE)
