@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, WORK, report_on_turns, split_parser  # noqa: E402
+from common import REPO, WORK, largest_share, report_on_turns, split_parser  # noqa: E402
 
 sys.path.insert(0, str(REPO / "data" / "samples"))
 import make_samples as ms  # noqa: E402  (espeak-ng turns and the AAC writer of the sample meeting)
@@ -82,9 +82,7 @@ def onto_turns(t, times: list[dict]) -> tuple[list[list], list[str], set, dict]:
             cover[k] = (ov[k], u.emotion.label if u.emotion else "neutral")
         for g, o in zip(times, ov):
             spk_time[u.speaker, g["speaker"]] = spk_time.get((u.speaker, g["speaker"]), 0.0) + o
-    name_of = {}
-    for (sid, gold), o in sorted(spk_time.items(), key=lambda kv: kv[1]):
-        name_of[sid] = gold   # ascending, so each diarized speaker ends on its largest overlap
+    name_of = largest_share(spk_time)
     tags, pairs = report_on_turns(t, turn_of, name_of, len(times))
     emotions = [cover.get(k, (0.0, "neutral"))[1] for k in range(len(times))]
     return tags, emotions, pairs, turn_of

@@ -26,6 +26,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def largest_share(shares: dict[tuple[str, str], float]) -> dict[str, str]:
+    """Each diarized speaker -> the reference speaker it shares the most with (`shares[got, ref]`:
+    words or seconds in common). Several diarized speakers may map to one reference speaker."""
+    name: dict[str, str] = {}
+    for (got, ref), _ in sorted(shares.items(), key=lambda kv: kv[1]):
+        name[got] = ref   # ascending, so each diarized speaker ends on its largest share
+    return name
+
+
 def need_shared(what: str) -> Path:
     if not SHARED_DATA.is_dir():
         sys.exit(f"{what} needs the public data at {SHARED_DATA} (absent: an outside clone)")

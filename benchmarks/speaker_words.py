@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, WORK, built_meeting  # noqa: E402
+from common import REPO, WORK, built_meeting, largest_share  # noqa: E402
 from der import DATA, corpus, load_wav, parse_overrides  # noqa: E402
 
 
@@ -81,9 +81,7 @@ def right(got: list[str], ref: list[set[str] | None]) -> list[bool | None]:
     for g, r in zip(got, ref):
         for s in r or ():
             shares[g, s] += 1 / len(r)
-    name = {}
-    for (g, s), _ in sorted(shares.items(), key=lambda kv: kv[1]):
-        name[g] = s  # ascending, so each diarized speaker ends on its largest share
+    name = largest_share(shares)
     return [None if not r else name.get(g) in r for g, r in zip(got, ref)]
 
 
