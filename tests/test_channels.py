@@ -43,6 +43,28 @@ def test_a_long_pause_after_a_sentence_splits_one_channel_and_keeps_the_turn():
     assert [u.turn for u in us] == [0, 0]
 
 
+def test_a_word_of_another_voice_on_the_same_line_is_a_turn_however_short():
+    # two people in one room on channel 0 (told apart by channel_voices), one person on channel 1
+    a = words(("So", 0.0, 0.2), ("the", 0.2, 0.3), ("risk", 0.3, 0.6), ("is", 0.6, 0.7), ("moving.", 0.7, 1.0),
+              ("One", 1.1, 1.3), ("more", 1.3, 1.5), ("thing.", 1.5, 1.8))
+    b = words(("Exactly.", 1.0, 1.06))   # 0.06 s: across lines, a backchannel; on the same line, a turn
+    c = words(("Hmm.", 1.02, 1.08))
+    us = channel_turns([a, b, c], ["S0", "S1", "S2"], lines=[0, 0, 1])
+    assert [(u.speaker, u.text) for u in us] == [("S0", "So the risk is moving."), ("S1", "Exactly."),
+                                                 ("S2", "Hmm."), ("S0", "One more thing.")]
+    # on lines of their own, neither reply cuts the sentence
+    assert [u.speaker for u in channel_turns([a, b, c], ["S0", "S1", "S2"])] == ["S0", "S1", "S2"]
+
+
+def test_speech_less_what_another_line_says_over_it():
+    from talkscan.channels import _without
+
+    spans = [(0.0, 2.0), (3.0, 4.0), (5.0, 6.0)]
+    cut = [(1.5, 3.2), (1.0, 1.6), (3.5, 3.6), (7.0, 8.0)]
+    assert _without(spans, cut) == [(0.0, 1.0), (3.2, 3.5), (3.6, 4.0), (5.0, 6.0)]
+    assert _without(spans, [(-1.0, 9.0)]) == [] and _without(spans, []) == spans
+
+
 def tone(seconds: float, freq: float, level: float) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
     return (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -162,12 +162,13 @@ def channel_voices(chan: np.ndarray, words: list[Word], most: int, others: list[
     the channel's sound up, and one voice read there sounds like another (one person's sentence
     said over the other line's came back as two people)."""
     from . import diarize
+    from .progress import no_progress
     from .speaker_edges import clause_spans, snap_to_sentences
 
     speech = diarize.speech_from_words(words, max_gap=0.25)
     clear = _without(speech, [(w.start, w.end) for w in others])
     turns = diarize.diarize(chan, clear or speech, diarize.DiarizeOptions(max_speakers=most),
-                            progress or (lambda *a: None), clauses=clause_spans(words))
+                            progress or no_progress, clauses=clause_spans(words))
     voices: dict[str | None, list[Word]] = {}
     for w in snap_to_sentences(diarize.assign_speakers(words, turns)):
         voices.setdefault(w.speaker, []).append(replace(w, speaker=None))
@@ -175,18 +176,23 @@ def channel_voices(chan: np.ndarray, words: list[Word], most: int, others: list[
 
 
 def _without(spans: list[tuple[float, float]], cut: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """`spans` less the times in `cut`."""
-    out = []
-    cut = sorted(cut)
+    """`spans` (in order, apart) less the times in `cut`; one sweep, for hour-long calls."""
+    merged: list[list[float]] = []
+    for a, b in sorted(cut):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, k = [], 0
     for a, b in spans:
-        for c0, c1 in cut:
-            if c1 <= a or c0 >= b:
-                continue
-            if c0 > a:
-                out.append((a, c0))
-            a = max(a, c1)
-            if a >= b:
-                break
+        while k < len(merged) and merged[k][1] <= a:
+            k += 1
+        j = k
+        while j < len(merged) and merged[j][0] < b:
+            if merged[j][0] > a:
+                out.append((a, merged[j][0]))
+            a = max(a, merged[j][1])
+            j += 1
         if a < b:
             out.append((a, b))
     return out
