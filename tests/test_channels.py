@@ -288,3 +288,12 @@ def test_the_sample_call_split_by_channel_end_to_end(tmp_path):
     assert utts[2][0] == "Ana" and utts[2][1].startswith("yes")
     assert any("paraphrase" in tags for who, _, tags in utts if who == "Ana")
     assert [sorted(names[s] for s in c["speakers"]) for c in report["conflicts"]] == [["Ana", "Raj"]]
+
+
+def test_a_channel_with_nothing_to_embed_stays_one_voice():
+    """Whisper can give a lone word no length: nothing to diarize, so the channel is one voice
+    (the file does not fail)."""
+    from talkscan.channels import channel_voices
+
+    chan = np.random.default_rng(0).normal(0, 0.1, SR * 3).astype(np.float32)
+    assert [[w.text for w in v] for v in channel_voices(chan, words(("Yes.", 1.0, 1.0)), most=3)] == [["Yes."]]

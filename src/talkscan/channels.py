@@ -162,13 +162,17 @@ def channel_voices(chan: np.ndarray, words: list[Word], most: int, others: list[
     the channel's sound up, and one voice read there sounds like another (one person's sentence
     said over the other line's came back as two people)."""
     from . import diarize
+    from .errors import AudioError
     from .progress import no_progress
     from .speaker_edges import clause_spans, snap_to_sentences
 
     speech = diarize.speech_from_words(words, max_gap=0.25)
     clear = _without(speech, [(w.start, w.end) for w in others])
-    turns = diarize.diarize(chan, clear or speech, diarize.DiarizeOptions(max_speakers=most),
-                            progress or no_progress, clauses=clause_spans(words))
+    try:
+        turns = diarize.diarize(chan, clear or speech, diarize.DiarizeOptions(max_speakers=most),
+                                progress or no_progress, clauses=clause_spans(words))
+    except AudioError:   # words without a span of sound to embed (Whisper gave them no length): one voice
+        return [[replace(w, speaker=None) for w in words]]
     voices: dict[str | None, list[Word]] = {}
     for w in snap_to_sentences(diarize.assign_speakers(words, turns)):
         voices.setdefault(w.speaker, []).append(replace(w, speaker=None))
