@@ -522,10 +522,13 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     "Maya:\nWe need the price\nunder four twenty.\n\nGreg:\nUnder four twenty?\n",
     "Maya (00:03):\nWe need the price\nunder four twenty.\n\nGreg (00:09):\nUnder four twenty?\n",
     "Maya: (00:03)\nWe need the price\nunder four twenty.\n\nGreg: (00:09)\nUnder four twenty?\n",
+    "- Maya: We need the price under four twenty.\n- Greg: Under four twenty?\n",
+    "• **Maya:** We need the price under four twenty.\n• **Greg:** Under four twenty?\n",
+    "Maya:We need the price under four twenty.\nGreg:Under four twenty?\n",
 ])
 def test_other_name_layouts(tmp_path, text):
-    """A bracketed time after the name, Markdown bold names, a name line with the text below, and
-    that line timed in Rev's two ways."""
+    """A bracketed time after the name, Markdown bold names, a name line with the text below, that
+    line timed in Rev's two ways, turns as list items, and no space after the colon."""
     t = read_transcript(write(tmp_path, "notes.txt", text))
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya", "Greg"]
     assert [u.text for u in t.utterances] == ["We need the price under four twenty.", "Under four twenty?"]

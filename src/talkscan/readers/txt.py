@@ -3,7 +3,7 @@
 - `Name: text`, one turn per line, with an optional `[00:01:02]` / `00:01:02` prefix or a
   `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
-  write it);
+  write it), the line possibly a list item (`- Name: text`), the text possibly right after the colon;
 - `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
   `Name: (00:03)` as Rev's published transcripts write it);
 - `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
@@ -37,7 +37,9 @@ _LINE = re.compile(
     rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
     # the name, or a name with a role after it: "Maya [Procurement]", "Maya Chen (Head of Procurement, EMEA)"
     rf"(?P<name>[^:\[\]]{{1,40}}?|[^\s:\[\]()][^:\[\]()]{{0,39}}?\s*[(\[][^()\[\]:]{{1,60}}[)\]])"
-    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
+    # the text after a space, or straight after the colon ("Maya:We need…", as some chat logs write
+    # it), but not a time's digits ("Maya 10:30") nor a link's slashes
+    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:(?:\s+|(?=[^\s\d/]))(?P<text>\S.*)$"
 )
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
@@ -52,6 +54,8 @@ _HEADING_TIME_FIRST = re.compile(rf"^\s*@?[(\[]?(?P<t>{_T})[)\]]?{_SEP}(?P<name>
 # transcripts time it: "Speaker 1 (00:03):" or "Maya Chen (01:02:03):".
 _NAME_ONLY = re.compile(rf"^\s*(?P<name>{NAME})\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s*$")
 _BOLD = re.compile(r"^(\s*)(\*\*|__)(.+?)\2")
+# a list mark before a turn ("- Maya: …", "• **Maya:** …"), as notes apps write a transcript
+_LIST_MARK = re.compile(r"^(\s*)[-*•–]\s+")
 # "Maya Chen: (00:01)" with the text below, as Rev's published transcripts write it
 _TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
@@ -87,7 +91,7 @@ class _TurnLine(NamedTuple):
 
 def _turn(line: str) -> _TurnLine | None:
     """The turn a line starts, else None."""
-    line = _BOLD.sub(r"\1\3", line)      # "**Maya:** text" and "**Maya**: text" alike
+    line = _BOLD.sub(r"\1\3", _LIST_MARK.sub(r"\1", line))   # "**Maya:** text" and "**Maya**: text" alike
     for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY):
         m = rx.match(line)
         if m and speaker_like(m.group("name")):
