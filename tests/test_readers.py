@@ -525,10 +525,13 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     "- Maya: We need the price under four twenty.\n- Greg: Under four twenty?\n",
     "• **Maya:** We need the price under four twenty.\n• **Greg:** Under four twenty?\n",
     "Maya:We need the price under four twenty.\nGreg:Under four twenty?\n",
+    "Speaker\tText\nMaya\tWe need the price under four twenty.\nGreg\tUnder four twenty?\n",
+    "00:03\tMaya\tWe need the price\tunder four twenty.\n00:09\tGreg\tUnder four twenty?\n",
 ])
 def test_other_name_layouts(tmp_path, text):
     """A bracketed time after the name, Markdown bold names, a name line with the text below, that
-    line timed in Rev's two ways, turns as list items, and no space after the colon."""
+    line timed in Rev's two ways, turns as list items, no space after the colon, and a spreadsheet's
+    columns saved as text (a header row, a time column, a tab inside the text)."""
     t = read_transcript(write(tmp_path, "notes.txt", text))
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya", "Greg"]
     assert [u.text for u in t.utterances] == ["We need the price under four twenty.", "Under four twenty?"]

@@ -4,6 +4,7 @@
   `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
   write it), the line possibly a list item (`- Name: text`), the text possibly right after the colon;
+- `Name<TAB>text`, possibly after a time column (a transcript kept in a spreadsheet, saved as text);
 - `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
   `Name: (00:03)` as Rev's published transcripts write it);
 - `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
@@ -41,6 +42,8 @@ _LINE = re.compile(
     # it), but not a time's digits ("Maya 10:30") nor a link's slashes
     rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:(?:\s+|(?=[^\s\d/]))(?P<text>\S.*)$"
 )
+# "Maya<TAB>text", possibly after a time column: a transcript kept in a spreadsheet, saved as text
+_TAB = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\t+)?(?P<name>{NAME}(?:\s*[(\[][^()\[\]\t]{{1,60}}[)\]])?)\s*\t+\s*(?P<text>\S.*)$")
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
@@ -59,7 +62,7 @@ _LIST_MARK = re.compile(r"^(\s*)[-*•–]\s+")
 # "Maya Chen: (00:01)" with the text below, as Rev's published transcripts write it
 _TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
-_META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
+_META = {"speaker", "name", "attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
 # Section headings of meeting notes: never a speaker, and what follows them is not speech.
 _SECTIONS = {"summary", "meeting summary", "quick recap", "recap", "overview", "notes", "meeting notes",
@@ -92,7 +95,7 @@ class _TurnLine(NamedTuple):
 def _turn(line: str) -> _TurnLine | None:
     """The turn a line starts, else None."""
     line = _BOLD.sub(r"\1\3", _LIST_MARK.sub(r"\1", line))   # "**Maya:** text" and "**Maya**: text" alike
-    for rx in (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY):
+    for rx in (_LINE, _BRACKET_NAME, _BRACKET, _TAB, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY):
         m = rx.match(line)
         if m and speaker_like(m.group("name")):
             d = m.groupdict()
@@ -171,6 +174,8 @@ def parse(text: str, source: str):
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
     rows = _fold_stray_headings(rows, headings)
+    for r in rows:   # tabs and runs of spaces (spreadsheet cells, aligned columns) are one space
+        r[1] = " ".join(r[1].split())
     rows = [r for r in rows if r[1]]
     if not rows:
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
