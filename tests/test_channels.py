@@ -149,6 +149,9 @@ def test_overlapping_voices_on_two_channels_are_transcribed_apart(tmp_path, shar
     r = run_cli("transcribe", str(src), "--channels", "split", "--speakers", "1", "--out", str(tmp_path / "one"),
                 "--quiet")
     assert r.returncode == 0 and "--speakers 1 was not used" in r.stderr   # a channel is never less than one
+    r = run_cli("transcribe", str(src), "--channels", "split", "--min-speakers", "3", "--out", str(tmp_path / "min"),
+                "--quiet")
+    assert r.returncode == 0 and "--min-speakers 3: 2 voices were heard" in r.stderr
 
 
 def test_a_channel_that_several_people_share_is_diarized_when_there_are_more_people(tmp_path, shared_data):

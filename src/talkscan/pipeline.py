@@ -224,8 +224,9 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         most = (o.num_speakers or o.max_speakers) - len(live) + 1
         voices = [(c, v) for c in live for v in channel_voices(
             chans[c], words[c], most, [w for d in live if d != c for w in words[d]], progress)]
-        if o.num_speakers not in (None, len(voices)):
-            notes.append(f"--speakers {o.num_speakers}: {len(voices)} voices were heard on the {len(live)} channel(s) "
+        flag, asked = ("--speakers", o.num_speakers) if o.num_speakers else ("--min-speakers", o.min_speakers)
+        if len(voices) != asked and (o.num_speakers or len(voices) < asked):
+            notes.append(f"{flag} {asked}: {len(voices)} voices were heard on the {len(live)} channel(s) "
                          "with speech, each channel diarized alone")
     elif o.num_speakers not in (None, len(live)):
         notes.append(f"--speakers {o.num_speakers} was not used: with --channels split each channel "
