@@ -527,6 +527,7 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     "Maya:We need the price under four twenty.\nGreg:Under four twenty?\n",
     "Speaker\tText\nMaya\tWe need the price under four twenty.\nGreg\tUnder four twenty?\n",
     "00:03\tMaya\tWe need the price\tunder four twenty.\n00:09\tGreg\tUnder four twenty?\n",
+    "Maya 00:00:03: We need the price under four twenty.\nGreg 00:00:09: Under four twenty?\n",
 ])
 def test_other_name_layouts(tmp_path, text):
     """A bracketed time after the name, Markdown bold names, a name line with the text below, that

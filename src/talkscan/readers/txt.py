@@ -1,7 +1,7 @@
 """Plain-text transcripts, in the layouts people paste or export:
 
 - `Name: text`, one turn per line, with an optional `[00:01:02]` / `00:01:02` prefix or a
-  `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
+  `Name (01:02): text` / `Name [01:02]: text` / `Name 01:02: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
   write it), the line possibly a list item (`- Name: text`), the text possibly right after the colon;
 - `Name<TAB>text`, possibly after a time column (a transcript kept in a spreadsheet, saved as text);
@@ -40,7 +40,8 @@ _LINE = re.compile(
     rf"(?P<name>[^:\[\]]{{1,40}}?|[^\s:\[\]()][^:\[\]()]{{0,39}}?\s*[(\[][^()\[\]:]{{1,60}}[)\]])"
     # the text after a space, or straight after the colon ("Maya:We need…", as some chat logs write
     # it), but not a time's digits ("Maya 10:30") nor a link's slashes
-    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:(?:\s+|(?=[^\s\d/]))(?P<text>\S.*)$"
+    # a time after the name: "Maya (01:02):", "Maya [01:02]:", "Maya 00:01:02:"
+    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\]|(?<=\S)\s(?P<t4>{_T}))?\s*:(?:\s+|(?=[^\s\d/]))(?P<text>\S.*)$"
 )
 # "Maya<TAB>text", possibly after a time column: a transcript kept in a spreadsheet, saved as text
 _TAB = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\t+)?(?P<name>{NAME}(?:\s*[(\[][^()\[\]\t]{{1,60}}[)\]])?)\s*\t+\s*(?P<text>\S.*)$")
@@ -99,7 +100,7 @@ def _turn(line: str) -> _TurnLine | None:
         m = rx.match(line)
         if m and speaker_like(m.group("name")):
             d = m.groupdict()
-            t = d.get("t") or d.get("t2") or d.get("t3")
+            t = d.get("t") or d.get("t2") or d.get("t3") or d.get("t4")
             text = (d.get("text") or "").strip()
             if not t and (lead := _TIME_FIRST.match(text)):
                 t, text = lead.group("t"), lead.group("text")
