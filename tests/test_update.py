@@ -286,3 +286,34 @@ def test_a_corrected_transcript_json_is_found_by_content_and_never_written_over(
     assert any("four hundred and ten thousand" in u["text"] for u in after["utterances"])
     r = run_cli("update", str(folder))
     assert r.returncode == 2 and "no transcript was changed" in r.stderr
+
+
+def test_times_finer_than_report_json_keeps_are_no_correction(tmp_path):
+    """report.json keeps times to the hundredth, the subtitles and transcript.json to the millisecond:
+    a report of a transcript timed in milliseconds is not taken for a corrected one, and a correction
+    of either kind is still found, alone."""
+    src = tmp_path / "sync.vtt"
+    src.write_text("WEBVTT\n\n00:00:01.234 --> 00:00:05.767\n<v Maya>We need the price under four hundred "
+                   "thousand dollars.\n\n00:00:06.005 --> 00:00:07.125\n<v Greg>Under four hundred thousand?\n\n"
+                   "00:00:07.515 --> 00:00:11.333\n<v Greg>Sales needs at least four hundred and fifty thousand.\n")
+    out = tmp_path / "out"
+    folder = run_batch([src], out, RunOptions(), BatchOptions()).folders[str(src)]
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr
+    again = run_batch([src], out, RunOptions(), BatchOptions(force=True))
+    assert again.done == [src] and not again.failed
+    r = run_cli("rename", str(folder), "Maya=Maya Chen")
+    assert r.returncode == 0, r.stderr
+
+    from talkscan.rename import load_report
+    from talkscan.update import pending_corrections
+
+    vtt, tj = folder / "transcript.vtt", folder / "transcript.json"
+    text = vtt.read_text(encoding="utf-8")
+    vtt.write_text(text.replace("fifty thousand", "sixty thousand"), encoding="utf-8")
+    assert pending_corrections(folder, *reversed(load_report(folder))) == [vtt]
+    vtt.write_text(text, encoding="utf-8")
+    data = json.loads(tj.read_text(encoding="utf-8"))
+    data["utterances"][0]["text"] = data["utterances"][0]["text"].replace("four hundred", "four hundred and ten")
+    tj.write_text(json.dumps(data), encoding="utf-8")
+    assert pending_corrections(folder, *reversed(load_report(folder))) == [tj]

@@ -10,6 +10,7 @@ resume key stay, so a rerun of the batch that made the report keeps the correcti
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def note_correction(before: Transcript, notes: list[str], edited: str) -> list[s
         f"{_NOTE} ({edited}, `talkscan update`); `talkscan run --force` transcribes the input again"]
 
 
+_CUE_TIME = re.compile(r"^(\d+):(\d\d):(\d\d)[.,](\d{3}) --> (\d+):(\d\d):(\d\d)[.,](\d{3})$")
+# report.json keeps times to the hundredth of a second, the subtitles to the millisecond
+_TIME_TOLERANCE = 0.006
+
+
 def _cue_lines(text: str) -> list[str]:
     """What a subtitle file says, without what only its layout holds: the header, NOTE blocks, cue
     numbers, blank lines, a byte-order mark and line endings (so a report written by an earlier
@@ -49,6 +55,27 @@ def _cue_lines(text: str) -> list[str]:
         elif line != "WEBVTT" and not line.isdigit():
             lines.append(line)
     return lines
+
+
+def _cue_times(line: str) -> tuple[float, float] | None:
+    m = _CUE_TIME.match(line)
+    if not m:
+        return None
+    h, mi, s, ms, h2, mi2, s2, ms2 = (int(x) for x in m.groups())
+    return h * 3600 + mi * 60 + s + ms / 1000, h2 * 3600 + mi2 * 60 + s2 + ms2 / 1000
+
+
+def _same_cues(a: list[str], b: list[str]) -> bool:
+    """The same cue lines, timings equal within report.json's precision."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        tx, ty = _cue_times(x), _cue_times(y)
+        if tx is None or ty is None or any(abs(p - q) > _TIME_TOLERANCE for p, q in zip(tx, ty)):
+            return False
+    return True
 
 
 def analysed_transcript(report: dict) -> Transcript | None:
@@ -67,10 +94,16 @@ def analysed_transcript(report: dict) -> Transcript | None:
     return Transcript(source="", kind="transcript", speakers=speakers, utterances=utterances)
 
 
-def _said(t: Transcript) -> tuple:
-    stamp = lambda x: None if x is None else round(float(x), 3)  # noqa: E731  (the subtitles' milliseconds)
-    return ({s.id: s.name for s in t.speakers},
-            [(u.speaker, stamp(u.start), stamp(u.end), u.text) for u in t.utterances])
+def _same_said(a: Transcript, b: Transcript) -> bool:
+    """The same names, and utterances by the same speakers with the same words at the same times
+    (within report.json's precision)."""
+    def close(x, y) -> bool:
+        return x is None and y is None or x is not None and y is not None and abs(float(x) - float(y)) <= _TIME_TOLERANCE
+
+    return ({s.id: s.name for s in a.speakers} == {s.id: s.name for s in b.speakers}
+            and len(a.utterances) == len(b.utterances)
+            and all(u.speaker == v.speaker and u.text == v.text and close(u.start, v.start) and close(u.end, v.end)
+                    for u, v in zip(a.utterances, b.utterances)))
 
 
 def pending_corrections(folder: Path, before: Transcript, report: dict | None) -> list[Path]:
@@ -83,19 +116,21 @@ def pending_corrections(folder: Path, before: Transcript, report: dict | None) -
     from .report.subtitles import to_srt, to_vtt
 
     analysed = analysed_transcript(report) if report is not None else None
-    reference = analysed or before
+    json_edited = analysed is not None and not _same_said(before, analysed)
+    # the subtitles were written from transcript.json: unless that was corrected, it is the exact reference
+    reference = analysed if json_edited else before
     out = []
     for name, render in (("transcript.vtt", to_vtt), ("transcript.srt", to_srt)):
         p = folder / name
         if not p.is_file():
             continue
         try:
-            changed = _cue_lines(p.read_text(encoding="utf-8")) != _cue_lines(render(reference))
+            changed = not _same_cues(_cue_lines(p.read_text(encoding="utf-8")), _cue_lines(render(reference)))
         except (OSError, UnicodeDecodeError):
             changed = True   # reading it says what is wrong
         if changed:
             out.append(p)
-    if analysed is not None and _said(before) != _said(analysed):
+    if json_edited:
         out.append(folder / "transcript.json")
     return out
 
