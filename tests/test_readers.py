@@ -524,20 +524,49 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     "Maya: (00:03)\nWe need the price\nunder four twenty.\n\nGreg: (00:09)\nUnder four twenty?\n",
     "- Maya: We need the price under four twenty.\n- Greg: Under four twenty?\n",
     "• **Maya:** We need the price under four twenty.\n• **Greg:** Under four twenty?\n",
-    "Maya:We need the price under four twenty.\nGreg:Under four twenty?\n",
     "Speaker\tText\nMaya\tWe need the price under four twenty.\nGreg\tUnder four twenty?\n",
     "00:03\tMaya\tWe need the price\tunder four twenty.\n00:09\tGreg\tUnder four twenty?\n",
-    "Maya 00:00:03: We need the price under four twenty.\nGreg 00:00:09: Under four twenty?\n",
+    "Time\tSpeaker\tText\n00:03\tMaya\tWe need the price under four twenty.\n00:09\tGreg\tUnder four twenty?\n",
 ])
 def test_other_name_layouts(tmp_path, text):
     """A bracketed time after the name, Markdown bold names, a name line with the text below, that
-    line timed in Rev's two ways, turns as list items, no space after the colon, and a spreadsheet's
-    columns saved as text (a header row, a time column, a tab inside the text)."""
+    line timed in Rev's two ways, turns as list items, and a spreadsheet's columns saved as text (a
+    header row, a time column, a tab inside the text)."""
     t = read_transcript(write(tmp_path, "notes.txt", text))
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya", "Greg"]
     assert [u.text for u in t.utterances] == ["We need the price under four twenty.", "Under four twenty?"]
     if "00:03" in text:
         assert [u.start for u in t.utterances] == [3, 9]
+
+
+@pytest.mark.parametrize("text, turns", [
+    # a table pasted into a turn: its rows are not speakers
+    ("Maya: here's the table\nItem\tPrice\nLicence\t$40k\nSupport\t$10k\nGreg: ok\n",
+     [("Maya", "here's the table Item Price Licence $40k Support $10k"), ("Greg", "ok")]),
+    # an agenda in a turn, as a list: its times are not headings
+    ("Maya: agenda\n- 10:30 Pricing\n- 11:00 Legal\nGreg: ok\n",
+     [("Maya", "agenda - 10:30 Pricing - 11:00 Legal"), ("Greg", "ok")]),
+    # a speaker called "Speaker" is one
+    ("Speaker: Hello everyone, thanks for joining.\nMaya: hi\nSpeaker: ok\n",
+     [("Speaker", "Hello everyone, thanks for joining."), ("Maya", "hi"), ("Speaker", "ok")]),
+    # a spreadsheet's text cell with a colon in it
+    ("00:00:01\tMaya\tThe price: 40k per seat\n00:00:05\tGreg\tNote: too high\n",
+     [("Maya", "The price: 40k per seat"), ("Greg", "Note: too high")]),
+])
+def test_lines_inside_a_turn_stay_text(tmp_path, text, turns):
+    t = read_transcript(write(tmp_path, "notes.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == turns
+
+
+def test_a_row_of_tabs_reads_in_linear_time():
+    import time
+
+    from talkscan.readers.txt import parse
+
+    t0 = time.perf_counter()
+    with pytest.raises(Exception):
+        parse("Maya" + "\t" * 5000 + "\n", "x.txt")
+    assert time.perf_counter() - t0 < 1.0   # a backtracking pattern took 1.8 s for 800 tabs
 
 
 def test_a_lower_case_line_ending_in_a_colon_stays_text(tmp_path):

@@ -1,10 +1,12 @@
 """Plain-text transcripts, in the layouts people paste or export:
 
 - `Name: text`, one turn per line, with an optional `[00:01:02]` / `00:01:02` prefix or a
-  `Name (01:02): text` / `Name [01:02]: text` / `Name 01:02: text` time (notes, chat logs, Google Meet's transcript
+  `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
-  write it), the line possibly a list item (`- Name: text`), the text possibly right after the colon;
-- `Name<TAB>text`, possibly after a time column (a transcript kept in a spreadsheet, saved as text);
+  write it), the line possibly a list item (`- Name: text`);
+- `Name<TAB>text`, possibly after a time column and under a header row (a transcript kept in a
+  spreadsheet, saved as text): only in a file that is mostly such rows, so that a table pasted into
+  a turn stays text;
 - `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
   `Name: (00:03)` as Rev's published transcripts write it);
 - `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
@@ -37,14 +39,15 @@ _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time 
 _LINE = re.compile(
     rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
     # the name, or a name with a role after it: "Maya [Procurement]", "Maya Chen (Head of Procurement, EMEA)"
-    rf"(?P<name>[^:\[\]]{{1,40}}?|[^\s:\[\]()][^:\[\]()]{{0,39}}?\s*[(\[][^()\[\]:]{{1,60}}[)\]])"
-    # the text after a space, or straight after the colon ("Maya:We need…", as some chat logs write
-    # it), but not a time's digits ("Maya 10:30") nor a link's slashes
-    # a time after the name: "Maya (01:02):", "Maya [01:02]:", "Maya 00:01:02:"
-    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\]|(?<=\S)\s(?P<t4>{_T}))?\s*:(?:\s+|(?=[^\s\d/]))(?P<text>\S.*)$"
+    rf"(?P<name>[^:\[\]\t]{{1,40}}?|[^\s:\[\]()][^:\[\]()\t]{{0,39}}?\s*[(\[][^()\[\]:\t]{{1,60}}[)\]])"
+    rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
 # "Maya<TAB>text", possibly after a time column: a transcript kept in a spreadsheet, saved as text
-_TAB = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\t+)?(?P<name>{NAME}(?:\s*[(\[][^()\[\]\t]{{1,60}}[)\]])?)\s*\t+\s*(?P<text>\S.*)$")
+# (the name's words apart by spaces, never by a tab: a tab ends a cell)
+_CELL_NAME = NAME.replace(r"\s", " ")
+_TAB = re.compile(rf"^ *(?:\[?(?P<t>{_T})\]?\t[\t ]*)?(?P<name>{_CELL_NAME}(?: *[(\[][^()\[\]\t]{{1,60}}[)\]])?) *\t[\t ]*(?P<text>\S.*)$")
+_HEADER_CELLS = {"time", "start", "end", "start time", "end time", "timestamp", "speaker", "speaker name", "name",
+                 "who", "text", "transcript", "utterance", "content", "said", "words"}
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
@@ -63,7 +66,7 @@ _LIST_MARK = re.compile(r"^(\s*)[-*•–]\s+")
 # "Maya Chen: (00:01)" with the text below, as Rev's published transcripts write it
 _TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
-_META = {"speaker", "name", "attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
+_META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
 # Section headings of meeting notes: never a speaker, and what follows them is not speech.
 _SECTIONS = {"summary", "meeting summary", "quick recap", "recap", "overview", "notes", "meeting notes",
@@ -93,19 +96,41 @@ class _TurnLine(NamedTuple):
         return self.clock or self.heading
 
 
-def _turn(line: str) -> _TurnLine | None:
-    """The turn a line starts, else None."""
-    line = _BOLD.sub(r"\1\3", _LIST_MARK.sub(r"\1", line))   # "**Maya:** text" and "**Maya**: text" alike
-    for rx in (_LINE, _BRACKET_NAME, _BRACKET, _TAB, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY):
-        m = rx.match(line)
-        if m and speaker_like(m.group("name")):
-            d = m.groupdict()
-            t = d.get("t") or d.get("t2") or d.get("t3") or d.get("t4")
-            text = (d.get("text") or "").strip()
-            if not t and (lead := _TIME_FIRST.match(text)):
-                t, text = lead.group("t"), lead.group("text")
-            return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, rx in (_HEADING, _HEADING_TIME_FIRST))
+def _turn(line: str, tabs: bool = False) -> _TurnLine | None:
+    """The turn a line starts, else None. `tabs`: the file is a spreadsheet's rows (`_TAB`)."""
+    rxs = (_TAB,) if tabs else (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY)
+    tries = [(line, rxs)]
+    bare = _LIST_MARK.sub(r"\1", line)
+    if bare != line and not tabs:   # a list item: a `Name: text` line ("- 10:30 Pricing" is an agenda line)
+        tries.insert(0, (bare, (_LINE, _BRACKET_NAME)))
+    for text_line, these in tries:
+        text_line = _BOLD.sub(r"\1\3", text_line)      # "**Maya:** text" and "**Maya**: text" alike
+        for rx in these:
+            m = rx.match(text_line)
+            if m and speaker_like(m.group("name")):
+                d = m.groupdict()
+                t = d.get("t") or d.get("t2") or d.get("t3")
+                text = (d.get("text") or "").strip()
+                if not t and (lead := _TIME_FIRST.match(text)):
+                    t, text = lead.group("t"), lead.group("text")
+                return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, rx in (_HEADING, _HEADING_TIME_FIRST))
     return None
+
+
+def _tab_rows(lines: list[str]) -> bool:
+    """Is the file a spreadsheet's rows: at least half its lines `Name<TAB>text` rows (a header row
+    aside), and more than four times as many as the turns of the other layouts (a spreadsheet has
+    next to none; a table pasted into a short exchange stays text)?"""
+    rows = [ln for ln in lines if ln.strip()]
+    hits = sum(1 for ln in rows if (m := _TAB.match(ln)) and speaker_like(m.group("name")))
+    if not hits or 2 * (hits + _header_row(rows[0])) < len(rows):
+        return False
+    return hits > 4 * sum(1 for ln in rows if _turn(ln) is not None)
+
+
+def _header_row(line: str) -> bool:
+    cells = [c.strip().lower() for c in line.split("\t") if c.strip()]
+    return "\t" in line and bool(cells) and all(c in _HEADER_CELLS for c in cells)
 
 
 def _fold_stray_headings(rows: list[list], headings: list[str | None]) -> list[list]:
@@ -150,13 +175,17 @@ def parse(text: str, source: str):
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     headings: list[str | None] = []   # per row: the heading line it started from, if it did
-    for line in text.replace("\r\n", "\n").split("\n"):
+    lines = text.replace("\r\n", "\n").split("\n")
+    tabs = _tab_rows(lines)
+    for line in lines:
         if not line.strip():
+            continue
+        if tabs and not rows and _header_row(line):
             continue
         if lone := _TIME_ONLY.match(line):
             pending = lone.group("t")
             continue
-        turn = _turn(line)
+        turn = _turn(line, tabs)
         if _section(line) or (turn and turn.name.lower() in _SECTIONS):   # "Summary: we agreed…" too
             in_notes = True
             continue
