@@ -50,14 +50,6 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
         (d / "cut.m4a").write_bytes(data[: len(data) // 2])
         full.unlink()
         return [str(d / "cut.m4a")], "truncated"
-    if kind == "truncated-wav":
-        # FFmpeg states a WAV's length from the bytes present; the header says what was recorded
-        from talkscan.audio import decode
-
-        data = write_wav(d / "full.wav", decode(shared / "speech" / "jfk.flac")).read_bytes()
-        (d / "cut.wav").write_bytes(data[: len(data) * 2 // 5])
-        (d / "full.wav").unlink()
-        return [str(d / "cut.wav")], "truncated"
     if kind == "silence":
         write_wav(d / "quiet.wav", tone_speechless())
         return [str(d / "quiet.wav")], "silent"
@@ -81,8 +73,8 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
 
 
 BAD_INPUTS = [
-    "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "truncated-wav",
-    "silence", "unsupported", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
+    "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "silence",
+    "unsupported", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
 ]
 
 
@@ -170,15 +162,37 @@ def test_a_recording_cut_short_is_reported_as_far_as_it_goes_and_says_so(tmp_pat
     assert any("cut short: 0:08 of its stated 0:11" in n for n in notes), notes
 
 
-def test_a_wav_header_left_unfilled_is_not_called_cut_short(tmp_path, shared_data):
-    """Streaming recorders write 0xFFFFFFFF (or 0) as the data size until they stop: no stated length."""
+@pytest.mark.parametrize("riff, data", [
+    (b"\xff\xff\xff\xff", b"\xff\xff\xff\xff"), (b"\xff\xff\xff\x7f", b"\xff\xff\xff\x7f"),
+    (b"\x24\xf0\xff\x7f", b"\x00\xf0\xff\x7f"), (b"\x24\x00\x00\x00", b"\x00\x00\x00\x00"),
+    (None, b"\x00\x00\x10\x00"),   # a data size the RIFF size does not agree with
+])
+def test_a_wav_header_left_unfinished_states_no_length(tmp_path, shared_data, riff, data):
+    """Recorders write a placeholder data size (0, 0x7FFFFFFF, 0xFFFFFFFF, SoX's 0x7FFFF000) until
+    they stop: such a file decodes whole, with no note and no refusal."""
     from talkscan.audio import decode
 
     path = write_wav(tmp_path / "live.wav", decode(shared_data / "speech" / "jfk.flac"))
     raw = bytearray(path.read_bytes())
     at = raw.index(b"data") + 4
-    raw[at:at + 4] = b"\xff\xff\xff\xff"
+    raw[at:at + 4] = data
+    if riff is not None:
+        raw[4:8] = riff
     path.write_bytes(bytes(raw))
     notes: list[str] = []
     audio = decode(path, notes=notes)
     assert notes == [] and abs(len(audio) / 16000 - 11.0) < 0.1
+
+
+def test_a_wav_cut_before_half_is_noted_not_refused(tmp_path, shared_data):
+    """Its header states the whole length; what is there is still speech worth a report."""
+    from talkscan.audio import decode
+
+    data = write_wav(tmp_path / "full.wav", decode(shared_data / "speech" / "jfk.flac")).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) * 2 // 5])
+    notes: list[str] = []
+    audio = decode(cut, notes=notes)
+    assert abs(len(audio) / 16000 - 4.4) < 0.1
+    assert notes == ["the recording is cut short: 0:04 of its stated 0:11 could be decoded, and the report covers "
+                     "only that"]

@@ -28,7 +28,8 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     `channels` one row per channel (channels, samples), for recordings with a speaker per channel.
     With `limit_s`, only about the first that many seconds (a look at the file, not its transcript).
     A file cut short (a recorder that stopped, a copy broken off) is decoded as far as it goes, and
-    `notes` gets a line for the report saying so; under half of it is refused."""
+    `notes` gets a line for the report saying so where the file states its length exactly (a WAV's
+    finished header, MP4, FLAC); under half of the length FFmpeg reads is refused, as before."""
     import av
     import numpy as np
 
@@ -49,8 +50,6 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
             duration = float(stream.duration * stream.time_base)
         elif container.duration:
             duration = container.duration / 1_000_000
-        # FFmpeg states a WAV's length from the bytes present: its header says what was recorded
-        duration = max(duration or 0.0, _wav_stated_seconds(path) or 0.0) or None
         rows = max(1, stream.channels or 1) if channels else 1
         # planar float: one row per channel (layout None keeps the stream's own)
         resampler = av.AudioResampler(format="fltp", layout=None if channels else "mono", rate=sample_rate)
@@ -106,9 +105,11 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     progress("decode", seconds, seconds)
     if duration and limit_s is None and seconds < 0.5 * duration - 1.0:
         raise AudioError(f"is truncated: decoded {seconds:.1f} s of a stated {duration:.1f} s", path=str(path))
-    if duration and limit_s is None and notes is not None and seconds < duration - max(1.0, 0.01 * duration):
-        notes.append(f"the recording is cut short: {_clock(seconds)} of its stated {_clock(duration)} could be "
-                     "decoded, and the report covers only that")
+    if limit_s is None and notes is not None:
+        stated = _exact_length(path, duration)
+        if stated and seconds < stated - max(1.0, 0.01 * stated):
+            notes.append(f"the recording is cut short: {_clock(seconds)} of its stated {_clock(stated)} could be "
+                         "decoded, and the report covers only that")
     if peak(audio) < SILENCE_PEAK:
         raise AudioError("is silent: no speech to transcribe", path=str(path))
     return audio
@@ -163,9 +164,24 @@ def _clock(seconds: float) -> str:
     return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
 
 
+# Containers that state their length exactly; MP3, Ogg, WebM and raw AAC lengths are estimates
+# (a VBR MP3 without a Xing header is guessed from its first frames), so a shortfall there says nothing.
+_EXACT_LENGTH = (".m4a", ".mp4", ".mov", ".m4v", ".flac")
+
+
+def _exact_length(path: Path, duration: float | None) -> float | None:
+    """The length `path` states exactly, where it does: a WAV's header (FFmpeg states a WAV's length
+    from the bytes present), the container's for MP4 and FLAC."""
+    suffix = path.suffix.lower()
+    if suffix == ".wav":
+        return _wav_stated_seconds(path)
+    return duration if suffix in _EXACT_LENGTH else None
+
+
 def _wav_stated_seconds(path: Path) -> float | None:
-    """The length a WAV file's header states (its data chunk's size), or None: not a WAV, or a
-    header a streaming recorder never filled in (size 0 or 0xFFFFFFFF)."""
+    """The length a finished WAV file's header states (its data chunk's size), or None: not a WAV,
+    or a header a recorder never finished (a placeholder size such as 0, 0x7FFFFFFF or 0xFFFFFFFF,
+    which the RIFF size does not agree with)."""
     import struct
 
     try:
@@ -175,13 +191,17 @@ def _wav_stated_seconds(path: Path) -> float | None:
         return None
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return None
+    riff = struct.unpack("<I", head[4:8])[0]
     pos, byte_rate = 12, 0
     while pos + 8 <= len(head):
         tag, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
-        if tag == b"fmt " and pos + 20 <= len(head):
-            byte_rate = struct.unpack("<I", head[pos + 16:pos + 20])[0]
+        if tag == b"fmt " and pos + 24 <= len(head):
+            rate, per_s, align = struct.unpack("<IIH", head[pos + 12:pos + 22])
+            byte_rate = per_s if per_s == rate * align else 0   # a header at odds with itself states nothing
         elif tag == b"data":
-            return size / byte_rate if byte_rate and 0 < size < 0xFFFFFFFF else None
+            # a finished header: the RIFF size covers this chunk (and at most a few metadata chunks after it)
+            finished = 0 < size < 0x7FF00000 and pos + size <= riff <= pos + size + 4096
+            return size / byte_rate if byte_rate and finished else None
         pos += 8 + size + (size & 1)
     return None
 
