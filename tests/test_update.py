@@ -280,6 +280,15 @@ def test_a_corrected_transcript_json_is_found_by_content_and_never_written_over(
     assert message.startswith(f"{tj} was corrected but not analysed") and f"talkscan update {folder}" in message
     assert tj.read_text(encoding="utf-8") == edited
 
+    # corrected in two files: which one is the user's to say, since the other is written over
+    vtt = folder / "transcript.vtt"
+    subtitles = vtt.read_text(encoding="utf-8")
+    vtt.write_text(subtitles.replace("Let us meet again", "We meet again"), encoding="utf-8")
+    r = run_cli("update", str(folder))
+    assert r.returncode == 2 and "transcript.vtt and transcript.json both have corrections" in r.stderr
+    assert "--from" in r.stderr and vtt.read_text(encoding="utf-8") != subtitles
+    vtt.write_text(subtitles, encoding="utf-8")
+
     update_report(folder)
     after = _report(folder)
     assert after["edited"] == "transcript.json"

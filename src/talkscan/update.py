@@ -136,13 +136,19 @@ def pending_corrections(folder: Path, before: Transcript, report: dict | None) -
 
 
 def edited_transcript(folder: Path, before: Transcript, report: dict) -> Path:
-    """The transcript file in `folder` that the user corrected (the newest, if several), by
-    `pending_corrections`."""
+    """The transcript file in `folder` that the user corrected, by `pending_corrections`. Where two
+    were corrected, the user says which (`--from`): the report is written again from one of them,
+    over the other's corrections."""
     edited = pending_corrections(folder, before, report)
     if not edited:
         raise UsageError("no transcript was changed since the report was written: correct transcript.vtt "
                          "(or transcript.srt, transcript.json) first, or pass --from FILE", path=str(folder))
-    return max(edited, key=lambda p: p.stat().st_mtime)
+    if len(edited) > 1:
+        names = ", ".join(p.name for p in edited[:-1]) + f" and {edited[-1].name}"
+        raise UsageError(f"{names} {'both' if len(edited) == 2 else 'all'} have corrections not analysed yet: "
+                         "pass --from with the one to analyse "
+                         "(the report is written again from it, over the others)", path=str(folder))
+    return edited[0]
 
 
 def update_report(folder: Path, source: Path | None = None, policy: Path | None = None,
