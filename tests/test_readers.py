@@ -527,6 +527,8 @@ def test_header_lines_before_the_first_turn_are_not_speakers(tmp_path):
     "Speaker\tText\nMaya\tWe need the price under four twenty.\nGreg\tUnder four twenty?\n",
     "00:03\tMaya\tWe need the price\tunder four twenty.\n00:09\tGreg\tUnder four twenty?\n",
     "Time\tSpeaker\tText\n00:03\tMaya\tWe need the price under four twenty.\n00:09\tGreg\tUnder four twenty?\n",
+    "start\tend\tspeaker\ttext\n00:03\t00:08\tMaya\tWe need the price under four twenty.\n"
+    "00:09\t00:10\tGreg\tUnder four twenty?\n",
 ])
 def test_other_name_layouts(tmp_path, text):
     """A bracketed time after the name, Markdown bold names, a name line with the text below, that
@@ -549,6 +551,13 @@ def test_other_name_layouts(tmp_path, text):
     # a speaker called "Speaker" is one
     ("Speaker: Hello everyone, thanks for joining.\nMaya: hi\nSpeaker: ok\n",
      [("Speaker", "Hello everyone, thanks for joining."), ("Maya", "hi"), ("Speaker", "ok")]),
+    # a longer table pasted into a short exchange, and one after it
+    ("Maya: Here is the price table from the vendor.\n" + "".join(f"Item {i}\t${i}0k\n" for i in range(1, 12))
+     + "Greg: Thanks, that is too high.\n",
+     [("Maya", "Here is the price table from the vendor. " + " ".join(f"Item {i} ${i}0k" for i in range(1, 12))),
+      ("Greg", "Thanks, that is too high.")]),
+    ("Maya: prices below\nGreg: ok\n" + "Licences\t200\tEUR\n" * 12,
+     [("Maya", "prices below"), ("Greg", "ok" + " Licences 200 EUR" * 12)]),
     # a spreadsheet's text cell with a colon in it
     ("00:00:01\tMaya\tThe price: 40k per seat\n00:00:05\tGreg\tNote: too high\n",
      [("Maya", "The price: 40k per seat"), ("Greg", "Note: too high")]),
@@ -556,6 +565,24 @@ def test_other_name_layouts(tmp_path, text):
 def test_lines_inside_a_turn_stay_text(tmp_path, text, turns):
     t = read_transcript(write(tmp_path, "notes.txt", text))
     assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == turns
+
+
+def test_spreadsheet_rows_of_every_labelled_meeting_read_back_as_written():
+    """Each meeting of data/dialogues as a spreadsheet's rows (with and without a header row and a
+    time column): the same speakers and turns, short replies ("Ok.") and names such as "Élodie"
+    included."""
+    import json
+
+    from talkscan.readers.txt import parse
+
+    root = Path(__file__).resolve().parents[1] / "data" / "dialogues"
+    for path in sorted(root.glob("*/*.json"))[::7]:
+        turns = [(t["speaker"], " ".join(t["text"].split())) for t in json.loads(path.read_text())["turns"]]
+        for header, timed in ((True, True), (True, False), (False, True), (False, False)):
+            rows = ["Time\tSpeaker\tText" if timed else "Speaker\tText"] if header else []
+            rows += [(f"00:{k // 60:02d}:{k % 60:02d}\t" if timed else "") + f"{who}\t{text}" for k, (who, text) in enumerate(turns)]
+            t = parse("\n".join(rows) + "\n", path.name)
+            assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == turns, (path.name, header, timed)
 
 
 def test_a_row_of_tabs_reads_in_linear_time():

@@ -235,7 +235,7 @@ def test_transcribe_again_keeps_a_corrected_subtitle_file(tmp_path):
     srt.write_text(edited, encoding="utf-8")
     result = run_batch([src], out, RunOptions(), BatchOptions(transcript_only=True, force=True))
     (_, message), = result.failed
-    assert "was corrected by hand: copy it elsewhere" in message and "talkscan update" not in message
+    assert "disagree, so one was corrected by hand: copy them elsewhere" in message and "talkscan update" not in message
     assert srt.read_text(encoding="utf-8") == edited
 
 
@@ -326,3 +326,18 @@ def test_times_finer_than_report_json_keeps_are_no_correction(tmp_path):
     data["utterances"][0]["text"] = data["utterances"][0]["text"].replace("four hundred", "four hundred and ten")
     tj.write_text(json.dumps(data), encoding="utf-8")
     assert pending_corrections(folder, *reversed(load_report(folder))) == [tj]
+
+
+def test_a_speaker_named_blank_is_no_correction(tmp_path):
+    """A talkscan transcript given as input with a blank name ("", which report.json writes as no
+    name): its report is not taken for a corrected one."""
+    src = tmp_path / "sync.txt"
+    src.write_text(MEETING)
+    folder = run_batch([src], tmp_path / "out", RunOptions(), BatchOptions()).folders[str(src)]
+    data = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    data["speakers"][0]["name"] = ""
+    blank = tmp_path / "blank.json"
+    blank.write_text(json.dumps(data), encoding="utf-8")
+    other = run_batch([blank], tmp_path / "out", RunOptions(), BatchOptions()).folders[str(blank)]
+    r = run_cli("update", str(other))
+    assert r.returncode == 2 and "no transcript was changed" in r.stderr

@@ -390,7 +390,9 @@ def _corrections_pending(folder: Path, marker: dict | None) -> str | None:
     if (folder / "report.json").is_file():
         return (f"{pending[0]} was corrected but not analysed: run `talkscan update {folder}` first, or undo "
                 "the correction (this run would write over it)")
-    return f"{pending[0]} was corrected by hand: copy it elsewhere or undo the correction (this run would write over it)"
+    # no report to say which of the files was corrected: they disagree, and the redo would rewrite both
+    return (f"{pending[0]} and {folder / 'transcript.json'} disagree, so one was corrected by hand: copy them "
+            "elsewhere or undo the correction (this run would write over them)")
 
 
 def process_file(job: Job, progress=None) -> FileOutcome:

@@ -100,7 +100,7 @@ def _same_said(a: Transcript, b: Transcript) -> bool:
     def close(x, y) -> bool:
         return x is None and y is None or x is not None and y is not None and abs(float(x) - float(y)) <= _TIME_TOLERANCE
 
-    return ({s.id: s.name for s in a.speakers} == {s.id: s.name for s in b.speakers}
+    return ({s.id: s.name or None for s in a.speakers} == {s.id: s.name or None for s in b.speakers}
             and len(a.utterances) == len(b.utterances)
             and all(u.speaker == v.speaker and u.text == v.text and close(u.start, v.start) and close(u.end, v.end)
                     for u, v in zip(a.utterances, b.utterances)))

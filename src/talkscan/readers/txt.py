@@ -4,9 +4,9 @@
   `Name (01:02): text` / `Name [01:02]: text` time (notes, chat logs, Google Meet's transcript
   document), the name possibly in Markdown bold (`**Name:** text`, as notes apps and chat assistants
   write it), the line possibly a list item (`- Name: text`);
-- `Name<TAB>text`, possibly after a time column and under a header row (a transcript kept in a
-  spreadsheet, saved as text): only in a file that is mostly such rows, so that a table pasted into
-  a turn stays text;
+- `Name<TAB>text`, possibly after a time column or two and under a header row (a transcript kept
+  in a spreadsheet, saved as text): only in a file that is mostly such rows, under a header row or
+  with no turn of another layout, so that a table pasted into an exchange stays text;
 - `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
   `Name: (00:03)` as Rev's published transcripts write it);
 - `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
@@ -42,10 +42,9 @@ _LINE = re.compile(
     rf"(?P<name>[^:\[\]\t]{{1,40}}?|[^\s:\[\]()][^:\[\]()\t]{{0,39}}?\s*[(\[][^()\[\]:\t]{{1,60}}[)\]])"
     rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
-# "Maya<TAB>text", possibly after a time column: a transcript kept in a spreadsheet, saved as text
-# (the name's words apart by spaces, never by a tab: a tab ends a cell)
-_CELL_NAME = NAME.replace(r"\s", " ")
-_TAB = re.compile(rf"^ *(?:\[?(?P<t>{_T})\]?\t[\t ]*)?(?P<name>{_CELL_NAME}(?: *[(\[][^()\[\]\t]{{1,60}}[)\]])?) *\t[\t ]*(?P<text>\S.*)$")
+# "Maya<TAB>text", possibly after a time column or two: a transcript kept in a spreadsheet, saved
+# as text. The name is the whole cell (speaker_like judges it): "Élodie", "Jan van Dijk".
+_TAB = re.compile(rf"^ *(?:\[?(?P<t>{_T})\]?\t[\t ]*(?:\[?{_T}\]?\t[\t ]*)?)?(?P<name>[^\t:]{{1,60}}?) *\t[\t ]*(?P<text>\S.*)$")
 _HEADER_CELLS = {"time", "start", "end", "start time", "end time", "timestamp", "speaker", "speaker name", "name",
                  "who", "text", "transcript", "utterance", "content", "said", "words"}
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
@@ -97,11 +96,12 @@ class _TurnLine(NamedTuple):
 
 
 def _turn(line: str, tabs: bool = False) -> _TurnLine | None:
-    """The turn a line starts, else None. `tabs`: the file is a spreadsheet's rows (`_TAB`)."""
-    rxs = (_TAB,) if tabs else (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY)
-    tries = [(line, rxs)]
+    """The turn a line starts, else None. `tabs`: the file is a spreadsheet's rows (`_TAB`), whose
+    rows are read first."""
+    rxs = (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY)
+    tries = [(line, ((_TAB,) + rxs) if tabs else rxs)]
     bare = _LIST_MARK.sub(r"\1", line)
-    if bare != line and not tabs:   # a list item: a `Name: text` line ("- 10:30 Pricing" is an agenda line)
+    if bare != line:   # a list item: a `Name: text` line ("- 10:30 Pricing" is an agenda line)
         tries.insert(0, (bare, (_LINE, _BRACKET_NAME)))
     for text_line, these in tries:
         text_line = _BOLD.sub(r"\1\3", text_line)      # "**Maya:** text" and "**Maya**: text" alike
@@ -118,14 +118,17 @@ def _turn(line: str, tabs: bool = False) -> _TurnLine | None:
 
 
 def _tab_rows(lines: list[str]) -> bool:
-    """Is the file a spreadsheet's rows: at least half its lines `Name<TAB>text` rows (a header row
-    aside), and more than four times as many as the turns of the other layouts (a spreadsheet has
-    next to none; a table pasted into a short exchange stays text)?"""
+    """Is the file a spreadsheet's rows: at least half its lines `Name<TAB>text` rows, under a
+    header row of column names or with no turn of another layout among the other lines (a table
+    pasted into an exchange of `Name: text` turns stays text)?"""
     rows = [ln for ln in lines if ln.strip()]
-    hits = sum(1 for ln in rows if (m := _TAB.match(ln)) and speaker_like(m.group("name")))
-    if not hits or 2 * (hits + _header_row(rows[0])) < len(rows):
+    if not rows:
         return False
-    return hits > 4 * sum(1 for ln in rows if _turn(ln) is not None)
+    header = _header_row(rows[0])
+    hits = [bool((m := _TAB.match(ln)) and speaker_like(m.group("name"))) for ln in rows]
+    if sum(hits) < 2 or 2 * (sum(hits) + header) < len(rows):
+        return False
+    return header or not any(_turn(ln) is not None for ln, hit in zip(rows, hits) if not hit)
 
 
 def _header_row(line: str) -> bool:
