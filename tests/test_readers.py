@@ -695,3 +695,18 @@ def test_a_folder_skips_word_lock_files_and_hidden_files(tmp_path):
     (tmp_path / "~$sync.docx").write_bytes(b"\x05Maya\x00" * 20)   # Word's owner file while sync.docx is open
     (tmp_path / ".notes.txt").write_text("Maya: hidden\n")
     assert [p.name for p in collect_inputs(tmp_path)] == ["sync.docx"]
+
+
+def test_utterances_timed_at_one_end_are_timed_at_both(tmp_path):
+    """Exports that leave `end` (or `start`) empty crashed the statistics with an internal error."""
+    import json
+
+    segs = [{"start": 0.0, "end": None, "text": "We need twelve weeks.", "speaker": "A"},
+            {"start": 3.0, "end": None, "text": "Twelve weeks?", "speaker": "B"},
+            {"start": None, "end": 9.0, "text": "Yes, twelve.", "speaker": "A"}]
+    t = read_transcript(write(tmp_path, "whisper.json", json.dumps({"segments": segs})))
+    assert [(u.start, u.end) for u in t.utterances] == [(0.0, 3.0), (3.0, 4.0), (4.0, 9.0)]
+    from conftest import run_cli
+
+    r = run_cli("run", str(tmp_path / "whisper.json"), "--out", str(tmp_path / "out"), "--quiet")
+    assert r.returncode == 0 and "internal error" not in r.stderr, r.stderr

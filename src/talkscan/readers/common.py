@@ -128,3 +128,21 @@ def build_transcript(
         duration_s=max(ends) if ends else None,
         language=language,
     )
+
+
+def complete_times(t: Transcript, words_per_s: float = 2.5) -> Transcript:
+    """Utterances timed at one end only (an export that leaves `end` empty, say) timed at both, in
+    place: an end is the next utterance's start, or the start plus the words at an ordinary pace; a
+    start, the previous end, or the end less the words. Every timing downstream needs both or neither."""
+    us = t.utterances
+    for k, u in enumerate(us):
+        if (u.start is None) == (u.end is None):
+            continue
+        said = max(1.0, len(u.text.split()) / words_per_s)
+        if u.end is None:
+            nxt = next((v.start for v in us[k + 1:] if v.start is not None), None)
+            u.end = nxt if nxt is not None and nxt > u.start else u.start + said
+        else:
+            prev = us[k - 1].end if k > 0 else None
+            u.start = prev if prev is not None and prev < u.end else max(0.0, u.end - said)
+    return t

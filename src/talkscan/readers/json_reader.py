@@ -8,7 +8,7 @@ import json
 
 from ..errors import MalformedTranscript
 from ..transcript import Transcript
-from .common import build_transcript, join_cues
+from .common import build_transcript, complete_times, join_cues
 
 
 def parse(text: str, source: str) -> Transcript:
@@ -51,7 +51,7 @@ def talkscan_transcript(d: dict, path: str, keep_origin: bool = False) -> Transc
     for u in t.utterances:
         if u.speaker not in known:
             raise MalformedTranscript(f"utterance {u.id} names unknown speaker {u.speaker!r}", path=path)
-    return t
+    return complete_times(t)   # a hand-edited report's transcript.json too
 
 
 def _timed_rows(items: list, what: str, text_key: str, per_s: float, name, source: str) -> list:
