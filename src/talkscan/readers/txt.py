@@ -37,7 +37,7 @@ from .common import NAME, build_transcript, join_cues, parse_time, speaker_like
 
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
-    rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?"
+    rf"^\s*+(?:\[?(?P<t>{_T})\]?\s*+[-–]?\s*+)?"
     # the name, or a name with a role after it: "Maya [Procurement]", "Maya Chen (Head of Procurement, EMEA)"
     rf"(?P<name>[^:\[\]\t]{{1,40}}?|[^\s:\[\]()][^:\[\]()\t]{{0,39}}?\s*[(\[][^()\[\]:\t]{{1,60}}[)\]])"
     rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
@@ -72,7 +72,8 @@ _SECTIONS = {"summary", "meeting summary", "quick recap", "recap", "overview", "
              "action items", "action item", "actions", "next steps", "follow-ups", "follow ups", "to-dos",
              "todos", "tasks", "decisions", "key decisions", "key points", "takeaways", "key takeaways",
              "highlights", "outline", "chapters", "keywords", "open questions", "questions", "summary notes"}
-_SECTION = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?(?P<h>[A-Za-z][A-Za-z -]{1,30}?)(?:\*\*|__)?\s*:?\s*(?:\*\*|__)?\s*$")
+# (possessive `\s*+`: adjacent optional spaces backtracked cubically on a line of many spaces)
+_SECTION = re.compile(r"^\s*+(?:#{1,6}\s*+)?(?:\*\*|__)?(?P<h>[A-Za-z][A-Za-z -]{1,30}?)(?:\*\*|__)?\s*+:?\s*+(?:\*\*|__)?\s*+$")
 
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s")
 
