@@ -108,7 +108,9 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
     if limit_s is None and notes is not None:
         stated = _exact_length(path, duration)
         if stated and seconds < stated - max(1.0, 0.01 * stated):
-            notes.append(f"the recording is cut short: {_clock(seconds)} of its stated {_clock(stated)} could be "
+            from .report.html import clock
+
+            notes.append(f"the recording is cut short: {clock(seconds)} of its stated {clock(stated)} could be "
                          "decoded, and the report covers only that")
     if peak(audio) < SILENCE_PEAK:
         raise AudioError("is silent: no speech to transcribe", path=str(path))
@@ -157,11 +159,6 @@ def write_m4a(audio, path: Path, sample_rate: int = SAMPLE_RATE, bitrate: int = 
             out.mux(packet)
     tmp.replace(path)
     return path
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(int(round(seconds)), 60)
-    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
 
 
 # Containers that state their length exactly; MP3, Ogg, WebM and raw AAC lengths are estimates
