@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError, MalformedTranscript, UnsupportedInput
 from ..transcript import Transcript
-from .common import build_transcript, complete_times
+from .common import build_transcript
 
 TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".docx", ".json")
 
@@ -30,8 +30,8 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
     raw = path.read_bytes()
     try:
         if ext == ".docx":   # a zip of XML, not text
-            return complete_times(docx.parse(raw, source=str(path)))
-        return complete_times(readers[ext](decode(raw, str(path)), source=str(path)))
+            return docx.parse(raw, source=str(path))
+        return readers[ext](decode(raw, str(path)), source=str(path))
     except MalformedTranscript as e:
         e.path = e.path or str(path)
         raise

@@ -105,7 +105,8 @@ def build_transcript(
     rows: list[Row], source: str, language: str = "en", turns: list[int] | None = None
 ) -> Transcript:
     """One utterance per row, its turn the row index or `turns[row]`; speakers S0, S1… in order of
-    first appearance."""
+    first appearance; every reader's rows end here (talkscan's own JSON aside), so utterances timed
+    at one end only are completed here (`complete_times`)."""
     if not rows:
         raise MalformedTranscript("contains no transcript turns", path=source)
     ids: dict[str | None, str] = {}
@@ -120,14 +121,14 @@ def build_transcript(
             speakers.append(Speaker(id=ids[key], name=key))
         utterances.append(Utterance(id=f"u{i}", turn=turns[i] if turns else i, speaker=ids[key], text=text.strip(), start=start, end=end))
     ends = [u.end for u in utterances if u.end is not None]
-    return Transcript(
+    return complete_times(Transcript(
         source=source,
         kind="transcript",
         speakers=speakers,
         utterances=utterances,
         duration_s=max(ends) if ends else None,
         language=language,
-    )
+    ))
 
 
 def complete_times(t: Transcript, words_per_s: float = 2.5) -> Transcript:

@@ -51,7 +51,7 @@ def talkscan_transcript(d: dict, path: str, keep_origin: bool = False) -> Transc
     for u in t.utterances:
         if u.speaker not in known:
             raise MalformedTranscript(f"utterance {u.id} names unknown speaker {u.speaker!r}", path=path)
-    return complete_times(t)   # a hand-edited report's transcript.json too
+    return complete_times(t)   # the one reader that does not go through build_transcript
 
 
 def _timed_rows(items: list, what: str, text_key: str, per_s: float, name, source: str) -> list:
