@@ -36,7 +36,7 @@ def note_correction(before: Transcript, notes: list[str], edited: str) -> list[s
         f"{_NOTE} ({edited}, `talkscan update`); `talkscan run --force` transcribes the input again"]
 
 
-_CUE_TIME = re.compile(r"^(\d+):(\d\d):(\d\d)[.,](\d{3}) --> (\d+):(\d\d):(\d\d)[.,](\d{3})$")
+_CUE_TIME = re.compile(r"^(\d+:\d\d:\d\d[.,]\d{3}) --> (\d+:\d\d:\d\d[.,]\d{3})$")
 # report.json keeps times to the hundredth of a second, the subtitles to the millisecond
 _TIME_TOLERANCE = 0.006
 
@@ -58,11 +58,10 @@ def _cue_lines(text: str) -> list[str]:
 
 
 def _cue_times(line: str) -> tuple[float, float] | None:
+    from .readers.common import parse_time
+
     m = _CUE_TIME.match(line)
-    if not m:
-        return None
-    h, mi, s, ms, h2, mi2, s2, ms2 = (int(x) for x in m.groups())
-    return h * 3600 + mi * 60 + s + ms / 1000, h2 * 3600 + mi2 * 60 + s2 + ms2 / 1000
+    return (parse_time(m.group(1)), parse_time(m.group(2))) if m else None
 
 
 def _same_cues(a: list[str], b: list[str]) -> bool:
