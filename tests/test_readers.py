@@ -710,3 +710,70 @@ def test_utterances_timed_at_one_end_are_timed_at_both(tmp_path):
 
     r = run_cli("run", str(tmp_path / "whisper.json"), "--out", str(tmp_path / "out"), "--quiet")
     assert r.returncode == 0 and "internal error" not in r.stderr, r.stderr
+
+
+OTTER_WITH_A_LEAD = """Maya Chen  0:01
+Procurement needs the price under 300,000.
+
+Greg Park  0:07
+Our floor is 340,000.
+
+Priya Nair  0:12
+Picture April: the system running, the audit passed.
+
+Greg Park  0:20
+I would like that.
+"""
+
+
+@pytest.mark.parametrize("text", [
+    OTTER_WITH_A_LEAD,
+    # Rev's layout, the name and time on a line of their own
+    OTTER_WITH_A_LEAD.replace("  0:01", " (00:01):").replace("  0:07", " (00:07):").replace("  0:12", " (00:12):")
+    .replace("  0:20", " (00:20):"),
+])
+def test_a_lead_inside_a_headed_turn_stays_in_it(tmp_path, text):
+    """Where turns start on a line of their own, a `Word: text` line whose word heads no turn is the
+    speaker's text ("Picture April: …" used to become a fifth speaker and take Priya's words)."""
+    t = read_transcript(write(tmp_path, "otter.txt", text))
+    assert [s.name for s in t.speakers] == ["Maya Chen", "Greg Park", "Priya Nair"]
+    assert (t.speaker_label(t.utterances[2].speaker), t.utterances[2].text) == (
+        "Priya Nair", "Picture April: the system running, the audit passed.")
+
+
+@pytest.mark.parametrize("lead, speaker", [
+    ("Bottom line", False), ("Quick question", False),
+    ("Audience member", True), ("Jan van Dijk", True), ("Unknown speaker", True), ("Maya (procurement)", True),
+])
+def test_a_phrase_used_once_as_a_lead_is_text(tmp_path, lead, speaker):
+    text = (f"Maya: We need the price under 300,000.\nGreg: Our floor is 340,000.\nPriya: Let me put it this way.\n"
+            f"{lead}: the go-live date is fixed.\nTom: Ten weeks, at least.\nMaya: Noted.\n")
+    t = read_transcript(write(tmp_path, "notes.txt", text))
+    names = [s.name for s in t.speakers]
+    assert (lead in names) is speaker
+    if not speaker:
+        assert t.utterances[2].text == f"Let me put it this way. {lead}: the go-live date is fixed."
+
+
+def test_a_phrase_lead_that_recurs_is_a_speaker(tmp_path):
+    text = "Team lead: We need ten weeks.\nMaya: No.\nProject office: June.\nProject office: Firm.\nMaya: Ok.\n"
+    t = read_transcript(write(tmp_path, "notes.txt", text))
+    assert [s.name for s in t.speakers] == ["Team lead", "Maya", "Project office"]
+
+
+def test_headed_layouts_of_every_labelled_meeting_keep_their_speakers():
+    """Each meeting of data/dialogues written as Otter ("Name  0:03") and Rev ("Name (00:03):")
+    write it, the text below: the writers' speakers and no others. Before `Word: text` lines were
+    read as text there, "Picture May: …" and the like made 332 of 938 meetings gain a speaker, and
+    "Élodie  0:03" was not a heading."""
+    import json
+
+    from talkscan.readers.txt import parse
+
+    root = Path(__file__).resolve().parents[1] / "data" / "dialogues"
+    for path in sorted(root.glob("*/*.json"))[::5]:
+        turns = [(t["speaker"], " ".join(t["text"].split())) for t in json.loads(path.read_text())["turns"]]
+        for head in ("{name}  {m}:{s:02d}", "{name} ({m:02d}:{s:02d}):"):
+            text = "\n\n".join(head.format(name=who, m=k // 60, s=k % 60) + "\n" + said for k, (who, said) in enumerate(turns))
+            t = parse(text + "\n", path.name)
+            assert {s.name for s in t.speakers} == {who for who, _ in turns}, (path.name, head)

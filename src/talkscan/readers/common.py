@@ -22,9 +22,11 @@ def pause_splits(prev_text: str, prev_end: float | None, start: float | None) ->
             and ends_sentence(prev_text.rstrip()))
 
 
-# A name as transcripts write it: up to four capitalised words or numbers ("Maya Chen", "Speaker 1")
-NAME = r"(?:[A-Z][\w.'’-]*|\d+)(?:\s(?:[A-Z][\w.'’-]*|\d+)){0,3}"
-_ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+# A name as transcripts write it: up to four capitalised words or numbers ("Maya Chen", "Speaker 1",
+# "Élodie Roux": a word opens with a letter that is not lower case in ASCII or Latin-1)
+_CAP = r"[^\W\d_a-zß-öø-ÿ]"
+NAME = rf"(?:{_CAP}[\w.'’-]*|\d+)(?:\s(?:{_CAP}[\w.'’-]*|\d+)){{0,3}}"
+ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 
 
 # Leads that introduce an aside, never a person: "Note: the SOW is attached."
@@ -40,7 +42,7 @@ def speaker_like(name: str) -> bool:
         return False
     if len(name.split()) <= 4:
         return True
-    base = _ROLE.sub("", name)
+    base = ROLE.sub("", name)
     return base != name and len(base.split()) <= 4 and re.fullmatch(NAME, base.strip()) is not None
 
 
@@ -55,7 +57,7 @@ def name_aliases(names: list[str]) -> dict[str, str]:
         first.setdefault(n.casefold(), n)
     roled: dict[str, list[str]] = {}
     for n in first.values():
-        base = _ROLE.sub("", n).strip()
+        base = ROLE.sub("", n).strip()
         if base != n and base:
             roled.setdefault(base.casefold(), []).append(n)
     alias = {n: first[n.casefold()] for n in names}

@@ -16,7 +16,11 @@
 - `Name  01:02` on its own line and the text below (Otter, a Teams transcript pasted from Word;
   also `Name - 01:02`, `Name | 01:02`, `Name (01:02)`, and the time first: `[01:02] Name`);
   Teams starts a new entry where its speaker pauses, so one speaker's entries in a row are joined too.
-  In a file of mostly `Name: text` turns, such a heading is an agenda line inside a turn.
+  In a file of mostly `Name: text` turns, such a heading is an agenda line inside a turn; in a file
+  of mostly such headings, a `Word: text` line is the speaker's text ("Picture April: …"), unless
+  its word heads turns too.
+
+A lead written as a phrase and used once ("Bottom line: the date is fixed.") is text, not a speaker.
 
 A name may carry a role in brackets: `Maya (Procurement): text`, `Maya Chen [Head of Procurement]: text`.
 
@@ -33,7 +37,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import MalformedTranscript
-from .common import NAME, build_transcript, join_cues, parse_time, speaker_like
+from .common import NAME, ROLE, build_transcript, join_cues, parse_time, speaker_like
 
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
@@ -137,6 +141,51 @@ def _header_row(line: str) -> bool:
     return "\t" in line and bool(cells) and all(c in _HEADER_CELLS for c in cells)
 
 
+# lower-case words inside names: "Jan van Dijk", "Leonardo da Vinci"
+_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "bin", "bint", "al", "el",
+              "ten", "ter", "zu", "y", "e", "dos", "das"}
+
+
+# people a transcript names by what they are: "Audience member", "Unknown speaker"
+_PERSONS = {"speaker", "member", "participant", "attendee", "voice", "caller", "guest", "host", "moderator",
+            "chair", "interviewer", "interviewee", "lead", "manager", "director", "rep", "representative",
+            "person", "customer", "client", "agent", "user", "officer", "engineer", "analyst", "man", "woman"}
+
+
+def _phrase_lead(name: str) -> bool:
+    """A lead written as a phrase, not a name: a later word in lower case ("Bottom line", "Quick
+    question"), unless it names a person ("Audience member"); a role in brackets does not count
+    ("Maya (procurement)")."""
+    words = ROLE.sub("", name).split()
+    return (words[-1].lower() not in _PERSONS
+            and any(w[:1].islower() and w.lower() not in _PARTICLES for w in words[1:]))
+
+
+def _fold_stray_leads(rows: list[list], starts: list[tuple[bool, str]], headings: list[str | None]):
+    """`Word: text` lines inside turns are text, not speakers:
+    - in a file whose turns mostly start on a line of their own (Otter's and Teams' "Name  0:03",
+      Rev's "Name (00:03):", the text below), a `Name: text` line whose name heads no turn
+      ("Picture April: the system running…");
+    - in any file, a lead written as a phrase and used once ("Bottom line: the date is fixed.").
+    Such a line goes back, whole, into the turn it interrupts (before the first turn it stays)."""
+    below = {r[0] for r, (own_line, _) in zip(rows, starts) if own_line}
+    mostly_below = 2 * sum(own for own, _ in starts) > len(rows)
+    uses: dict[str, int] = {}
+    for r in rows:
+        uses[r[0]] = uses.get(r[0], 0) + 1
+    out_rows: list[list] = []
+    out_heads: list[str | None] = []
+    for row, (own_line, line), head in zip(rows, starts, headings):
+        stray = not own_line and ((mostly_below and row[0] not in below)
+                                  or (uses[row[0]] == 1 and len(uses) > 2 and _phrase_lead(row[0])))
+        if stray and out_rows:
+            out_rows[-1][1] = " ".join(x for x in (out_rows[-1][1], line) if x)
+        else:
+            out_rows.append(row)
+            out_heads.append(head)
+    return out_rows, out_heads
+
+
 def _fold_stray_headings(rows: list[list], headings: list[str | None]) -> list[list]:
     """In a file of mostly `Name: text` turns, a few "Pricing - 10:30" lines with text below are an
     agenda or notes inside a turn, not speakers: heading and text go back into the turn they
@@ -179,6 +228,7 @@ def parse(text: str, source: str):
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     headings: list[str | None] = []   # per row: the heading line it started from, if it did
+    starts: list[tuple[bool, str]] = []   # per row: did it start on a line of its own (text below), that line
     lines = text.replace("\r\n", "\n").split("\n")
     tabs = _tab_rows(lines)
     for line in lines:
@@ -205,8 +255,10 @@ def parse(text: str, source: str):
             pending = None
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
             headings.append(line.strip() if turn.heading else None)
+            starts.append((not turn.text, line.strip()))
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
+    rows, headings = _fold_stray_leads(rows, starts, headings)
     rows = _fold_stray_headings(rows, headings)
     for r in rows:   # tabs and runs of spaces (spreadsheet cells, aligned columns) are one space
         r[1] = " ".join(r[1].split())
