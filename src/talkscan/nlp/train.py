@@ -567,6 +567,19 @@ def tune_emotion_mix(goemotions: np.ndarray, meeting: np.ndarray, gold: np.ndarr
     return best
 
 
+def training_meetings(data_dir: Path) -> tuple[Path, list[Meeting]]:
+    """The labelled dialogues' folder (`data_dir` or its `dialogues/`) and its training meetings;
+    an error naming the folder where there are too few to train on (say, run from elsewhere than
+    the repository, where the default `data/dialogues` is missing)."""
+    data_dir = Path(data_dir)
+    dlg = data_dir / "dialogues" if (data_dir / "dialogues").is_dir() else data_dir
+    train = load_dir(dlg / "train") if (dlg / "train").is_dir() else []
+    if len(train) < 3:
+        raise InputError("need at least 3 labelled meetings in train/ to train (--data names the folder of "
+                         "labelled dialogues)", path=str(dlg / "train"))
+    return dlg, train
+
+
 def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progress, use_casino: bool = False,
                 seed: int = 0, copies: int = AUGMENT_COPIES, utterance_dir: Path | None = None,
                 second_annotation: Path | None = None, cross_encoder: bool = False, ask_cuts: bool = ASK_CUTS) -> dict:
@@ -589,15 +602,12 @@ def train_moves(data_dir: Path, out_dir: Path, progress: ProgressFn = no_progres
         if missing:
             raise InputError(f"not an output folder of `talkscan train utterance` (missing {', '.join(missing)})",
                              path=str(utterance_dir))
-    dlg = data_dir / "dialogues" if (data_dir / "dialogues").is_dir() else data_dir
-    train = load_dir(dlg / "train")
+    dlg, train = training_meetings(data_dir)
     dev = load_dir(dlg / "dev") if (dlg / "dev").is_dir() else []
     if second_annotation is not None:
         # The conflict head learns the share of annotators who call a pair a conflict, and its
         # threshold is tuned against both. Not used for the shipped heads: see the card.
         load_second_annotation(train, second_annotation)
-    if len(train) < 3:
-        raise InputError("need at least 3 labelled meetings in train/ to train", path=str(dlg / "train"))
     extra: list[Meeting] = []
     casino = _shared_data(dlg) / "casino" / "casino_train.json"
     if use_casino and casino.is_file():
