@@ -324,6 +324,34 @@ def test_failing_input_leaves_nothing_behind(tmp_path):
     assert not folder.exists()
 
 
+def test_a_failed_redo_keeps_the_previous_report(tmp_path, monkeypatch):
+    """An input that fails on a rerun (the file broken since), or a rerun stopped with Ctrl-C, leaves
+    the previous report as it was: it used to be deleted, hand corrections and history row with it."""
+    inp = tmp_path / "m.txt"
+    inp.write_text((SAMPLES / "pricing-sync.txt").read_text())
+    out = tmp_path / "out"
+    first = run_batch([inp], out, NO_ANALYSIS, BatchOptions())
+    folder = first.folders[str(inp)]
+    before = {n: (folder / n).read_bytes() for n in REPORT_FILES}
+    inp.write_text("")   # now unreadable
+    failed = run_batch([inp], out, NO_ANALYSIS, BatchOptions(force=True))
+    assert not failed.done and failed.failed
+    assert {n: (folder / n).read_bytes() for n in REPORT_FILES} == before
+    with Store(failed.db) as store:
+        assert store.meeting_count() == 1
+
+    import talkscan.pipeline
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    inp.write_text((SAMPLES / "pricing-sync.txt").read_text() + "Maya: One more thing.\n")
+    monkeypatch.setattr(talkscan.pipeline, "load_transcript", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        process_file(Job(str(inp), str(folder), NO_ANALYSIS, "k" * 32, "h", fresh=True))
+    assert {n: (folder / n).read_bytes() for n in REPORT_FILES} == before
+
+
 def _reports(out: Path) -> dict[str, Path]:
     return {p.parent.name: p for p in out.glob("*/report.json")}
 

@@ -332,7 +332,8 @@ def _write_outputs(t, folder: Path, meta: dict[str, Any], transcript_only: bool)
 
 
 def _discard_partial(folder: Path, transcript_only: bool) -> None:
-    """After a failure: no half report stays behind (the marker was already removed)."""
+    """After a failure: no half report stays behind. A folder whose marker is still there holds the
+    previous report, whole: the failure came before any writing, and it is kept."""
     if _marker(folder, transcript_only).exists():
         return
     for name in REPORT_FILES:
@@ -412,8 +413,6 @@ def process_file(job: Job, progress=None) -> FileOutcome:
         previous = None if job.options.names else previous_names(old)
         # so does a transcript corrected with `talkscan update`, unless --force
         corrected = None if job.fresh else corrected_transcript(folder, old, job.content_hash)
-        # invalidate the old marker first: a redo killed halfway must not look complete
-        _marker(folder, job.transcript_only).unlink(missing_ok=True)
         _clean_temporaries(folder)
         if corrected is not None:
             from .update import note_correction
@@ -438,6 +437,10 @@ def process_file(job: Job, progress=None) -> FileOutcome:
             meta["renamed"] = renamed
         if job.options.policy is not None:   # so `talkscan rename` flags the meeting by the same policy
             meta["policy"] = str(Path(job.options.policy).resolve())
+        # The old report stays whole until the new one is ready: an input that fails now, or a run
+        # stopped with Ctrl-C, leaves it as it was. Its marker goes first, so a redo killed while
+        # writing does not look complete.
+        _marker(folder, job.transcript_only).unlink(missing_ok=True)
         _write_outputs(t, folder, meta, job.transcript_only)
     except Exception as e:  # noqa: BLE001 - recorded as this input's failure
         if os.environ.get("TALKSCAN_DEBUG"):
@@ -628,7 +631,7 @@ def run_batch(
         result.failed.append((path, message))
         if store is not None:
             store.add_failure(str(path), message, job and job.content_hash, job and job.key, input_error)
-            if folder is not None:
+            if folder is not None and not (folder / "report.json").is_file():   # a previous report kept whole stays
                 store.remove_meeting(folder)
         event("fail", source=str(path), message=message)
 
