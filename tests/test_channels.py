@@ -300,3 +300,30 @@ def test_a_channel_with_nothing_to_embed_stays_one_voice():
 
     chan = np.random.default_rng(0).normal(0, 0.1, SR * 3).astype(np.float32)
     assert [[w.text for w in v] for v in channel_voices(chan, words(("Yes.", 1.0, 1.0)), most=3)] == [["Yes."]]
+
+
+@pytest.mark.parametrize("n", [2, 8, 10])
+def test_recordings_of_many_channels_decode_each_channel(tmp_path, n):
+    """PyAV read planar frames of eight channels or more out of bounds: `talkscan run` on an 8-channel
+    WAV (a conference-room mixer's export) died with a segfault, taking its batch with it."""
+    import wave
+
+    from talkscan.audio import decode
+
+    t = np.arange(16000 * 2) / 16000
+    x = np.zeros((len(t), n), dtype=np.float32)
+    x[:, 0] = 0.5 * np.sin(2 * np.pi * 220 * t)
+    x[:, n - 1] = 0.25 * np.sin(2 * np.pi * 330 * t)
+    path = tmp_path / f"ch{n}.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(n)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((x * 32767).astype(np.int16).tobytes())
+    rows = decode(path, channels=True)
+    assert rows.shape == (n, len(t))
+    peaks = np.abs(rows).max(axis=1)
+    assert peaks[0] == pytest.approx(0.5, abs=0.01) and peaks[-1] == pytest.approx(0.25, abs=0.01)
+    assert np.all(peaks[1:-1] < 1e-3)
+    assert np.corrcoef(rows[0], x[:, 0])[0, 1] > 0.99
+    assert decode(path).shape == (len(t),)

@@ -51,8 +51,9 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
         elif container.duration:
             duration = container.duration / 1_000_000
         rows = max(1, stream.channels or 1) if channels else 1
-        # planar float: one row per channel (layout None keeps the stream's own)
-        resampler = av.AudioResampler(format="fltp", layout=None if channels else "mono", rate=sample_rate)
+        # packed (interleaved) float, one plane whatever the channel count: PyAV reads planar frames of
+        # more than eight channels out of bounds (a segfault); layout None keeps the stream's own
+        resampler = av.AudioResampler(format="flt", layout=None if channels else "mono", rate=sample_rate)
         # Frames go straight into one float32 buffer sized from the stated duration: the peak is the
         # audio itself, not int16 chunks plus their concatenation plus float copies.
         expected = min(duration or 60.0, limit_s or float("inf"))
@@ -64,7 +65,7 @@ def decode(path: Path, progress: ProgressFn = no_progress, sample_rate: int = SA
         def put(frames) -> None:
             nonlocal buf, decoded
             for out in frames:
-                arr = out.to_ndarray().reshape(rows, -1)
+                arr = out.to_ndarray().reshape(-1, rows).T
                 n = arr.shape[1]
                 if decoded + n > buf.shape[1]:
                     grown = np.empty((rows, max(2 * buf.shape[1], decoded + n)), dtype=np.float32)
