@@ -53,6 +53,16 @@ class AsrResult:
     segments: list[tuple[float, float, str]] = field(default_factory=list)
 
 
+def check_language(code: str) -> str:
+    """A language code Whisper knows ("en", "de", "yue"), lower-cased; else a usage error, before any
+    work (faster-whisper takes any string and the report then claims that language)."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    if code.strip().lower() not in _LANGUAGE_CODES:
+        raise UsageError(f"--language {code}: not a language code Whisper knows (such as en, de, fr, es, ja)")
+    return code.strip().lower()
+
+
 def resolve_model(name: str | None) -> tuple[str, str]:
     """(what WhisperModel loads, the label written into reports)."""
     if name is None or name == BUNDLED_NAME or name == "bundled":

@@ -552,6 +552,8 @@ class _Dask:
             threads = sum(self.client.nthreads().values())
         except (OSError, TimeoutError) as e:
             raise UsageError(f"cannot reach the Dask scheduler ({e})", path=str(scheduler)) from None
+        except (ValueError, TypeError) as e:   # "notanaddress", "tcp://host:port"
+            raise UsageError(f"not a Dask scheduler address, such as tcp://host:8786 ({e})", path=str(scheduler)) from None
         # keep a little queue on the cluster so no worker waits for the parent
         self.slots = max(1, threads) * 2
 

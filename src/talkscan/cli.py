@@ -122,11 +122,19 @@ def _options(model, language, device, threads, speakers, min_speakers, max_speak
         from .policy import load_policy
 
         load_policy(policy)
+    if language is not None:
+        from .asr import check_language
+
+        language = check_language(language)
+    given = [n.strip() for n in names.split(",")] if names else None
+    for k, n in enumerate(given or []):
+        if n and n.casefold() in (m.casefold() for m in given[:k]):
+            raise UsageError(f"--names gives '{n}' twice: each speaker needs a name of their own")
     return RunOptions(
         asr=AsrOptions(model=model, language=language, device=device.value, threads=threads),
         speakers=SpeakerOptions(num_speakers=speakers, min_speakers=min_speakers, max_speakers=max_speakers,
                                 channels=channels.value),
-        names=[n.strip() for n in names.split(",")] if names else None,
+        names=given,
         policy=policy,
         voices=_voices_path(voices),
     )
@@ -206,6 +214,9 @@ def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: boo
         except TalkscanError as e:
             _err(str(e))
             unusable.append((str(path), e.message))
+    # a file named twice (or named and inside a folder also given) is one meeting: one report
+    seen: set[Path] = set()
+    files = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
     on_event, display = _batch_display(quiet)
     batch = BatchOptions(workers=workers, scheduler=scheduler, force=force, transcript_only=transcript_only)
     with display:
