@@ -406,6 +406,16 @@ def test_speech_api_utterances_json(tmp_path):
         ("whisper.json", '{"segments": [{"start": 0, "end": 1}]}', "segment 0 has no 'text'"),
         ("whisper2.json", '{"segments": [{"start": "soon", "end": 1, "text": "hi"}]}', "not a number"),
         ("whisper3.json", '{"segments": [{"start": 0, "end": 1, "text": "  "}]}', "no segments with text"),
+        # each of these used to pass, or fail as an internal error or with Python's own words
+        ("reversed.srt", "1\n00:00:04,000 --> 00:00:01,000\nMaya: hello\n", "ends before it starts"),
+        ("whisper4.json", '{"segments": [{"start": 5, "end": 1, "text": "hi"}]}', "segment 0 ends before it starts"),
+        ("nan.json", '{"segments": [{"start": NaN, "end": Infinity, "text": "hi"}]}', "NaN, which is not a JSON number"),
+        ("deep.json", "[" * 100000 + "]" * 100000, "nested too deeply"),
+        ("own.json", '{"speakers": [{"id": "S0"}], "utterances": [{"speaker": "S0", "text": "hi", "start": 0}]}',
+         "utterance 0 has no 'id'"),
+        ("own2.json", '{"speakers": [{"id": "S0"}], "utterances": [{"id": "u0", "speaker": "S0", "text": "hi", '
+         '"start": "a"}]}', "utterance 0 has a 'start' time that is not a number"),
+        ("own3.json", '{"speakers": [{"name": "Maya"}], "utterances": []}', "speaker 0 has no 'id'"),
     ],
 )
 def test_malformed_transcripts_name_the_problem(tmp_path, name, text, problem):

@@ -5,6 +5,7 @@ diarized, `speaker`); or the speaker-labelled `utterances` of the AssemblyAI and
 from __future__ import annotations
 
 import json
+import math
 
 from ..errors import MalformedTranscript
 from ..transcript import Transcript
@@ -13,9 +14,13 @@ from .common import build_transcript, complete_times, join_cues
 
 def parse(text: str, source: str) -> Transcript:
     try:
-        d = json.loads(text)
+        d = json.loads(text, parse_constant=_not_a_number)
     except json.JSONDecodeError as e:
         raise MalformedTranscript(f"is not valid JSON (line {e.lineno}: {e.msg})", path=source) from None
+    except RecursionError:
+        raise MalformedTranscript("is nested too deeply to be a transcript", path=source) from None
+    except MalformedTranscript as e:   # from _not_a_number, which cannot know the file
+        raise MalformedTranscript(e.message, path=source) from None
     if isinstance(d, dict) and isinstance(d.get("segments"), list) and "utterances" not in d:
         return _whisper(d, source)
     if isinstance(d, dict) and isinstance(d.get("utterances"), list) and "speakers" not in d:
@@ -31,6 +36,31 @@ def parse(text: str, source: str) -> Transcript:
     return talkscan_transcript(d, source)
 
 
+def _not_a_number(word: str):
+    """Python's json reads NaN and Infinity, which JSON does not have; no time or score can be one."""
+    raise MalformedTranscript(f"holds {word}, which is not a JSON number")
+
+
+def _check_utterances(d: dict, path: str) -> None:
+    """What Transcript.from_dict takes on trust, checked with the utterance named: Python's own
+    message ("Utterance.__init__() missing 2 required positional arguments") means nothing to a user."""
+    for k, s in enumerate(d["speakers"]):
+        if not isinstance(s, dict) or not isinstance(s.get("id"), str):
+            raise MalformedTranscript(f"speaker {k} has no 'id'", path=path)
+    for k, u in enumerate(d["utterances"]):
+        if not isinstance(u, dict):
+            raise MalformedTranscript(f"utterance {k} is not an object", path=path)
+        for key in ("id", "speaker", "text"):
+            if not isinstance(u.get(key), str):
+                raise MalformedTranscript(f"utterance {k} has no '{key}'", path=path)
+        for key in ("start", "end"):
+            v = u.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+                raise MalformedTranscript(f"utterance {k} has a '{key}' time that is not a number", path=path)
+        if not isinstance(u.get("turn", k), int):
+            raise MalformedTranscript(f"utterance {k} has a 'turn' that is not a whole number", path=path)
+
+
 def is_talkscan_transcript(d: object) -> bool:
     """Is this JSON (as read) talkscan's own transcript, as `write_transcript_files` writes it?"""
     return isinstance(d, dict) and str(d.get("schema", "")).startswith("talkscan.transcript/")
@@ -41,6 +71,9 @@ def talkscan_transcript(d: dict, path: str, keep_origin: bool = False) -> Transc
     transcript from `path`; with `keep_origin` (re-analysing a report) it stays the recording or
     transcript it was made from."""
     origin = {} if keep_origin else {"source": path, "kind": "transcript"}
+    _check_utterances(d, path)
+    # the turn index is bookkeeping: a hand-made transcript may leave it out
+    d = {**d, "utterances": [{"turn": k, **u} for k, u in enumerate(d["utterances"])]}
     try:
         t = Transcript.from_dict({**d, **origin})
     except (TypeError, KeyError, ValueError) as e:
@@ -67,6 +100,10 @@ def _timed_rows(items: list, what: str, text_key: str, per_s: float, name, sourc
             end = float(item["end"]) / per_s if item.get("end") is not None else None
         except (TypeError, ValueError):
             raise MalformedTranscript(f"{what} {k} has a time that is not a number", path=source) from None
+        if any(t is not None and not math.isfinite(t) for t in (start, end)):
+            raise MalformedTranscript(f"{what} {k} has a time that is not a number", path=source)
+        if start is not None and end is not None and end < start:   # as a subtitle cue
+            raise MalformedTranscript(f"{what} {k} ends before it starts", path=source)
         speaker = item.get("speaker")
         text = " ".join(item[text_key].split())
         if text:

@@ -28,6 +28,8 @@ def parse(text: str, source: str):
             start, end = parse_time(m.group(1)), parse_time(m.group(2))  # type: ignore[union-attr]
         except (ValueError, AttributeError):
             raise MalformedTranscript(f"bad cue timing '{lines[k].strip()[:40]}'", path=source) from None
+        if end < start:   # as a VTT's cue
+            raise MalformedTranscript(f"cue '{lines[k].strip()[:40]}' ends before it starts", path=source)
         rows.append(("\n".join(lines[k + 1 :]), start, end))
     rows = cue_rows(rows)
     if not rows:
