@@ -238,3 +238,18 @@ def test_a_wav_cut_before_half_is_noted_not_refused(tmp_path, shared_data):
     assert abs(len(audio) / 16000 - 4.4) < 0.1
     assert notes == ["the recording is cut short: 0:04 of its stated 0:11 could be decoded, and the report covers "
                      "only that"]
+
+
+def test_a_report_that_cannot_be_written_is_one_line(tmp_path):
+    """The machine's own errors (a folder that cannot be written, a full disk) used to end in a
+    traceback; here a directory stands where `rename` must write report.html (root ignores
+    permissions, a directory it cannot)."""
+    (tmp_path / "a.txt").write_text(GOOD_TXT)
+    r = run_cli("run", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "o" / "a"
+    (folder / "report.html").unlink()
+    (folder / "report.html").mkdir()
+    r = run_cli("rename", str(folder), "S0=Zed")
+    assert r.returncode == 1
+    assert_one_clean_line(r.stderr, str(folder), "directory")

@@ -12,6 +12,8 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .cli_common import err as _err
+from .cli_common import guard as _guard
 from .errors import TalkscanError, UsageError
 from .nlp.recipe import ASK_CUTS
 
@@ -51,8 +53,6 @@ class Channels(str, Enum):
     split = "split"
 
 
-def _err(message: str) -> None:
-    typer.echo(f"talkscan: error: {message}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -236,14 +236,6 @@ def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: boo
             typer.echo(f"  failed: {name}: {why}", err=True)
     if failures:
         raise typer.Exit(1)
-
-
-def _guard(fn, *args) -> None:
-    try:
-        fn(*args)
-    except TalkscanError as e:
-        _err(str(e))
-        raise typer.Exit(e.exit_code) from None
 
 
 @app.command()

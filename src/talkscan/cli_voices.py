@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from .errors import TalkscanError, UsageError
+from .cli_common import guard as _guard
+from .errors import UsageError
 
 voices_app = typer.Typer(
     help="Voiceprints that name speakers in recordings. They stay on this machine.",
@@ -24,14 +25,6 @@ def _db(voices: Optional[Path]) -> Path:
     from .voiceprints import default_voices_path
 
     return voices if voices is not None else default_voices_path()
-
-
-def _guard(fn) -> None:
-    try:
-        fn()
-    except TalkscanError as e:
-        typer.echo(f"talkscan: error: {e}", err=True)
-        raise typer.Exit(e.exit_code) from None
 
 
 @voices_app.command("add")
