@@ -150,6 +150,22 @@ def test_history_over_time(db):
     assert "1/1/0" in tom  # asks per meeting, oldest first
 
 
+def test_unnamed_speakers_are_nobody_elsewhere_and_a_role_is_not_a_new_person(db):
+    """S0 and S1 of two meetings used to make one recurring pair "S0 ↔ S1 ×2"; "Maya (Procurement)"
+    (as a transcript may introduce her) used to be another person than Maya."""
+    out = db.path.parent
+    db.add_meeting(out / "a", report("a.m4a", [None, None], conflicts=[("price", 0, 1, "p")]), "ha")
+    db.add_meeting(out / "b", report("b.m4a", [None, None], conflicts=[("price", 0, 1, "q")]), "hb")
+    db.add_meeting(out / "c", report("c.txt", ["Maya (Procurement)", "Greg"], moves=[(0, "ask")]), "hc")
+    db.add_meeting(out / "d", report("d.txt", ["Maya", "Greg"], moves=[(0, "ask")]), "hd")
+    h = build_history(db)
+    [price] = h.conflicts
+    assert price.pairs == {"S0 (a) ↔ S1 (a)": 1, "S0 (b) ↔ S1 (b)": 1}
+    people = {p.name: p for p in h.people}
+    assert set(people) == {"Maya (Procurement)", "Greg"}
+    assert [pt.moves.get("ask", 0) for pt in people["Maya (Procurement)"].points] == [1, 1]
+
+
 def test_index_html(db):
     _three_meetings(db)
     out = db.path.parent

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .transcript import MOVES
@@ -61,7 +62,11 @@ class History:
 
 
 def _person_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    """One person across meetings: the name without a role in brackets ("Maya (Procurement)", as a
+    transcript may introduce her, is Maya), spacing and case aside."""
+    from .readers.common import ROLE
+
+    return " ".join(ROLE.sub("", name).split()).casefold() or " ".join(name.split()).casefold()
 
 
 def _flag_text(f: dict) -> str:
@@ -73,8 +78,11 @@ def build_history(store: "Store") -> History:
     people: dict[str, Person] = {}
     topics: dict[str, ConflictTopic] = {}
     def who(m: "MeetingRow", speaker: str) -> str:
-        """A person's name as first seen across meetings, so one pair reads the same everywhere."""
+        """A person's name as first seen across meetings, so one pair reads the same everywhere. An
+        unnamed speaker is nobody elsewhere: S0 of one meeting is not S0 of the next."""
         name = m.label(speaker)
+        if name == speaker and not any(s["speaker"] == speaker and s["name"] for s in m.speakers):
+            return f"{speaker} ({Path(m.report).name})"
         person = people.get(_person_key(name))
         return person.name if person else name
 
