@@ -113,3 +113,14 @@ def test_pieces_transcribe_as_well_as_the_whole_file(long_recording, monkeypatch
         assert 20 * np.log10((np.sqrt(np.mean(around**2)) + 1e-9) / speech_rms) < -25, (lo / SR, hi / SR)
         for w in got:
             assert not (w.start < lo / SR - 0.05 and w.end > hi / SR + 0.05), (w, lo / SR, hi / SR)
+
+
+def test_words_whisper_gives_no_length_get_some():
+    """A zero-length word ("Exactly." at a segment's edge) gets 0.2 s, never past the next word or
+    the recording's end; longer words keep their times."""
+    from talkscan.asr import _give_words_length
+    from talkscan.transcript import Word
+
+    ws = [Word("Exactly.", 22.02, 22.02), Word("We", 22.10, 22.10), Word("do.", 22.5, 22.9), Word("Bye.", 23.0, 23.0)]
+    _give_words_length(ws, duration=23.1)
+    assert [(w.start, w.end) for w in ws] == [(22.02, 22.1), (22.1, 22.3), (22.5, 22.9), (23.0, 23.1)]

@@ -291,6 +291,13 @@ def test_the_sample_call_split_by_channel_end_to_end(tmp_path):
     assert utts[2][0] == "Ana" and utts[2][1].startswith("yes")
     assert any("paraphrase" in tags for who, _, tags in utts if who == "Ana")
     assert [sorted(names[s] for s in c["speakers"]) for c in report["conflicts"]] == [["Ana", "Raj"]]
+    # Raj's "Exactly." in Ana's pause ends her paraphrase: her similarity is a turn of its own, after it
+    # (Whisper gives that word no length, and it used to cover none of the pause)
+    k = next(i for i, (who, text, _) in enumerate(utts) if who == "Raj" and text.startswith("exactly"))
+    assert utts[k - 1][0] == "Ana" and "paraphrase" in utts[k - 1][2] and "audit" not in utts[k - 1][1]
+    assert utts[k + 1][0] == "Ana" and "audit" in utts[k + 1][1] and "similarity" in utts[k + 1][2]
+    exactly = report["utterances"][k]
+    assert exactly["end"] - exactly["start"] >= 0.15
 
 
 def test_a_channel_with_nothing_to_embed_stays_one_voice():

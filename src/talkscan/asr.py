@@ -292,7 +292,22 @@ def transcribe(audio, options: AsrOptions = AsrOptions(), progress: ProgressFn =
         _collect(segments, words, spans, duration, progress)
         language = info.language
     progress("asr", duration, duration)
+    _give_words_length(words, duration)
     return AsrResult(words=words, language=language, duration_s=duration, speech_s=speech_s, model=label, segments=spans)
+
+
+# Whisper gives some words no length (start == end), most often a short reply at a segment's edge
+# ("Exactly."): such a word covered none of the other person's pause, so it did not end their turn
+# on a split call, and its subtitle cue lasted 10 ms.
+MIN_WORD_S = 0.2
+
+
+def _give_words_length(words: list[Word], duration: float) -> None:
+    """Lengthen words shorter than MIN_WORD_S, up to the next word's start and the recording's end."""
+    for k, w in enumerate(words):
+        if w.end - w.start < MIN_WORD_S:
+            limit = min(words[k + 1].start if k + 1 < len(words) else duration, duration)
+            w.end = round(max(w.end, min(w.start + MIN_WORD_S, limit)), 3)
 
 
 def _collect(segments, words: list[Word], spans: list[tuple[float, float, str]], duration: float, progress: ProgressFn) -> None:
