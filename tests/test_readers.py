@@ -787,3 +787,18 @@ def test_headed_layouts_of_every_labelled_meeting_keep_their_speakers():
             text = "\n\n".join(head.format(name=who, m=k // 60, s=k % 60) + "\n" + said for k, (who, said) in enumerate(turns))
             t = parse(text + "\n", path.name)
             assert {s.name for s in t.speakers} == {who for who, _ in turns}, (path.name, head)
+
+
+@pytest.mark.parametrize("text", [
+    "10:00:01 From Maya Chen to Everyone:\n\tWe need the price under four twenty.\n"
+    "10:00:07 From Greg Park to Everyone:\n\tUnder four twenty?\n"
+    "10:00:09 From Greg Park to Maya Chen (Direct Message):\n\tThat's a big ask.\n",
+    "10:00:01\t From  Maya Chen : We need the price under four twenty.\n"
+    "10:00:07\t From  Greg Park : Under four twenty?\n10:00:09\t From  Greg Park : That's a big ask.\n",
+])
+def test_zoom_saved_chat(tmp_path, text):
+    """Zoom's chat export, new and old: it used to read as one speaker, the last message's first words
+    ("Picture April"), holding everything."""
+    t = read_transcript(write(tmp_path, "meeting_saved_chat.txt", text))
+    assert [(t.speaker_label(u.speaker), u.start, u.text) for u in t.utterances] == [
+        ("Maya Chen", 0, "We need the price under four twenty."), ("Greg Park", 6, "Under four twenty? That's a big ask.")]

@@ -10,6 +10,8 @@
 - `Name:` on its own line and the text below, possibly timed (`Speaker 1 (00:03):`, or
   `Name: (00:03)` as Rev's published transcripts write it);
 - `[Name]: text` (WhisperX and other diarizing tools), possibly after a time;
+- `10:02:15 From Name to Everyone:` and the message below or after it (Zoom's saved chat; clock
+  times, counted from the first message);
 - `[Name] 10:02:15 text` (Zoom's saved captions, timed by the clock: times count from the first
   caption), the text on the same line or the next ones (a bracket without a time, "[laughs]", is text);
   one speaker's captions in a row are one turn, as subtitle cues are (common.join_cues);
@@ -51,6 +53,10 @@ _LINE = re.compile(
 _TAB = re.compile(rf"^ *(?:\[?(?P<t>{_T})\]?\t[\t ]*(?:\[?{_T}\]?\t[\t ]*)?)?(?P<name>[^\t:]{{1,60}}?) *\t[\t ]*(?P<text>\S.*)$")
 _HEADER_CELLS = {"time", "start", "end", "start time", "end time", "timestamp", "speaker", "speaker name", "name",
                  "who", "text", "transcript", "utterance", "content", "said", "words"}
+# Zoom's saved chat: "10:00:01 From Maya Chen to Everyone:" with the message below (or after it),
+# "… to Greg Park (Direct Message):"; older exports "10:00:01\t From  Maya Chen : message". Clock times.
+_ZOOM_CHAT = re.compile(rf"^\s*(?P<t>{_T})\s+From\s+(?P<name>[^:\t]{{1,60}}?)\s+to\s+[^:\t]{{1,60}}?\s*:\s*(?P<text>.*)$")
+_ZOOM_CHAT_OLD = re.compile(rf"^\s*(?P<t>{_T})\s+From\s+(?P<name>[^:\t]{{1,60}}?)\s*:\s*(?P<text>.*)$")
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
@@ -103,7 +109,7 @@ class _TurnLine(NamedTuple):
 def _turn(line: str, tabs: bool = False) -> _TurnLine | None:
     """The turn a line starts, else None. `tabs`: the file is a spreadsheet's rows (`_TAB`), whose
     rows are read first."""
-    rxs = (_LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY)
+    rxs = (_ZOOM_CHAT, _ZOOM_CHAT_OLD, _LINE, _BRACKET_NAME, _BRACKET, _HEADING, _HEADING_TIME_FIRST, _NAME_ONLY)
     tries = [(line, ((_TAB,) + rxs) if tabs else rxs)]
     bare = _LIST_MARK.sub(r"\1", line)
     if bare != line:   # a list item: a `Name: text` line ("- 10:30 Pricing" is an agenda line)
@@ -118,7 +124,8 @@ def _turn(line: str, tabs: bool = False) -> _TurnLine | None:
                 text = (d.get("text") or "").strip()
                 if not t and (lead := _TIME_FIRST.match(text)):
                     t, text = lead.group("t"), lead.group("text")
-                return _TurnLine(m.group("name").strip(), text, t, rx is _BRACKET, rx in (_HEADING, _HEADING_TIME_FIRST))
+                clock = rx in (_BRACKET, _ZOOM_CHAT, _ZOOM_CHAT_OLD)
+                return _TurnLine(m.group("name").strip(), text, t, clock, rx in (_HEADING, _HEADING_TIME_FIRST))
     return None
 
 
