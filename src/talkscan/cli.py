@@ -69,29 +69,29 @@ def main(
 
 
 # Options shared by `run` and `transcribe`.
-OUT = typer.Option(Path("talkscan-reports"), "--out", "-o", help="Folder for the reports: one subfolder per input.")
+OUT = typer.Option(Path("talkscan-reports"), "--out", "-o", metavar="DIR", help="Folder for the reports: one subfolder per input.")
 MODEL = typer.Option(
-    None, "--model", "-m", help="Whisper model: a faster-whisper name (small.en, large-v3, … needs a network once) "
+    None, "--model", "-m", metavar="NAME|DIR", help="Whisper model: a faster-whisper name (small.en, large-v3, … needs a network once) "
     "or a local model folder. Default: the bundled tiny.en.",
 )
-LANGUAGE = typer.Option(None, "--language", "-l", help="Spoken language code (en, de, …). Default: detect.")
+LANGUAGE = typer.Option(None, "--language", "-l", metavar="CODE", help="Spoken language code (en, de, …). Default: detect.")
 DEVICE = typer.Option(Device.auto, "--device", help="Where Whisper runs.", case_sensitive=False)
-THREADS = typer.Option(0, "--threads", min=0, help="CPU threads for Whisper (0: all cores).")
-SPEAKERS = typer.Option(None, "--speakers", min=1, help="Exact number of speakers, when known.")
-MIN_SPEAKERS = typer.Option(1, "--min-speakers", min=1, help="Fewest speakers to consider.")
-MAX_SPEAKERS = typer.Option(8, "--max-speakers", min=1, help="Most speakers to consider.")
+THREADS = typer.Option(0, "--threads", metavar="N", min=0, help="CPU threads for Whisper (0: all cores).")
+SPEAKERS = typer.Option(None, "--speakers", metavar="N", min=1, help="Exact number of speakers, when known.")
+MIN_SPEAKERS = typer.Option(1, "--min-speakers", metavar="N", min=1, help="Fewest speakers to consider.")
+MAX_SPEAKERS = typer.Option(8, "--max-speakers", metavar="N", min=1, help="Most speakers to consider.")
 CHANNELS = typer.Option(
     Channels.mix, "--channels",
     help="mix: tell speakers apart by voice. split: one speaker per channel (call recordings, two "
-    "microphones), unless --speakers says there are more people than channels: then each channel is "
+    "microphones), unless --speakers (or --min-speakers) says there are more people than channels: then each channel is "
     "diarized; a file whose channels carry the same sound is mixed.",
 )
-NAMES = typer.Option(None, "--names", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom" '
+NAMES = typer.Option(None, "--names", metavar="A,B,…", help='Speaker names in order of first appearance, e.g. "Maya,Greg,Tom" '
                      '(with --channels split: in channel order, left first).')
 RECURSIVE = typer.Option(False, "--recursive", "-r", help="Also look in subfolders of a folder input.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 VOICES = typer.Option(
-    None, "--voices", help="Voiceprints database that names speakers (default: the one `talkscan voices add` "
+    None, "--voices", metavar="FILE", help="Voiceprints database that names speakers (default: the one `talkscan voices add` "
     "fills, when it exists)."
 )
 
@@ -240,7 +240,7 @@ def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: boo
 
 @app.command()
 def run(
-    inputs: List[Path] = typer.Argument(..., help="Recordings, transcripts (.vtt .srt .txt .docx .json) or folders of them."),
+    inputs: List[Path] = typer.Argument(..., metavar="INPUT", help="Recordings, transcripts (.vtt .srt .txt .docx .json) or folders of them."),
     out: Path = OUT,
     model: Optional[str] = MODEL,
     language: Optional[str] = LANGUAGE,
@@ -252,11 +252,11 @@ def run(
     channels: Channels = CHANNELS,
     names: Optional[str] = NAMES,
     voices: Optional[Path] = VOICES,
-    policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (see `talkscan policy --show`)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", metavar="FILE", help="TOML policy for flags (see `talkscan policy --show`)."),
     recursive: bool = RECURSIVE,
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes for a folder of inputs."),
+    workers: int = typer.Option(1, "--workers", "-w", metavar="N", min=1, help="Local worker processes for a folder of inputs."),
     scheduler: Optional[str] = typer.Option(
-        None, "--scheduler", help="Run on a Dask cluster: its scheduler address (tcp://host:8786)."
+        None, "--scheduler", metavar="ADDRESS", help="Run on a Dask cluster: its scheduler address (tcp://host:8786)."
     ),
     force: bool = typer.Option(False, "--force", help="Redo inputs whose report is already current."),
     quiet: bool = QUIET,
@@ -274,7 +274,7 @@ def run(
 
 @app.command()
 def transcribe(
-    inputs: List[Path] = typer.Argument(..., help="Recordings or transcripts, or folders of them."),
+    inputs: List[Path] = typer.Argument(..., metavar="INPUT", help="Recordings or transcripts, or folders of them."),
     out: Path = OUT,
     model: Optional[str] = MODEL,
     language: Optional[str] = LANGUAGE,
@@ -301,14 +301,14 @@ def transcribe(
 
 @app.command()
 def rename(
-    report: Path = typer.Argument(..., help="A report folder (talkscan-reports/meeting)."),
-    names: List[str] = typer.Argument(..., help="SPEAKER=NAME pairs: a speaker id or current name, then the new "
+    report: Path = typer.Argument(..., metavar="FOLDER", help="A report folder (talkscan-reports/meeting)."),
+    names: List[str] = typer.Argument(..., metavar="SPEAKER=NAME", help="SPEAKER=NAME pairs: a speaker id or current name, then the new "
                                       "name (S0=Greg \"S2=Priya Shah\"; S1= takes a name away)."),
-    policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (default: the one the "
+    policy: Optional[Path] = typer.Option(None, "--policy", metavar="FILE", help="TOML policy for flags (default: the one the "
                                           "report was made with)."),
     enrol: bool = typer.Option(False, "--enrol", help="Also enrol the named speakers' voices from the recording, "
                                "so later runs name them (`talkscan voices`)."),
-    voices: Optional[Path] = typer.Option(None, "--voices", help="Voiceprint database for --enrol (default: "
+    voices: Optional[Path] = typer.Option(None, "--voices", metavar="FILE", help="Voiceprint database for --enrol (default: "
                                           "~/.local/share/talkscan/voices.db)."),
     quiet: bool = QUIET,
 ) -> None:
@@ -332,10 +332,10 @@ def rename(
 
 @app.command()
 def update(
-    report: Path = typer.Argument(..., help="A report folder (talkscan-reports/meeting)."),
-    source: Optional[Path] = typer.Option(None, "--from", help="The corrected transcript (default: the one of "
+    report: Path = typer.Argument(..., metavar="FOLDER", help="A report folder (talkscan-reports/meeting)."),
+    source: Optional[Path] = typer.Option(None, "--from", metavar="FILE", help="The corrected transcript (default: the one of "
                                           "transcript.vtt, .srt, .json in the folder that you changed)."),
-    policy: Optional[Path] = typer.Option(None, "--policy", help="TOML policy for flags (default: the one the "
+    policy: Optional[Path] = typer.Option(None, "--policy", metavar="FILE", help="TOML policy for flags (default: the one the "
                                           "report was made with)."),
     quiet: bool = QUIET,
 ) -> None:
@@ -349,8 +349,9 @@ def update(
         progress, display = _one_report_display(report, quiet)
         with display:
             t = update_report(report, source, policy, progress)
-        typer.echo(f"{len(t.utterances)} utterances, {len(t.asks)} asks, {len(t.conflicts)} conflicts, "
-                   f"{len(t.flags)} flags", err=True)
+        counts = ((len(t.utterances), "utterance"), (len(t.asks), "ask"), (len(t.conflicts), "conflict"),
+                  (len(t.flags), "flag"))
+        typer.echo(", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts), err=True)
         typer.echo(f"report: {report / 'report.html'}")
 
     _guard(go)
@@ -383,8 +384,8 @@ def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bo
 
 @app.command()
 def history(
-    out: Path = typer.Option(Path("talkscan-reports"), "--out", "-o", help="The reports folder of earlier runs."),
-    db: Optional[Path] = typer.Option(None, "--db", help="History database (default: OUT/talkscan.db)."),
+    out: Path = typer.Option(Path("talkscan-reports"), "--out", "-o", metavar="DIR", help="The reports folder of earlier runs."),
+    db: Optional[Path] = typer.Option(None, "--db", metavar="FILE", help="History database (default: OUT/talkscan.db)."),
 ) -> None:
     """How each person negotiated across meetings: moves and flags over time, recurring conflicts."""
     from .batch import history_text
@@ -400,7 +401,7 @@ def history(
 @app.command("policy")
 def policy_cmd(
     show: bool = typer.Option(False, "--show", help="Print the default policy (TOML, with comments)."),
-    check: Optional[Path] = typer.Option(None, "--check", help="Validate a policy file."),
+    check: Optional[Path] = typer.Option(None, "--check", metavar="FILE", help="Validate a policy file."),
 ) -> None:
     """The thresholds behind the report's flags. Copy the defaults, edit, pass with --policy."""
     from .policy import default_policy_text, load_policy
@@ -417,10 +418,10 @@ def policy_cmd(
 
 @train_app.command("moves")
 def train_moves_cmd(
-    data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/ and dev/)."),
-    out: Path = typer.Option(Path("models"), "--out", help="Where the heads and their metadata go."),
+    data: Path = typer.Option(Path("data/dialogues"), "--data", metavar="DIR", help="Labelled dialogues (train/ and dev/)."),
+    out: Path = typer.Option(Path("models"), "--out", metavar="DIR", help="Where the heads and their metadata go."),
     utterance: Optional[Path] = typer.Option(
-        None, "--utterance", help="Output folder of `talkscan train utterance`: install that fine-tuned model and "
+        None, "--utterance", metavar="DIR", help="Output folder of `talkscan train utterance`: install that fine-tuned model and "
         "tune how it mixes with the heads (without it, the heads decide alone)."),
     cross_encoder: bool = typer.Option(
         False, "--cross-encoder", help="Also mix that folder's conflict cross-encoder with the conflict head "
@@ -450,21 +451,21 @@ ASK_EPOCHS, ASK_LR = 6, 1e-4
 
 @train_app.command("utterance")
 def train_utterance_cmd(
-    data: Path = typer.Option(Path("data/dialogues"), "--data", help="Labelled dialogues (train/, dev/, test/)."),
-    out: Path = typer.Option(Path("build/utterance"), "--out", help="Where the fine-tuned model and model A's "
+    data: Path = typer.Option(Path("data/dialogues"), "--data", metavar="DIR", help="Labelled dialogues (train/, dev/, test/)."),
+    out: Path = typer.Option(Path("build/utterance"), "--out", metavar="DIR", help="Where the fine-tuned model and model A's "
                              "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
     device: str = typer.Option("cpu", "--device", help="torch device: cpu (about two hours on a 2-core CPU), or cuda (minutes)."),
     epochs: int = typer.Option(5, "--epochs"),
-    lr: float = typer.Option(1.5e-4, "--lr", help="Learning rate of the fine-tuned layers."),
-    conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", help="Epochs of the conflict cross-encoder."),
-    conflict_lr: float = typer.Option(0.0, "--conflict-lr", help=f"Its learning rate; 0 (the default) skips it: the "
+    lr: float = typer.Option(1.5e-4, "--lr", metavar="RATE", help="Learning rate of the fine-tuned layers."),
+    conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", metavar="N", help="Epochs of the conflict cross-encoder."),
+    conflict_lr: float = typer.Option(0.0, "--conflict-lr", metavar="RATE", help=f"Its learning rate; 0 (the default) skips it: the "
                                       f"shipped heads mix in none (models/moves.md). {CONFLICT_LR:g} is the recipe tried, "
                                       "for `train moves --cross-encoder`."),
-    conflict_first_layer: int = typer.Option(4, "--conflict-first-layer",
+    conflict_first_layer: int = typer.Option(4, "--conflict-first-layer", metavar="N",
                                              help="Fine-tune the cross-encoder's layers from this one up (0: all six)."),
-    ask_epochs: int = typer.Option(ASK_EPOCHS, "--ask-epochs", help="Epochs of the ask model."),
-    ask_lr: float = typer.Option(ASK_LR, "--ask-lr", help="Its learning rate (0 skips it)."),
-    seed: int = typer.Option(0, "--seed", help="Initialisation and batch order (another seed measures how much a "
+    ask_epochs: int = typer.Option(ASK_EPOCHS, "--ask-epochs", metavar="N", help="Epochs of the ask model."),
+    ask_lr: float = typer.Option(ASK_LR, "--ask-lr", metavar="RATE", help="Its learning rate (0 skips it)."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Initialisation and batch order (another seed measures how much a "
                              "retrain moves the scores by chance)."),
     ask_cuts: bool = typer.Option(ASK_CUTS, "--ask-cuts/--no-ask-cuts",
                                   help="Also train on every ask turn cut to its ask sentences (see `train moves`)."),
@@ -514,8 +515,8 @@ def _check_torch_device(device: str) -> None:
 
 @train_app.command("emotion")
 def train_emotion_cmd(
-    data: Path = typer.Option(Path("../shared/data/goemotions"), "--data", help="GoEmotions folder (train/dev/test .tsv)."),
-    out: Path = typer.Option(Path("models"), "--out", help="Where the emotion head goes."),
+    data: Path = typer.Option(Path("../shared/data/goemotions"), "--data", metavar="DIR", help="GoEmotions folder (train/dev/test .tsv)."),
+    out: Path = typer.Option(Path("models"), "--out", metavar="DIR", help="Where the emotion head goes."),
 ) -> None:
     """Train the utterance emotion head on GoEmotions; prints test macro-F1."""
     import json

@@ -17,7 +17,7 @@ voices_app = typer.Typer(
 )
 
 VOICES = typer.Option(
-    None, "--voices", help="Voiceprint database (default: ~/.local/share/talkscan/voices.db)."
+    None, "--voices", metavar="FILE", help="Voiceprint database (default: ~/.local/share/talkscan/voices.db)."
 )
 
 
@@ -29,14 +29,14 @@ def _db(voices: Optional[Path]) -> Path:
 
 @voices_app.command("add")
 def add(
-    name: str = typer.Argument(..., help="The person's name, as reports should show it."),
-    file: Optional[Path] = typer.Argument(None, help="A recording of that person speaking (at least 2 s of speech)."),
-    start: Optional[float] = typer.Option(None, "--start", min=0, help="Use the recording from here (seconds)."),
-    end: Optional[float] = typer.Option(None, "--end", min=0, help="Use the recording up to here (seconds)."),
+    name: str = typer.Argument(..., metavar="NAME", help="The person's name, as reports should show it."),
+    file: Optional[Path] = typer.Argument(None, metavar="FILE", help="A recording of that person speaking (at least 2 s of speech)."),
+    start: Optional[float] = typer.Option(None, "--start", metavar="SECONDS", min=0, help="Use the recording from here (seconds)."),
+    end: Optional[float] = typer.Option(None, "--end", metavar="SECONDS", min=0, help="Use the recording up to here (seconds)."),
     from_report: Optional[Path] = typer.Option(
-        None, "--from", help="A report folder of an analysed recording: enrol one of its speakers (with --speaker)."
+        None, "--from", metavar="FOLDER", help="A report folder of an analysed recording: enrol one of its speakers (with --speaker)."
     ),
-    speaker: Optional[str] = typer.Option(None, "--speaker", help="The speaker id (S1) or name in the --from report."),
+    speaker: Optional[str] = typer.Option(None, "--speaker", metavar="ID|NAME", help="The speaker id (S1) or name in the --from report."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite a voice already enrolled under NAME."),
     voices: Optional[Path] = VOICES,
 ) -> None:
@@ -92,7 +92,7 @@ def list_cmd(voices: Optional[Path] = VOICES) -> None:
 
 
 @voices_app.command("remove")
-def remove(name: str = typer.Argument(..., help="The enrolled name."), voices: Optional[Path] = VOICES) -> None:
+def remove(name: str = typer.Argument(..., metavar="NAME", help="The enrolled name."), voices: Optional[Path] = VOICES) -> None:
     """Forget NAME's voiceprint."""
 
     def go() -> None:
