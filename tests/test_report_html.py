@@ -80,6 +80,28 @@ def test_flags_show_figure_threshold_and_advice(html):
     assert "Acknowledge Greg&#39;s side" in html
 
 
+def test_a_weighted_overuse_figure_says_how_many_uses_it_weighs():
+    """Repeats on the same person weigh more (repeat_target_weight): "5.5 > 2" beside four evidence
+    links read as a miscount."""
+    report = sample_report()
+    flag = next(f for f in report["flags"] if f["kind"] == "overused")
+    flag["value"] = len(flag["evidence"]) + 1.5
+    html = render_html(report)
+    assert f"{len(flag['evidence'])} uses, weighted {flag['value']} &gt; {flag['threshold']}" in html
+    assert "repeat_target_weight" in html
+
+
+def test_a_conflict_across_topics_names_both_in_its_heading():
+    """A price ask against a scope ask was headed "price" alone."""
+    report = sample_report()
+    c = report["conflicts"][0]
+    asks = {a["id"]: a for a in report["asks"]}
+    first, second = (asks[a] for a in c["asks"])
+    second["topic"] = "scope" if first["topic"] != "scope" else "price"
+    html = render_html(report)
+    assert f'<span class="topic">{first["topic"]} ↔ {second["topic"]}</span>' in html
+
+
 def test_conflicts_name_both_sides_with_quotes(html):
     assert "Maya vs Greg" in html and "Tom vs Priya" in html
     assert "We need the year-one price under four twenty" in html

@@ -137,7 +137,10 @@ def _context(report: dict) -> dict[str, Any]:
     conflicts = []
     for c in report.get("conflicts") or []:
         sides = [ask_view(ask_by_id[a]) for a in c.get("asks", []) if a in ask_by_id]
-        conflicts.append(c | {"sides": sides, "speaker_labels": [label(s) for s in c.get("speakers", [])]})
+        # asks on two topics that exclude each other ("price" against "scope"): the heading names both
+        topics = list(dict.fromkeys(a.get("topic") for a in sides if a.get("topic"))) or [c.get("topic")]
+        conflicts.append(c | {"sides": sides, "speaker_labels": [label(s) for s in c.get("speakers", [])],
+                              "topic_label": " ↔ ".join(t for t in topics if t)})
 
     flags = []
     for i, f in enumerate(report.get("flags") or []):
