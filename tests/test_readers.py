@@ -753,22 +753,36 @@ def test_a_lead_inside_a_headed_turn_stays_in_it(tmp_path, text):
 
 @pytest.mark.parametrize("lead, speaker", [
     ("Bottom line", False), ("Quick question", False),
-    ("Audience member", True), ("Jan van Dijk", True), ("Unknown speaker", True), ("Maya (procurement)", True),
+    # names and roles used once stay speakers, lower-case words and all
+    ("Audience member", True), ("Jan van Dijk", True), ("Anne d'Arcy", True), ("Project office", True),
+    ("Maya (procurement)", True),
 ])
-def test_a_phrase_used_once_as_a_lead_is_text(tmp_path, lead, speaker):
+def test_an_aside_phrase_as_a_lead_is_text(tmp_path, lead, speaker):
     text = (f"Maya: We need the price under 300,000.\nGreg: Our floor is 340,000.\nPriya: Let me put it this way.\n"
-            f"{lead}: the go-live date is fixed.\nTom: Ten weeks, at least.\nMaya: Noted.\n")
+            f"{lead}: the go-live date is fixed.\nand that is final.\nTom: Ten weeks, at least.\nMaya: Noted.\n")
     t = read_transcript(write(tmp_path, "notes.txt", text))
     names = [s.name for s in t.speakers]
     assert (lead in names) is speaker
     if not speaker:
-        assert t.utterances[2].text == f"Let me put it this way. {lead}: the go-live date is fixed."
+        assert t.utterances[2].text == f"Let me put it this way. {lead}: the go-live date is fixed. and that is final."
 
 
-def test_a_phrase_lead_that_recurs_is_a_speaker(tmp_path):
-    text = "Team lead: We need ten weeks.\nMaya: No.\nProject office: June.\nProject office: Firm.\nMaya: Ok.\n"
-    t = read_transcript(write(tmp_path, "notes.txt", text))
-    assert [s.name for s in t.speakers] == ["Team lead", "Maya", "Project office"]
+def test_a_lead_and_the_lines_after_it_stay_in_a_headed_turn(tmp_path):
+    """The lines after a folded lead come with it (the first version kept only the lead's line)."""
+    text = ("Maya Chen  0:03\nWe need the price down.\nPicture April: the system running\nand more text.\n\n"
+            "Greg Park  0:10\nNo way.\n\nMaya Chen  0:15\nFine.\n")
+    t = read_transcript(write(tmp_path, "otter.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya Chen", "We need the price down. Picture April: the system running and more text."),
+        ("Greg Park", "No way."), ("Maya Chen", "Fine.")]
+
+
+def test_a_lower_case_word_of_another_alphabet_is_not_a_heading(tmp_path):
+    """"środa 10:30" wrapped from the line above is text, as "Friday 10:30" would not be."""
+    text = "Maya Kowalska  0:03\nSpotkanie przesuwamy na\nśroda 10:30\n\nJan Nowak  0:10\nDobrze.\n"
+    t = read_transcript(write(tmp_path, "otter.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya Kowalska", "Spotkanie przesuwamy na środa 10:30"), ("Jan Nowak", "Dobrze.")]
 
 
 def test_headed_layouts_of_every_labelled_meeting_keep_their_speakers():
@@ -802,3 +816,13 @@ def test_zoom_saved_chat(tmp_path, text):
     t = read_transcript(write(tmp_path, "meeting_saved_chat.txt", text))
     assert [(t.speaker_label(u.speaker), u.start, u.text) for u in t.utterances] == [
         ("Maya Chen", 0, "We need the price under four twenty."), ("Greg Park", 6, "Under four twenty? That's a big ask.")]
+
+
+@pytest.mark.parametrize("d", [{"utterances": []}, {"speakers": [], "utterances": "x"}, []])
+def test_a_talkscan_transcript_without_its_lists_is_malformed(d):
+    """A hand-edited transcript.json that lost 'speakers' reached `update` and a batch's planning as a
+    KeyError, a traceback that stopped the batch."""
+    from talkscan.readers.json_reader import talkscan_transcript
+
+    with pytest.raises(MalformedTranscript, match="'speakers' and 'utterances'"):
+        talkscan_transcript(d, "transcript.json")

@@ -23,15 +23,20 @@ def pause_splits(prev_text: str, prev_end: float | None, start: float | None) ->
 
 
 # A name as transcripts write it: up to four capitalised words or numbers ("Maya Chen", "Speaker 1",
-# "Élodie Roux": a word opens with a letter that is not lower case in ASCII or Latin-1)
-_CAP = r"[^\W\d_a-zß-öø-ÿ]"
+# "Élodie Roux", "Łukasz", "Ольга"): a word opens with a capital of the Latin, Greek or Cyrillic
+# alphabets (Python's re has no \p{Lu}; "środa" and "встреча" stay text)
+_CAP = "[" + "".join(re.escape(c) for c in map(chr, [*range(0x41, 0x250), *range(0x370, 0x530)])
+                     if c.isupper() or c.istitle()) + "]"
 NAME = rf"(?:{_CAP}[\w.'’-]*|\d+)(?:\s(?:{_CAP}[\w.'’-]*|\d+)){{0,3}}"
 ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
 
 
 # Leads that introduce an aside, never a person: "Note: the SOW is attached."
 NOT_SPEAKERS = {"note", "nb", "n.b.", "ps", "p.s.", "fyi", "update", "reminder", "warning", "important",
-                "edit", "disclaimer", "caveat", "todo", "to do", "tip"}
+                "edit", "disclaimer", "caveat", "todo", "to do", "tip",
+                # asides written as phrases: "Bottom line: the date is fixed."
+                "bottom line", "side note", "quick note", "quick question", "fun fact", "long story short",
+                "key point", "in short", "in summary", "to summarise", "to summarize", "tl;dr", "tldr"}
 
 
 def speaker_like(name: str) -> bool:

@@ -44,6 +44,8 @@ def _not_a_number(word: str):
 def _check_utterances(d: dict, path: str) -> None:
     """What Transcript.from_dict takes on trust, checked with the utterance named: Python's own
     message ("Utterance.__init__() missing 2 required positional arguments") means nothing to a user."""
+    if not isinstance(d, dict) or not isinstance(d.get("speakers"), list) or not isinstance(d.get("utterances"), list):
+        raise MalformedTranscript("is not a talkscan transcript: it needs 'speakers' and 'utterances' lists", path=path)
     for k, s in enumerate(d["speakers"]):
         if not isinstance(s, dict) or not isinstance(s.get("id"), str):
             raise MalformedTranscript(f"speaker {k} has no 'id'", path=path)

@@ -22,8 +22,6 @@
   of mostly such headings, a `Word: text` line is the speaker's text ("Picture April: …"), unless
   its word heads turns too.
 
-A lead written as a phrase and used once ("Bottom line: the date is fixed.") is text, not a speaker.
-
 A name may carry a role in brackets: `Maya (Procurement): text`, `Maya Chen [Head of Procurement]: text`.
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
@@ -39,7 +37,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import MalformedTranscript
-from .common import NAME, ROLE, build_transcript, join_cues, parse_time, speaker_like
+from .common import NAME, build_transcript, join_cues, parse_time, speaker_like
 
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
@@ -148,45 +146,21 @@ def _header_row(line: str) -> bool:
     return "\t" in line and bool(cells) and all(c in _HEADER_CELLS for c in cells)
 
 
-# lower-case words inside names: "Jan van Dijk", "Leonardo da Vinci"
-_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "bin", "bint", "al", "el",
-              "ten", "ter", "zu", "y", "e", "dos", "das"}
-
-
-# people a transcript names by what they are: "Audience member", "Unknown speaker"
-_PERSONS = {"speaker", "member", "participant", "attendee", "voice", "caller", "guest", "host", "moderator",
-            "chair", "interviewer", "interviewee", "lead", "manager", "director", "rep", "representative",
-            "person", "customer", "client", "agent", "user", "officer", "engineer", "analyst", "man", "woman"}
-
-
-def _phrase_lead(name: str) -> bool:
-    """A lead written as a phrase, not a name: a later word in lower case ("Bottom line", "Quick
-    question"), unless it names a person ("Audience member"); a role in brackets does not count
-    ("Maya (procurement)")."""
-    words = ROLE.sub("", name).split()
-    return (words[-1].lower() not in _PERSONS
-            and any(w[:1].islower() and w.lower() not in _PARTICLES for w in words[1:]))
-
-
-def _fold_stray_leads(rows: list[list], starts: list[tuple[bool, str]], headings: list[str | None]):
-    """`Word: text` lines inside turns are text, not speakers:
-    - in a file whose turns mostly start on a line of their own (Otter's and Teams' "Name  0:03",
-      Rev's "Name (00:03):", the text below), a `Name: text` line whose name heads no turn
-      ("Picture April: the system running…");
-    - in any file, a lead written as a phrase and used once ("Bottom line: the date is fixed.").
-    Such a line goes back, whole, into the turn it interrupts (before the first turn it stays)."""
-    below = {r[0] for r, (own_line, _) in zip(rows, starts) if own_line}
-    mostly_below = 2 * sum(own for own, _ in starts) > len(rows)
-    uses: dict[str, int] = {}
-    for r in rows:
-        uses[r[0]] = uses.get(r[0], 0) + 1
+def _fold_stray_leads(rows: list[list], starts: list[tuple[bool, str, str]], headings: list[str | None]):
+    """In a file whose turns mostly start on a line of their own (Otter's and Teams' "Name  0:03",
+    Rev's "Name (00:03):", the text below), a `Word: text` line whose word heads no turn is text,
+    not a speaker ("Picture April: the system running…"): the line, and the lines that followed it,
+    go back into the turn it interrupts (before the first turn it stays). Those tools write every
+    turn under a heading, so a name said only that way is a sentence's lead."""
+    below = {r[0] for r, (own_line, _, _) in zip(rows, starts) if own_line}
+    if 2 * len([1 for own, _, _ in starts if own]) <= len(rows):
+        return rows, headings
     out_rows: list[list] = []
     out_heads: list[str | None] = []
-    for row, (own_line, line), head in zip(rows, starts, headings):
-        stray = not own_line and ((mostly_below and row[0] not in below)
-                                  or (uses[row[0]] == 1 and len(uses) > 2 and _phrase_lead(row[0])))
-        if stray and out_rows:
-            out_rows[-1][1] = " ".join(x for x in (out_rows[-1][1], line) if x)
+    for row, (own_line, line, first), head in zip(rows, starts, headings):
+        if not own_line and row[0] not in below and out_rows:
+            more = row[1][len(first):].strip()   # the lines after it, joined to the row
+            out_rows[-1][1] = " ".join(x for x in (out_rows[-1][1], line, more) if x)
         else:
             out_rows.append(row)
             out_heads.append(head)
@@ -235,7 +209,7 @@ def parse(text: str, source: str):
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     headings: list[str | None] = []   # per row: the heading line it started from, if it did
-    starts: list[tuple[bool, str]] = []   # per row: did it start on a line of its own (text below), that line
+    starts: list[tuple[bool, str, str]] = []   # per row: did it start on a line of its own (text below), that line, its text
     lines = text.replace("\r\n", "\n").split("\n")
     tabs = _tab_rows(lines)
     for line in lines:
@@ -262,7 +236,7 @@ def parse(text: str, source: str):
             pending = None
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
             headings.append(line.strip() if turn.heading else None)
-            starts.append((not turn.text, line.strip()))
+            starts.append((not turn.text, line.strip(), turn.text))
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
     rows, headings = _fold_stray_leads(rows, starts, headings)
