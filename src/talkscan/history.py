@@ -64,9 +64,9 @@ class History:
 def _person_key(name: str) -> str:
     """One person across meetings: the name without a role in brackets ("Maya (Procurement)", as a
     transcript may introduce her, is Maya), spacing and case aside."""
-    from .readers.common import ROLE
+    from .readers.common import without_role
 
-    return " ".join(ROLE.sub("", name).split()).casefold() or " ".join(name.split()).casefold()
+    return " ".join((without_role(name) or name).split()).casefold()
 
 
 def _flag_text(f: dict) -> str:
@@ -81,7 +81,7 @@ def build_history(store: "Store") -> History:
         """A person's name as first seen across meetings, so one pair reads the same everywhere. An
         unnamed speaker is nobody elsewhere: S0 of one meeting is not S0 of the next."""
         name = m.label(speaker)
-        if name == speaker and not any(s["speaker"] == speaker and s["name"] for s in m.speakers):
+        if not any(s["speaker"] == speaker and s["name"] for s in m.speakers):
             return f"{speaker} ({Path(m.report).name})"
         person = people.get(_person_key(name))
         return person.name if person else name

@@ -28,7 +28,12 @@ def pause_splits(prev_text: str, prev_end: float | None, start: float | None) ->
 _CAP = "[" + "".join(re.escape(c) for c in map(chr, [*range(0x41, 0x250), *range(0x370, 0x530)])
                      if c.isupper() or c.istitle()) + "]"
 NAME = rf"(?:{_CAP}[\w.'’-]*|\d+)(?:\s(?:{_CAP}[\w.'’-]*|\d+)){{0,3}}"
-ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+_ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+
+
+def without_role(name: str) -> str:
+    """The name without a role in brackets after it: "Maya (Procurement)" → "Maya"."""
+    return _ROLE.sub("", name).strip()
 
 
 # Leads that introduce an aside, never a person: "Note: the SOW is attached."
@@ -47,8 +52,8 @@ def speaker_like(name: str) -> bool:
         return False
     if len(name.split()) <= 4:
         return True
-    base = ROLE.sub("", name)
-    return base != name and len(base.split()) <= 4 and re.fullmatch(NAME, base.strip()) is not None
+    base = without_role(name)
+    return base != name.strip() and len(base.split()) <= 4 and re.fullmatch(NAME, base) is not None
 
 
 def name_aliases(names: list[str]) -> dict[str, str]:
@@ -62,7 +67,7 @@ def name_aliases(names: list[str]) -> dict[str, str]:
         first.setdefault(n.casefold(), n)
     roled: dict[str, list[str]] = {}
     for n in first.values():
-        base = ROLE.sub("", n).strip()
+        base = without_role(n)
         if base != n and base:
             roled.setdefault(base.casefold(), []).append(n)
     alias = {n: first[n.casefold()] for n in names}

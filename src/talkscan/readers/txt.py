@@ -146,40 +146,51 @@ def _header_row(line: str) -> bool:
     return "\t" in line and bool(cells) and all(c in _HEADER_CELLS for c in cells)
 
 
-def _fold_stray_leads(rows: list[list], starts: list[tuple[bool, str, str]], headings: list[str | None]):
+class _Start(NamedTuple):
+    """How a row began: the line, the text on it, and its layout."""
+
+    line: str
+    text: str
+    heading: bool    # "Name  0:03" and the like (_TurnLine.heading)
+
+    @property
+    def own_line(self) -> bool:
+        """The name on a line of its own, the text below (headings, Rev's "Name (00:03):")."""
+        return not self.text
+
+
+def _fold_stray_leads(rows: list[list], starts: list[_Start]) -> tuple[list[list], list[_Start]]:
     """In a file whose turns mostly start on a line of their own (Otter's and Teams' "Name  0:03",
     Rev's "Name (00:03):", the text below), a `Word: text` line whose word heads no turn is text,
     not a speaker ("Picture April: the system running…"): the line, and the lines that followed it,
     go back into the turn it interrupts (before the first turn it stays). Those tools write every
     turn under a heading, so a name said only that way is a sentence's lead."""
-    below = {r[0] for r, (own_line, _, _) in zip(rows, starts) if own_line}
-    if 2 * len([1 for own, _, _ in starts if own]) <= len(rows):
-        return rows, headings
-    out_rows: list[list] = []
-    out_heads: list[str | None] = []
-    for row, (own_line, line, first), head in zip(rows, starts, headings):
-        if not own_line and row[0] not in below and out_rows:
-            more = row[1][len(first):].strip()   # the lines after it, joined to the row
-            out_rows[-1][1] = " ".join(x for x in (out_rows[-1][1], line, more) if x)
+    if 2 * sum(s.own_line for s in starts) <= len(rows):
+        return rows, starts
+    below = {r[0] for r, s in zip(rows, starts) if s.own_line}
+    kept: list[tuple[list, _Start]] = []
+    for row, start in zip(rows, starts):
+        if not start.own_line and row[0] not in below and kept:
+            more = row[1][len(start.text):].strip()   # the lines after it, joined to the row
+            kept[-1][0][1] = " ".join(x for x in (kept[-1][0][1], start.line, more) if x)
         else:
-            out_rows.append(row)
-            out_heads.append(head)
-    return out_rows, out_heads
+            kept.append((row, start))
+    return [r for r, _ in kept], [s for _, s in kept]
 
 
-def _fold_stray_headings(rows: list[list], headings: list[str | None]) -> list[list]:
+def _fold_stray_headings(rows: list[list], starts: list[_Start]) -> list[list]:
     """In a file of mostly `Name: text` turns, a few "Pricing - 10:30" lines with text below are an
     agenda or notes inside a turn, not speakers: heading and text go back into the turn they
     interrupt (before the first turn, they are header lines)."""
-    n_head = sum(h is not None for h in headings)
+    n_head = sum(s.heading for s in starts)
     if not n_head or n_head * 2 >= len(rows):
         return rows
     out: list[list] = []
-    for row, head in zip(rows, headings):
-        if head is None:
+    for row, start in zip(rows, starts):
+        if not start.heading:
             out.append(row)
         elif out and row[1]:   # a bare "Tuesday 10:30" marks the time, not speech: dropped as before
-            out[-1][1] = " ".join(x for x in (out[-1][1], head, row[1]) if x)
+            out[-1][1] = " ".join(x for x in (out[-1][1], start.line, row[1]) if x)
     return out
 
 
@@ -208,8 +219,7 @@ def parse(text: str, source: str):
     clock = False
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
-    headings: list[str | None] = []   # per row: the heading line it started from, if it did
-    starts: list[tuple[bool, str, str]] = []   # per row: did it start on a line of its own (text below), that line, its text
+    starts: list[_Start] = []   # per row: how it began
     lines = text.replace("\r\n", "\n").split("\n")
     tabs = _tab_rows(lines)
     for line in lines:
@@ -235,12 +245,11 @@ def parse(text: str, source: str):
             t = turn.time or pending
             pending = None
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
-            headings.append(line.strip() if turn.heading else None)
-            starts.append((not turn.text, line.strip(), turn.text))
+            starts.append(_Start(line.strip(), turn.text, turn.heading))
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
-    rows, headings = _fold_stray_leads(rows, starts, headings)
-    rows = _fold_stray_headings(rows, headings)
+    rows, starts = _fold_stray_leads(rows, starts)
+    rows = _fold_stray_headings(rows, starts)
     for r in rows:   # tabs and runs of spaces (spreadsheet cells, aligned columns) are one space
         r[1] = " ".join(r[1].split())
     rows = [r for r in rows if r[1]]
