@@ -633,7 +633,7 @@ def run_batch(
         result.failed.append((path, message))
         if store is not None:
             store.add_failure(str(path), message, job and job.content_hash, job and job.key, input_error)
-            if folder is not None and not (folder / "report.json").is_file():   # a previous report kept whole stays
+            if folder is not None and not _marker(folder, False).is_file():   # a previous report kept whole stays
                 store.remove_meeting(folder)
         event("fail", source=str(path), message=message)
 

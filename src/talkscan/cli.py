@@ -53,8 +53,6 @@ class Channels(str, Enum):
     split = "split"
 
 
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"talkscan {__version__}")
@@ -215,8 +213,10 @@ def _process(inputs: list[Path], out: Path, options, quiet: bool, recursive: boo
             _err(str(e))
             unusable.append((str(path), e.message))
     # a file named twice (or named and inside a folder also given) is one meeting: one report
-    seen: set[Path] = set()
-    files = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
+    unique: dict[Path, Path] = {}
+    for f in files:
+        unique.setdefault(f.resolve(), f)
+    files = list(unique.values())
     on_event, display = _batch_display(quiet)
     batch = BatchOptions(workers=workers, scheduler=scheduler, force=force, transcript_only=transcript_only)
     with display:
