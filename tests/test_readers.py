@@ -818,6 +818,28 @@ def test_zoom_saved_chat(tmp_path, text):
         ("Maya Chen", 0, "We need the price under four twenty."), ("Greg Park", 6, "Under four twenty? That's a big ask.")]
 
 
+def test_zoom_saved_chat_in_lower_case(tmp_path):
+    """Some Zoom versions write "from … to" in lower case; it read as one speaker, "10:00:01 from Maya
+    Chen to Everyone", holding the whole chat."""
+    text = ("10:00:01 from Maya Chen to everyone:\n\tWe need the price under four twenty.\n"
+            "10:00:07 from Greg Park to everyone:\n\tUnder four twenty?\n")
+    t = read_transcript(write(tmp_path, "meeting_saved_chat.txt", text))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Park"]
+
+
+@pytest.mark.parametrize("name,text", [
+    ("captions.txt", "[Maya Chen] 23:59:50 We need the price under four twenty.\n"
+                     "[Greg Park] 00:00:04 Under four twenty?\n[Maya Chen] 00:00:09 Yes.\n"),
+    ("meeting_saved_chat.txt", "23:59:50 From Maya Chen to Everyone:\n\tWe need the price under four twenty.\n"
+                               "00:00:04 From Greg Park to Everyone:\n\tUnder four twenty?\n"),
+])
+def test_clock_times_across_midnight(tmp_path, name, text):
+    """A meeting that runs past midnight: the clock goes back to 00:00, the meeting goes on. The
+    times after midnight used to come out about a day negative."""
+    t = read_transcript(write(tmp_path, name, text))
+    assert [u.start for u in t.utterances][:2] == [0, 14]
+
+
 @pytest.mark.parametrize("d", [{"utterances": []}, {"speakers": [], "utterances": "x"}, []])
 def test_a_talkscan_transcript_without_its_lists_is_malformed(d):
     """A hand-edited transcript.json that lost 'speakers' reached `update` and a batch's planning as a

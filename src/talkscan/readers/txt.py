@@ -53,8 +53,8 @@ _HEADER_CELLS = {"time", "start", "end", "start time", "end time", "timestamp", 
                  "who", "text", "transcript", "utterance", "content", "said", "words"}
 # Zoom's saved chat: "10:00:01 From Maya Chen to Everyone:" with the message below (or after it),
 # "… to Greg Park (Direct Message):"; older exports "10:00:01\t From  Maya Chen : message". Clock times.
-_ZOOM_CHAT = re.compile(rf"^\s*(?P<t>{_T})\s+From\s+(?P<name>[^:\t]{{1,60}}?)\s+to\s+[^:\t]{{1,60}}?\s*:\s*(?P<text>.*)$")
-_ZOOM_CHAT_OLD = re.compile(rf"^\s*(?P<t>{_T})\s+From\s+(?P<name>[^:\t]{{1,60}}?)\s*:\s*(?P<text>.*)$")
+_ZOOM_CHAT = re.compile(rf"^\s*(?P<t>{_T})\s+From\s+(?P<name>[^:\t]{{1,60}}?)\s+to\s+[^:\t]{{1,60}}?\s*:\s*(?P<text>.*)$", re.I)
+_ZOOM_CHAT_OLD = re.compile(rf"^\s*(?P<t>{_T})\s+From\s+(?P<name>[^:\t]{{1,60}}?)\s*:\s*(?P<text>.*)$", re.I)
 _BRACKET = re.compile(rf"^\s*\[(?!{_T}\])(?P<name>[^\]]{{1,40}})\]\s*(?P<t>{_T})\s*(?P<text>.*)$")
 # "[SPEAKER_00]: text", as WhisperX and other diarizing tools write, possibly after a time
 _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\])(?P<name>[^\]:]{{1,40}})\]\s*:\s+(?P<text>\S.*)$")
@@ -213,6 +213,19 @@ def _fill_times(rows: list[list]) -> None:
             rows[k][2] = rows[k - 1][2] + words[k - 1] * span
 
 
+def _count_from_first(rows: list[list]) -> None:
+    """Clock times as seconds from the first row's. A clock that jumps back by more than half a day
+    has passed midnight (a meeting from 23:40 to 00:30), not gone back in time."""
+    t0, day, last = rows[0][2], 0.0, rows[0][2]
+    for r in rows:
+        if r[2] is None:
+            continue
+        if r[2] + day < last - 43200:
+            day += 86400
+        last = r[2] + day
+        r[2] = last - t0
+
+
 def parse(text: str, source: str):
     rows: list[list] = []
     pending: str | None = None      # a time on a line of its own, for the next turn
@@ -256,9 +269,7 @@ def parse(text: str, source: str):
     if not rows:
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
     if clock and rows[0][2] is not None:   # Zoom's captions carry the time of day: count from the first
-        t0 = rows[0][2]
-        for r in rows:
-            r[2] = r[2] - t0 if r[2] is not None else None
+        _count_from_first(rows)
     _fill_times(rows)
     # a timed line ends where the next one starts
     for a, b in zip(rows, rows[1:]):
