@@ -416,6 +416,10 @@ def test_speech_api_utterances_json(tmp_path):
         ("own2.json", '{"speakers": [{"id": "S0"}], "utterances": [{"id": "u0", "speaker": "S0", "text": "hi", '
          '"start": "a"}]}', "utterance 0 has a 'start' time that is not a number"),
         ("own3.json", '{"speakers": [{"name": "Maya"}], "utterances": []}', "speaker 0 has no 'id'"),
+        ("own4.json", '{"speakers": [{"id": "S0"}], "utterances": [{"id": "u0", "speaker": "S0", "text": "hi", '
+         '"start": 9, "end": 2}]}', "utterance 0 ends before it starts"),
+        ("own5.json", '{"speakers": [{"id": "S0"}], "utterances": [{"id": "u0", "speaker": "S0", "text": "hi", '
+         '"start": -3, "end": 2}]}', "utterance 0 has a negative 'start' time"),
     ],
 )
 def test_malformed_transcripts_name_the_problem(tmp_path, name, text, problem):

@@ -59,6 +59,10 @@ def _check_utterances(d: dict, path: str) -> None:
             v = u.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
                 raise MalformedTranscript(f"utterance {k} has a '{key}' time that is not a number", path=path)
+            if v is not None and v < 0:
+                raise MalformedTranscript(f"utterance {k} has a negative '{key}' time", path=path)
+        if isinstance(u.get("start"), (int, float)) and isinstance(u.get("end"), (int, float)) and u["end"] < u["start"]:
+            raise MalformedTranscript(f"utterance {k} ends before it starts", path=path)   # as a subtitle cue
         if not isinstance(u.get("turn", k), int):
             raise MalformedTranscript(f"utterance {k} has a 'turn' that is not a whole number", path=path)
 
