@@ -315,6 +315,17 @@ def test_meeting_date():
     assert meeting_date(Path("notes-12345678901.txt")) is None
 
 
+def test_meeting_date_from_a_transcript_header(tmp_path):
+    """A Meet or Teams transcript carries its date at the top; the history used to date it by the
+    file's time, which is when it was downloaded."""
+    meet = tmp_path / "sync.txt"
+    meet.write_text("Vendor renewal sync (Nov 26, 2026) - Transcript\n\nMaya Chen: We need it.\n", encoding="utf-16")
+    assert meeting_date(meet) == "2026-11-26"
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Maya: sign by March 3, 2027?\nGreg: Fine.\n")
+    assert meeting_date(plain) is None
+
+
 def test_failing_input_leaves_nothing_behind(tmp_path):
     bad = tmp_path / "broken.vtt"
     bad.write_text("this is not WEBVTT at all")

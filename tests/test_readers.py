@@ -695,6 +695,20 @@ def test_teams_docx_transcript(tmp_path):
         ("Maya Chen", 0, 3, "We need the year-one price under four twenty."), ("Greg Otis", 2, 11, "Under four twenty?")]
 
 
+@pytest.mark.parametrize("text,date", [
+    (MEET_TXT, "2026-11-26"),                                   # Meet's title line
+    ("Pricing sync\nNovember 26, 2026, 10:02AM\n35m 12s\n\nMaya Chen   0:03\nWe need it.\n", "2026-11-26"),  # Teams
+    ("Title: sync\nDate: 4 March 2026\nMaya: hi\n", "2026-03-04"),
+    ("Date: 2026-03-04\nMaya: hi\n", "2026-03-04"),
+    ("Maya: can we sign by March 3, 2027?\nGreg: 2026-01-05 at the latest.\n", None),   # said in a turn
+    ("Sync\nFeb 30, 2026\nMaya: hi\n", None),                # no such day
+])
+def test_the_meeting_date_from_a_transcript_header(text, date):
+    from talkscan.readers.header import header_date
+
+    assert header_date(text.splitlines()) == date
+
+
 def test_a_file_named_docx_that_is_not_one_is_refused_clearly(tmp_path):
     p = write(tmp_path, "notes.docx", "Maya: hello\n")
     with pytest.raises(MalformedTranscript) as e:

@@ -304,12 +304,13 @@ _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[
 
 
 def meeting_date(path: Path) -> str | None:
-    """The meeting's date when known: a date in the file name, else the recording's creation time."""
+    """The meeting's date when known: a date in the file name, else a transcript's header (Meet's
+    title line, Teams' date line) or the recording's creation time."""
     m = _DATE_IN_NAME.search(path.name)
     if m:
         return f"{m[1]}-{m[2]}-{m[3]}"
     if is_transcript(path):
-        return None
+        return _transcript_date(path)
     try:
         import av
 
@@ -319,6 +320,22 @@ def meeting_date(path: Path) -> str | None:
         return None
     m = re.match(r"(\d{4}-\d{2}-\d{2})", created)
     return m[1] if m and not m[1].startswith("1970") else None
+
+
+def _transcript_date(path: Path) -> str | None:
+    from .readers import decode
+    from .readers.docx import paragraphs
+    from .readers.header import header_date
+
+    try:
+        if path.suffix.lower() == ".docx":
+            return header_date(paragraphs(path.read_bytes(), str(path)))
+        if path.suffix.lower() == ".txt":
+            with path.open("rb") as f:   # the header is at the top; a cut character decodes as one
+                return header_date(decode(f.read(8192), str(path)).splitlines())
+    except (OSError, TalkscanError):   # a date is a nicety; reading the transcript reports the file
+        pass
+    return None
 
 
 def _write_outputs(t, folder: Path, meta: dict[str, Any], transcript_only: bool) -> None:
