@@ -350,6 +350,9 @@ def test_a_failed_redo_keeps_the_previous_report(tmp_path, monkeypatch):
     assert {n: (folder / n).read_bytes() for n in REPORT_FILES} == before
     with Store(failed.db) as store:
         assert store.meeting_count() == 1
+    # the index says the kept report is of the input as it was, and why
+    index = (out / "index.html").read_text()
+    assert "latest run failed: report kept from before" in index and "Failed inputs" in index
 
     import talkscan.pipeline
 

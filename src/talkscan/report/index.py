@@ -69,6 +69,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
 
     meetings = []
     stems = Counter(Path(m.source).stem for m in h.meetings)
+    failed = {f.source: f.last_failed for f in h.failures}
     for m in h.meetings:
         folder = store.report_folder(m.report)
         href = Path(os.path.relpath(folder / "report.html", out)).as_posix()
@@ -85,6 +86,8 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             "flags": [{"who": m.label(f["speaker"]), "kind": f["kind"], "move": MOVE_LABELS.get(f["move"], f["move"])}
                       for f in m.flags],
             "conflicts": len(m.conflicts),
+            # a redo that failed keeps the report it would have replaced: say it is of the input as it was
+            "failed_since": failed.get(m.source),
         })
     conflicts = []
     for c in h.conflicts:
