@@ -180,6 +180,17 @@ def test_cache_key_covers_recording_options_and_policy(tmp_path, clips):
     assert cache_key(clip, RunOptions(), transcript_only=True) != base
 
 
+def test_more_speakers_asked_than_the_speech_holds_gets_a_note(clips):
+    """`--speakers 60` on a 12 s clip cut it into one speaker per stretch of speech, and said nothing."""
+    from talkscan.pipeline import SpeakerOptions, transcript_from_recording
+
+    t = transcript_from_recording(clips[0], RunOptions(analyze=False, speakers=SpeakerOptions(num_speakers=60)))
+    (note,) = [n for n in t.notes if "--speakers 60" in n]
+    assert f"{len(t.speakers)} speakers found" in note and len(t.speakers) < 60
+    assert not [n for n in transcript_from_recording(clips[0], RunOptions(analyze=False, speakers=SpeakerOptions(
+        num_speakers=2))).notes if "--speakers" in n]
+
+
 def test_code_fingerprint_follows_the_package_files(tmp_path):
     import shutil
 

@@ -158,6 +158,11 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
         u.speaker = order[u.speaker]
         for w in u.words:
             w.speaker = u.speaker
+    asked = options.speakers.num_speakers
+    if asked is not None and asked > len(order):   # k is capped by the stretches of speech there are
+        notes.append(f"--speakers {asked} asked for more voices than this recording's speech can be told apart "
+                     f"into: {len(order)} speaker{'' if len(order) == 1 else 's'} found, some of them perhaps "
+                     "one stretch of speech each; check the speakers against the recording")
     t = Transcript(
         source=str(path),
         kind="recording",
