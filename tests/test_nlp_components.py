@@ -112,6 +112,11 @@ def test_conflict_reason_names_both_people_and_wants():
     c = cf.AskInfo(5, "S1", "price", "less", "I want two ten signed")
     r = cf.reason(cf.AskInfo(0, "S0", "price", "less", "I need two forty"), c, "Maya", "Greg")
     assert r.count("lower price") == 0 and "two forty" in r and "two ten" in r and "on price" in r
+    # the ask is quoted, not the turn's opening: a figure twelve words in used to be cut off
+    d = cf.AskInfo(1, "S1", "price", "more", "I hear you, but the client expects the premium tier. Honestly, "
+                   "it has been a long quarter. I need at least 340,000 in the contract to keep the margin.")
+    r = cf.reason(a, d, "Nora", "Ben")
+    assert '("I need at least 340,000 in the contract to keep the margin.")' in r and "premium tier" not in r
 
 
 def test_conflict_features_are_symmetric():

@@ -223,8 +223,16 @@ _WANTS = {
 }
 
 
-def _gist(text: str, limit: int = 70) -> str:
-    t = " ".join(text.split())
+def _gist(text: str, limit: int = 110) -> str:
+    """The ask as said: the turn's ask sentences, not its opening ("Thanks for coming." or the reasons
+    given first). Where they are long, the last of them that fit (a turn sets the scene, then asks),
+    cut at a word where even the last is too long."""
+    from .features import SENTENCE_END, ask_span
+
+    sents = [x for x in SENTENCE_END.split(ask_span(" ".join(text.split()))) if x.strip()] or [""]
+    t = sents.pop().strip()
+    while sents and len(sents[-1]) + 1 + len(t) <= limit:
+        t = f"{sents.pop().strip()} {t}"
     return t if len(t) <= limit else t[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
