@@ -76,8 +76,23 @@ def test_every_utterance_is_anchored_and_every_link_lands(html):
 
 def test_flags_show_figure_threshold_and_advice(html):
     assert "Not everything needs paraphrasing" in html
-    assert re.search(r"5 &gt; 3", html)  # Greg's five paraphrases against three allowed
+    assert "5 uses, more than the 3 allowed" in html  # Greg's five paraphrases against three allowed
     assert "Acknowledge Greg&#39;s side" in html
+
+
+def test_flags_say_their_rule_and_number_their_evidence_as_the_transcript_does(html):
+    """A manager read "MISSING Nora · paraphrase 0 &lt; 1" and "Evidence: Nora u0 Ben u1": neither that
+    the rule is any acknowledgement of the other side, nor that the evidence is the clash, and the u-ids
+    counted from 0 where the transcript counts from 1."""
+    report = sample_report()
+    page = re.sub(r"\s+", " ", html)
+    assert " &lt; 1" not in page and "&gt; 3" not in page
+    party = next(f for f in report["flags"] if f["kind"] == "missing" and f["speaker"] and f["evidence"])
+    assert "acknowledging the other side" in page and "The conflicting asks:" in page
+    first = party["evidence"][0]
+    n = [u["id"] for u in report["utterances"]].index(first) + 1
+    assert re.search(rf'<a href="#{first}" class="ev"><span class="muted">#{n}</span> ', page)
+    assert re.search(rf'<li id="{first}" class="utt"[^>]*> <div class="meta"><span class="num muted">#{n}</span>', page)
 
 
 def test_a_weighted_overuse_figure_says_how_many_uses_it_weighs():
@@ -87,7 +102,7 @@ def test_a_weighted_overuse_figure_says_how_many_uses_it_weighs():
     flag = next(f for f in report["flags"] if f["kind"] == "overused")
     flag["value"] = len(flag["evidence"]) + 1.5
     html = render_html(report)
-    assert f"{len(flag['evidence'])} uses, weighted {flag['value']} &gt; {flag['threshold']}" in html
+    assert f"{len(flag['evidence'])} uses, weighted {flag['value']}: more than the {flag['threshold']} allowed" in html
     assert "repeat_target_weight" in html
 
 

@@ -11,6 +11,25 @@ from ..transcript import EMOTIONS, MOVES
 
 __all__ = ["render_html"]
 
+def _flag_words(f: dict) -> dict:
+    """A flag's move, figure and evidence in words: "0 < 1" under "paraphrase" told a manager neither
+    that the rule asks for paraphrase, mirroring or labeling nor that the evidence is the clash."""
+    move = MOVE_LABELS.get(f.get("move"), f.get("move"))
+    value, threshold = f.get("value"), f.get("threshold")
+    if f.get("kind") == "overused":
+        return {"move_label": move, "figure": f"{_plural(value, 'use')}, more than the {threshold} allowed",
+                "evidence_label": "Each use:"}
+    if f.get("move") == "paraphrase" and f.get("evidence"):   # the policy's two conflict checks
+        head, how = (("acknowledging the other side", "no paraphrase, mirror or label of them") if f.get("speaker")
+                     else ("restating the conflicting asks", "no side paraphrased or mirrored"))
+        return {"move_label": head, "figure": how, "evidence_label": "The conflicting asks:"}
+    return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "Evidence:"}
+
+
+def _plural(n, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 MOVE_LABELS = {
     "paraphrase": "paraphrase",
     "mirroring": "mirroring",
@@ -142,6 +161,8 @@ def _context(report: dict) -> dict[str, Any]:
         conflicts.append(c | {"sides": sides, "speaker_labels": [label(s) for s in c.get("speakers", [])],
                               "topic_label": " ↔ ".join(t for t in topics if t)})
 
+    # the transcript's turn numbers, from 1 as the reader counts, shared by the flags' evidence
+    number = {u["id"]: k + 1 for k, u in enumerate(utterances)}
     flags = []
     for i, f in enumerate(report.get("flags") or []):
         flags.append(
@@ -149,9 +170,10 @@ def _context(report: dict) -> dict[str, Any]:
             | {
                 "anchor": f"flag{i}",
                 "speaker_label": label(f.get("speaker")),
-                "move_label": MOVE_LABELS.get(f.get("move"), f.get("move")),
+                **_flag_words(f),
                 "evidence_links": [
-                    {"id": e, "who": label(utt_by_id[e]["speaker"]) if e in utt_by_id else "", "time": clock(utt_by_id[e].get("start")) if e in utt_by_id else ""}
+                    {"id": e, "who": label(utt_by_id[e]["speaker"]) if e in utt_by_id else "",
+                     "time": clock(utt_by_id[e].get("start")) if e in utt_by_id else "", "num": number.get(e)}
                     for e in f.get("evidence", [])
                 ],
             }
@@ -204,6 +226,7 @@ def _context(report: dict) -> dict[str, Any]:
             u
             | {
                 "speaker_label": label(u["speaker"]),
+                "num": number[u["id"]],
                 "time": clock(u.get("start")),
                 "tag_views": tags,
                 "tag_types": " ".join(dict.fromkeys(t.get("type", "") for t in u.get("tags", []))),
