@@ -138,3 +138,27 @@ def test_transcript_files_from_the_cli(tmp_path, reference):
     back = read_transcript(vtt)
     assert {s.name for s in back.speakers} <= {"Greg", "Maya", "Tom", "Priya"}
     assert (tmp_path / "pricing-sync" / "transcript.srt").read_text().startswith("1\n00:00:")
+
+
+def test_the_readmes_first_report_walkthrough(sample_run, reference):
+    """The README tells a new user what the first report shows and how to correct it: Whisper hears
+    "goes live" as "goes out", so only the price clash is found; with the word corrected (what
+    `talkscan update` then analyses) the timeline clash appears; the speakers are S0=Greg S1=Maya
+    S2=Tom S3=Priya. If Whisper, the diarization or the analyzer change any of this, the README must."""
+    import copy
+
+    from talkscan.pipeline import RunOptions, analyze
+
+    t, _ = sample_run
+    said = {u.speaker: [] for u in t.utterances}
+    for u in t.utterances:
+        for w in u.words:
+            said[u.speaker] += _reference_speakers(w, reference)[:1]
+    assert {s: max(set(v), key=v.count) for s, v in said.items()} == {"S0": "Greg", "S1": "Maya", "S2": "Tom", "S3": "Priya"}
+
+    first = analyze(copy.deepcopy(t), RunOptions())
+    (out,) = [u for u in first.utterances if "goes out on August" in u.text]
+    assert [sorted(c.speakers) for c in first.conflicts] == [["S0", "S1"]]
+    out.text = out.text.replace("goes out", "goes live")
+    fixed = analyze(first, RunOptions())
+    assert sorted(sorted(c.speakers) for c in fixed.conflicts) == [["S0", "S1"], ["S2", "S3"]]
