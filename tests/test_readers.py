@@ -836,6 +836,15 @@ def test_zoom_saved_chat(tmp_path, text):
         ("Maya Chen", 0, "We need the price under four twenty."), ("Greg Park", 6, "Under four twenty? That's a big ask.")]
 
 
+def test_lines_ended_by_cr_alone(tmp_path):
+    """Old Mac line ends: the whole file read as one turn of the first speaker."""
+    p = tmp_path / "cr.txt"
+    p.write_bytes(b"Maya: We need the price lower.\rGreg: IT needs twelve weeks.\rMaya: So timing is the problem.\r")
+    t = read_transcript(p)
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya", "We need the price lower."), ("Greg", "IT needs twelve weeks."), ("Maya", "So timing is the problem.")]
+
+
 def test_zoom_saved_chat_in_lower_case(tmp_path):
     """Some Zoom versions write "from … to" in lower case; it read as one speaker, "10:00:01 from Maya
     Chen to Everyone", holding the whole chat."""

@@ -233,7 +233,7 @@ def parse(text: str, source: str):
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     starts: list[_Start] = []   # per row: how it began
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")   # old Macs end lines with CR alone
     tabs = _tab_rows(lines)
     for line in lines:
         if not line.strip():
