@@ -87,6 +87,10 @@ def test_user_file_overrides_only_its_keys(tmp_path):
         ("[missing]\nexpected_moves = ['small_talk']", "expected_moves"),
         ("[missing.advice]\nsmall_talk = 'x'", "unknown key 'missing.advice.small_talk'"),
         ("[missing.advice]\nsimilarity = 3", "must be a string"),
+        # NaN passed every range check and switched the flag off
+        ("[overuse.paraphrase]\nmax_share = nan", "max_share"),
+        ("[overuse.paraphrase]\nmax_count = inf", "max_count"),
+        ("[overuse.mirroring]\nrepeat_target_weight = nan", "repeat_target_weight"),
     ],
 )
 def test_bad_policy_file_names_the_file_and_the_problem(tmp_path, text, words):
@@ -97,6 +101,15 @@ def test_bad_policy_file_names_the_file_and_the_problem(tmp_path, text, words):
     assert e.value.path == str(f)
     assert words in e.value.message
     assert str(f) in str(e.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_policy_saved_by_notepad_or_powershell_is_read(tmp_path, encoding):
+    """`talkscan policy --show > my-policy.toml` in Windows PowerShell writes UTF-16, Notepad may add a
+    BOM: both were refused ("not valid TOML", "UnicodeDecodeError")."""
+    f = tmp_path / "p.toml"
+    f.write_text("[overuse.paraphrase]\nmax_count = 7\n", encoding=encoding)
+    assert load_policy(f).overuse["paraphrase"].max_count == 7
 
 
 def test_missing_policy_file(tmp_path):

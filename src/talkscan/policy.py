@@ -7,6 +7,7 @@ dataclass defaults below; a user's file only needs the keys it changes.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -93,12 +94,18 @@ def load_policy(path: Path | None = None) -> Policy:
     if path is None:
         return base
     path = Path(path)
+    from .errors import MalformedTranscript
+    from .readers import decode
+
     try:
-        text = path.read_text(encoding="utf-8")
+        # as transcripts are read: PowerShell's `policy --show > FILE` writes UTF-16, Notepad a BOM
+        text = decode(path.read_bytes(), str(path))
     except FileNotFoundError:
         raise UsageError("policy file not found", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         raise UsageError(f"cannot read the policy file ({e.__class__.__name__}: {e})", path=str(path)) from None
+    except MalformedTranscript as e:
+        raise UsageError(e.message, path=str(path)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -107,7 +114,8 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 def _number(v: Any, key: str, where: str, lo: float = 0.0, hi: float | None = None) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < lo or (hi is not None and v > hi):
+    # NaN compares false with everything, so it passed the range check and switched flags off
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < lo or (hi is not None and v > hi):
         rng = f"between {lo:g} and {hi:g}" if hi is not None else f"at least {lo:g}"
         raise UsageError(f"'{key}' must be a number {rng}, got {v!r}", path=where)
     return v
