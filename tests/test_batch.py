@@ -320,6 +320,18 @@ def test_a_transcript_talkscan_wrote_is_named_after_its_meeting(tmp_path):
     assert run_batch([elsewhere], out, NO_ANALYSIS, BatchOptions()).folders[str(elsewhere)] == out / "transcript"
 
 
+def test_a_folder_scan_passes_over_talkscans_own_reports(tmp_path):
+    """`talkscan run . -r` run twice in a folder read the first run's transcript.vtt/.srt/.json and
+    report.json back in as new meetings: the history counted each meeting five times."""
+    (tmp_path / "m1.txt").write_text((SAMPLES / "pricing-sync.txt").read_text())
+    first = run_batch(collect_inputs(tmp_path, recursive=True), tmp_path / "talkscan-reports", NO_ANALYSIS, BatchOptions())
+    folder = first.folders[str(tmp_path / "m1.txt")]
+    assert (folder / "transcript.vtt").is_file()
+    assert collect_inputs(tmp_path, recursive=True) == [tmp_path / "m1.txt"]
+    # named on its own, a report's (corrected) transcript is still read
+    assert collect_inputs(folder / "transcript.vtt") == [folder / "transcript.vtt"]
+
+
 def test_meeting_date():
     assert meeting_date(Path("2024-05-03 pricing.m4a")) == "2024-05-03"
     assert meeting_date(Path("sync_20240503.txt")) == "2024-05-03"

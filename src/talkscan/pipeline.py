@@ -63,10 +63,18 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
         if (p.is_file() or (p.is_symlink() and not p.exists())) and p.suffix.lower() in SUPPORTED_EXTENSIONS and not p.name.startswith((".", "~$"))
         # the project's own label files sit beside samples: .labels.json / .reference.json are not transcripts
         and not re.search(r"\.(labels|reference)\.json$", p.name)
+        # nor are talkscan's own reports: `run . -r` twice read the first run's back as new meetings
+        and not _written_by_talkscan(p)
     )
     if not files:
         raise InputError(f"folder has no supported files ({' '.join(SUPPORTED_EXTENSIONS)})", path=str(path))
     return files
+
+
+def _written_by_talkscan(path: Path) -> bool:
+    """A report or transcript file in a folder talkscan wrote. Named on its own, such a file is still
+    read (a corrected transcript.vtt run again); only a folder scan passes it over."""
+    return path.name.lower() in (*TALKSCAN_TRANSCRIPTS, "report.json") and (path.parent / "transcript.json").is_file()
 
 
 def check_out_dir(out: Path) -> None:
