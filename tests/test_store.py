@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -74,6 +75,41 @@ def test_newer_database_is_refused(tmp_path):
     con.close()
     with pytest.raises(UsageError, match="newer"):
         Store(path)
+
+
+def test_a_damaged_or_foreign_database_is_refused_in_one_line(tmp_path):
+    """A history file overwritten with garbage, cut short, or some other SQLite file (the voiceprints,
+    an app's own) gave a traceback from deep inside a batch, and `history` added talkscan's tables to
+    a stranger's database."""
+    from conftest import SAMPLES, run_cli
+
+    good = tmp_path / "good" / "talkscan.db"
+    Store(good).close()
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("garbage")
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE x (a)")
+    con.commit()
+    con.close()
+    voices = tmp_path / "voices.db"
+    from talkscan.voiceprints import VoiceStore
+
+    VoiceStore(voices).close()
+    for path, words in [(garbage, "is not a talkscan history database, or it is damaged"),
+                        (other, "has no 'meetings' table"), (voices, "has no 'meetings' table")]:
+        with pytest.raises(UsageError, match=re.escape(words)):
+            Store(path)
+    assert [r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["x"]
+    with pytest.raises(UsageError, match="has no 'voices' table"):
+        VoiceStore(good)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "talkscan.db").write_text("garbage")
+    r = run_cli("run", str(SAMPLES / "pricing-sync.vtt"), "--out", str(out), "--quiet")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].endswith(f"{out / 'talkscan.db'}: is not a talkscan history database, "
+                                                      "or it is damaged (file is not a database)")
 
 
 def test_history_needs_an_existing_database(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import UsageError
+from .sqlite_check import check_database
 
 __all__ = [
     "SCHEMA_VERSION", "Store", "MeetingRow", "FailureRow", "open_store", "read_only", "default_db",
@@ -163,6 +164,7 @@ class Store:
             self.db = sqlite3.connect(str(self.path), timeout=30)
         except (OSError, sqlite3.Error) as e:
             raise UsageError(f"cannot open the history database ({e})", path=str(path)) from None
+        check_database(self.db, self.path, "meetings", "history")
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self._migrate()

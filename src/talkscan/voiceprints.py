@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import InputError, ModelError, UsageError
 from .progress import ProgressFn, no_progress
+from .sqlite_check import check_database
 
 __all__ = [
     "MIN_ENROL_SPEECH_S",
@@ -294,6 +295,7 @@ class VoiceStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path), timeout=30)
+            check_database(self.db, self.path, "voices", "voiceprint")
             if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
                 self.db.executescript(f"BEGIN; {_SCHEMA}; PRAGMA user_version = 1; COMMIT;")
         except (OSError, sqlite3.Error) as e:
