@@ -154,6 +154,9 @@ def test_vtt_written_reads_back_the_same(tmp_path):
     assert [s.name for s in again.speakers] == [s.name for s in t.speakers]
     srt = read_transcript(write(tmp_path, "out.srt", to_srt(t)))
     assert [u.text for u in srt.utterances] == [u.text for u in t.utterances]
+    # a name with WebVTT's markup characters survives the round trip ("R&D <Lead>" came back "R&D <Lead")
+    t.speakers[0].name = "R&D <Lead> & co"
+    assert read_transcript(write(tmp_path, "named.vtt", to_vtt(t))).speakers[0].name == "R&D <Lead> & co"
 
 
 def test_json_round_trip(tmp_path):

@@ -83,7 +83,9 @@ def test_rename_refuses_what_it_cannot_do(tmp_path):
     folder = run_batch(collect_inputs(src), tmp_path / "out", RunOptions(), BatchOptions()).folders[str(src)]
     untouched = (folder / "report.json").read_bytes()
     for names, words in (({"Z": "Zed"}, "not a speaker"), ({"A": "C"}, "both be named 'C'"),
-                         ({"A": "Tom", "a": "Tim"}, "both mean speaker")):
+                         ({"A": "Tom", "a": "Tim"}, "both mean speaker"),
+                         # another speaker's id as a name: "S1" would then mean two speakers
+                         ({"A": "s1"}, "'s1' is speaker S1's id")):
         with pytest.raises(UsageError, match=words):
             rename_report(folder, names)
     assert (folder / "report.json").read_bytes() == untouched

@@ -73,7 +73,11 @@ def _speaker_ids(t: Transcript, names: dict[str, str], folder: Path) -> dict[str
         resolved[hits[0]] = name
     final = {s.id: resolved.get(s.id, s.name) for s in t.speakers}
     taken: dict[str, str] = {}
+    ids = {s.id.lower(): s.id for s in t.speakers}
     for sid, name in final.items():
+        if name and ids.get(name.lower(), sid) != sid:   # S0=S1: then who would "S1" be?
+            raise UsageError(f"'{name}' is speaker {ids[name.lower()]}'s id: give {sid} a name of its own",
+                             path=str(folder))
         if name and name.lower() in taken:
             raise UsageError(f"speakers {taken[name.lower()]} and {sid} would both be named '{name}'",
                              path=str(folder))

@@ -36,7 +36,7 @@ def _says_a_sentence(who: str) -> bool:
 def split_speaker(text: str) -> tuple[str | None, str]:
     """(speaker name or None, plain text) of one cue's text."""
     m = _VOICE.search(text)
-    name = m.group(1).strip() if m else None
+    name = html.unescape(m.group(1).strip()) if m else None
     plain = html.unescape(_ASS_TAG.sub("", _TAG.sub("", text))).strip()
     if name is None:
         p = _NAME_PREFIX.match(plain)

@@ -42,7 +42,7 @@ def to_vtt(t: Transcript) -> str:
     if estimated:
         out += ["NOTE talkscan: the source has no times; cue times are estimated from word counts.", ""]
     for i, (start, end, name, text) in enumerate(cues, 1):
-        voice = name.replace(">", "").replace("\n", " ")
+        voice = _vtt_escape(name.replace("\n", " "))   # "R&D <Lead>" as WebVTT escapes it, read back whole
         out += [str(i), f"{_stamp(start, '.')} --> {_stamp(end, '.')}", f"<v {voice}>{_vtt_escape(text)}</v>", ""]
     return "\n".join(out)
 
