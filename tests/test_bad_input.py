@@ -108,6 +108,10 @@ def test_unwritable_out_is_a_usage_error(tmp_path):
     r = run_cli("transcribe", str(tmp_path / "a.txt"), "--out", str(blocker / "reports"))
     assert r.returncode == 2
     assert_one_clean_line(r.stderr, "reports", "not writable")
+    # --out naming a file said "not writable (File exists)"
+    r = run_cli("transcribe", str(tmp_path / "a.txt"), "--out", str(blocker))
+    assert r.returncode == 2
+    assert_one_clean_line(r.stderr, "file", "--out is a file, not a folder")
 
 
 def test_train_moves_refuses_a_folder_that_is_not_a_fine_tuning_output(tmp_path):

@@ -81,6 +81,8 @@ def check_out_dir(out: Path) -> None:
     """Fail early, before hours of transcription, when the reports cannot be written."""
     import tempfile
 
+    if out.exists() and not out.is_dir():
+        raise UsageError("--out is a file, not a folder", path=str(out))
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):

@@ -185,7 +185,7 @@ def enrol_audio(
     vector, seconds = embed_spans(audio, speech)
     if vector is None or seconds < MIN_ENROL_SPEECH_S:
         raise InputError(
-            f"has only {seconds:.1f} s of speech; a voiceprint needs at least {MIN_ENROL_SPEECH_S:.0f} s",
+            f"has only {seconds:.2f} s of speech; a voiceprint needs at least {MIN_ENROL_SPEECH_S:.0f} s",
             path=where,
         )
     return Voiceprint(name=name, vector=vector, model=voice_model_id(), speech_s=round(seconds, 2), source=source)
