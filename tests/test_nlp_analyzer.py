@@ -92,6 +92,17 @@ def test_emotional_labeling_names_feeling_and_person(analyzer):
     assert got["emotional_labeling"].said == "worn out" and got["emotional_labeling"].emotion == "fear"
 
 
+@pytest.mark.parametrize("text,said", [
+    ("I sense you're under a lot of pressure here, Tomasz.", "under a lot of pressure"),
+    ("Tomasz, you seem under real strain with this rollout.", "under real strain"),
+])
+def test_a_feeling_said_with_intensifiers_is_named(analyzer, text, said):
+    """The report showed "labeling neutral → Mark" with no feeling for "I sense you're under a lot of
+    pressure here, Mark": only the bare "under pressure" was in the lexicon."""
+    got = {t.type: t for t in analyzer.tag_utterance(text, CONTEXT)}
+    assert (got["emotional_labeling"].said, got["emotional_labeling"].emotion) == (said, "fear")
+
+
 @pytest.mark.parametrize("statement,question,answer", [
     ("IT needs ninety days to migrate the payroll data.", "Ninety days?", "Ninety."),
     ("The vendor wants a ten-year term.", "Ten years max?", "Ten."),
@@ -112,6 +123,20 @@ def test_answering_a_mirror_is_not_mirroring(analyzer, statement, question, answ
 def test_a_new_figure_is_a_counter_or_a_sum_not_a_mirror(analyzer, said, reply, mirror):
     got = analyzer.analyze(["Tobias", "Isabela"], [said, reply]).tags[1]
     assert ("mirroring" in types(got)) is mirror
+
+
+@pytest.mark.parametrize("said,echo,counter", [
+    ("I hear you, but I need at least 340,000 in the contract to keep the margin.", "Three hundred forty thousand?",
+     "Three hundred thousand?"),
+    ("I hear you, but I need at least three hundred forty thousand in the contract.", "340,000?", "300,000?"),
+])
+def test_a_figure_echoed_in_the_other_form_is_a_mirror(analyzer, said, echo, counter):
+    """"Three hundred forty thousand?" after "340,000" was no move at all: the overlap measures saw
+    no shared word. Whisper, too, writes "12 weeks" in one turn and "Twelve weeks?" in the next."""
+    got = analyzer.analyze(["Ben", "Nora"], [said, echo]).tags[1]
+    assert [(t.type, t.target) for t in got] == [("mirroring", "0")]
+    other = analyzer.analyze(["Ben", "Nora"], [said, counter]).tags[1]
+    assert "mirroring" not in types(other)    # another figure is a counter, not an echo
 
 
 def test_a_recap_of_several_parties_is_not_a_paraphrase(analyzer):

@@ -266,3 +266,28 @@ def test_two_people_asking_the_same_figure_agree():
                                 cf.AskInfo(1, "S1", "price", "less", "Cheaper, please."))
     asks = [maya, priya, greg]
     assert cf.decide([(0, 1, 0.3), (0, 2, 0.8), (1, 2, 0.9)], asks) == [(0, 2, 0.8), (1, 2, 0.9)]
+
+
+@pytest.mark.parametrize("words,want", [
+    ("three hundred forty thousand", ["340000"]),
+    ("four hundred and fifty thousand dollars", ["450000", "dollars"]),
+    ("we need 340,000", ["we", "need", "340000"]),
+    ("twenty one days", ["21", "days"]),
+    ("four to six months", ["4", "to", "6", "months"]),
+    ("nine five", ["9", "5"]),
+    ("one hundred twenty", ["120"]),
+    ("and then a hundred", ["and", "then", "a", "hundred"]),
+])
+def test_figures_in_words_and_digits_read_as_one_form(words, want):
+    from talkscan.nlp import numbers
+
+    assert numbers.canonical(words.split()) == want
+
+
+def test_only_pairs_that_write_figures_in_two_forms_are_rewritten():
+    from talkscan.nlp import numbers
+
+    assert numbers.mixed("twelve weeks ?".split(), "we need 12 weeks".split())
+    assert not numbers.mixed("twelve weeks ?".split(), "we need twelve weeks".split())
+    assert not numbers.mixed("12 weeks".split(), "we need 12 weeks".split())
+    assert not numbers.mixed("fine".split(), "we need 12 weeks".split())

@@ -49,6 +49,11 @@ def _build() -> None:
 
 _build()
 
+# Words between "under" and "pressure" in "under a lot of pressure", "under so much strain".
+PRESSURE_FILLERS = {"a", "lot", "lots", "of", "so", "such", "much", "real", "serious", "huge", "heavy", "enormous",
+                    "intense", "massive", "some", "tremendous", "great", "the", "this", "that", "all", "constant",
+                    "extra", "more", "too", "immense", "severe", "big", "quite", "bit"}
+
 SECOND_PERSON = {"you", "your", "you're", "youre", "yours", "ya", "y'all", "yall"}
 FIRST_PERSON_SG = {"i", "i'm", "im", "me", "my", "mine", "myself", "i've", "i'd", "i'll"}
 FIRST_PERSON_PL = {"we", "us", "our", "ours", "we're", "we've", "we'd", "we'll", "ourselves"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from . import numbers
 from .features import SENTENCE_END
 
 KINDS = ((1, "paraphrase"), (2, "mirroring"))   # column of each kind in the pair head's output
@@ -68,10 +69,20 @@ def says_new_figure(text: str, target: str) -> bool:
     "…ten point five", "Twelve weeks?" after "two weeks a chamber, six chambers")? A mirror repeats
     the figure; a new one is a counter-offer or a sum. Figures are compared in the form the target
     writes them (words or digits; speech recognition writes digits), and not at all across forms. In
-    the training meetings 2 of 476 mirrors with a figure in their first sentence bring a new one."""
-    words, digits = _figures(SENTENCE_END.split(text.strip(), maxsplit=1)[0])
+    the training meetings 2 of 476 mirrors with a figure in their first sentence bring a new one.
+    Where one side writes only digits and the other only words ("Three hundred thousand?" after
+    "340,000"), the values from 11 up are compared: speech recognition hears "managing four agencies"
+    as "for agencies", and a mirror "4 agencies." must not count as a new figure then."""
+    first = SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    words, digits = _figures(first)
     t_words, t_digits = _figures(target)
+    if (words and not digits and t_digits and not t_words) or (digits and not words and t_words and not t_digits):
+        return bool({v for v in _values(first) if float(v) >= 11} - _values(target))
     return bool((words - t_words and not t_digits) or (digits - t_digits and not t_words))
+
+
+def _values(text: str) -> set[str]:
+    return numbers.with_figures(set(), _TOKEN.findall(text.lower()))
 
 
 # "<party> wants/needs …": who a turn says wants what. Pronouns and quantifiers name no party.

@@ -90,6 +90,10 @@ def _register() -> None:
         for cat in set(lexicon.FEELINGS.values()):
             words = [w for w, c in lexicon.FEELINGS.items() if c == cat]
             phrases.add(cat, [nlp.make_doc(w) for w in words])
+        # "under a lot of pressure", "under real strain": the phrase with its intensifiers in between
+        pressed = Matcher(nlp.vocab)
+        pressed.add("fear", [[{"LOWER": "under"}, {"LOWER": {"IN": sorted(lexicon.PRESSURE_FILLERS)}, "OP": "{1,4}"},
+                              {"LOWER": {"IN": ["pressure", "strain", "stress"]}}]])
         frames = Matcher(nlp.vocab)
         gap = {"IS_PUNCT": False, "OP": "{0,4}"}
         feel = {"_": {"feeling": True}}
@@ -102,7 +106,7 @@ def _register() -> None:
 
         def feelings(doc):
             spans = []
-            for match_id, start, end in sorted(phrases(doc), key=lambda m: (m[1], -(m[2] - m[1]))):
+            for match_id, start, end in sorted([*phrases(doc), *pressed(doc)], key=lambda m: (m[1], -(m[2] - m[1]))):
                 if spans and start < spans[-1][0].end:
                     continue  # overlapping shorter match ("worn" inside "worn out")
                 spans.append((doc[start:end], nlp.vocab.strings[match_id]))
