@@ -38,7 +38,7 @@ def canonical(words: list[str]) -> list[str]:
     for w in words:
         if w in _UNITS or w in _TENS:
             kind = "unit" if w in _UNITS else "tens"
-            # a unit after a unit or a teen, or tens after anything but a scale, starts a new figure
+            # any number word after a unit or a teen ("nine five"), or tens after tens, starts a new figure
             if in_run and (last == "unit" or (kind == "tens" and last == "tens")):
                 close()
             current += _UNITS.get(w, 0) + _TENS.get(w, 0)
