@@ -11,12 +11,28 @@ from ..transcript import EMOTIONS, MOVES
 
 __all__ = ["render_html"]
 
+MOVE_LABELS = {
+    "paraphrase": "paraphrase",
+    "mirroring": "mirroring",
+    "emotional_labeling": "labeling",
+    "similarity": "similarity",
+    "future_vision": "future vision",
+    "ask": "ask",
+}
+# one letter per move for the timeline marks (the legend spells them out)
+MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", "similarity": "S", "future_vision": "F", "ask": "A"}
+DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
+
 def _flag_words(f: dict) -> dict:
     """A flag's move, figure and evidence in words: "0 < 1" under "paraphrase" told a manager neither
     that the rule asks for paraphrase, mirroring or labeling nor that the evidence is the clash."""
     move = MOVE_LABELS.get(f.get("move"), f.get("move"))
-    value, threshold = f.get("value"), f.get("threshold")
+    value, threshold, uses = f.get("value"), f.get("threshold"), len(f.get("evidence") or [])
     if f.get("kind") == "overused":
+        if uses and value != uses:   # repeats on one person weigh more: "5.5 > 2" beside four links read as a miscount
+            return {"move_label": move, "figure": f"{uses} uses, weighted {value}: more than the {threshold} allowed",
+                    "figure_title": "each further use on a person already targeted counts more than once "
+                                    "(the policy's repeat_target_weight)", "evidence_label": "Each use:"}
         return {"move_label": move, "figure": f"{_plural(value, 'use')}, more than the {threshold} allowed",
                 "evidence_label": "Each use:"}
     if f.get("move") == "paraphrase" and f.get("evidence"):   # the policy's two conflict checks
@@ -29,18 +45,6 @@ def _flag_words(f: dict) -> dict:
 def _plural(n, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
-
-MOVE_LABELS = {
-    "paraphrase": "paraphrase",
-    "mirroring": "mirroring",
-    "emotional_labeling": "labeling",
-    "similarity": "similarity",
-    "future_vision": "future vision",
-    "ask": "ask",
-}
-# one letter per move for the timeline marks (the legend spells them out)
-MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", "similarity": "S", "future_vision": "F", "ask": "A"}
-DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
 
 # per-speaker figures of stats.py; a report.json may carry fewer (only the contract's required ones)
 _STAT_FIELDS = (
