@@ -70,7 +70,12 @@ def mixed(a: list[str], b: list[str]) -> bool:
     return (ad and not aw and bw and not bd) or (aw and not ad and bd and not bw)
 
 
+def figures(words: list[str]) -> set[str]:
+    """The figures among `words`, as `canonical` writes them."""
+    return {w for w in canonical(words) if _digits(w) is not None}
+
+
 def with_figures(lemmas: set[str], words: list[str]) -> set[str]:
     """Content lemmas with their figures as `canonical` writes them (spaCy counts most number words
     as stop words, so "three hundred forty thousand" has no lemma to match "340,000" by)."""
-    return {x for x in lemmas if _digits(x) is None} | {w for w in canonical(words) if _digits(w) is not None}
+    return {x for x in lemmas if _digits(x) is None} | figures(words)

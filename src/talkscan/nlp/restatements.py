@@ -82,7 +82,7 @@ def says_new_figure(text: str, target: str) -> bool:
 
 
 def _values(text: str) -> set[str]:
-    return numbers.with_figures(set(), _TOKEN.findall(text.lower()))
+    return numbers.figures(_TOKEN.findall(text.lower()))
 
 
 # "<party> wants/needs …": who a turn says wants what. Pronouns and quantifiers name no party.
