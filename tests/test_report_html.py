@@ -118,7 +118,7 @@ def test_a_conflict_across_topics_names_both_in_its_heading():
 
 
 def test_conflicts_name_both_sides_with_quotes(html):
-    assert "Maya vs Greg" in html and "Tom vs Priya" in html
+    assert "<bdi>Maya</bdi> vs <bdi>Greg</bdi>" in html and "<bdi>Tom</bdi> vs <bdi>Priya</bdi>" in html
     assert "We need the year-one price under four twenty" in html
     assert "For the full suite we need at least four sixty." in html
 
@@ -213,3 +213,18 @@ def test_a_recording_s_report_says_how_to_correct_its_transcript():
     assert report["kind"] == "transcript" and "talkscan update" not in render_html(report)
     html = render_html(report | {"kind": "recording"})
     assert "update-hint" in html and "talkscan update &lt;this report's folder&gt;" in html
+
+
+def test_right_to_left_names_and_words_are_isolated():
+    # An Arabic or Hebrew name beside "#3", a time or " vs " would reorder them under the bidi
+    # algorithm; every name is isolated, and each utterance takes its own direction.
+    t = Transcript("rtl.txt", "transcript", [Speaker("S0", "نورا"), Speaker("S1", "Ben")],
+                   [Utterance("u0", 0, "S0", "نحتاج السعر أقل من ٣٠٠ ألف."), Utterance("u1", 1, "S1", "Fine.")])
+    out = render_html(build_report(t))
+    names = re.findall(r"<bdi>(.*?)</bdi>", out)
+    assert names.count("نورا") >= 4   # people, speakers table, filter button, transcript row
+    assert re.search(r"<a [^>]*class=\"who\"><bdi>نورا</bdi></a>", out)
+    assert re.search(r'<p class="text" dir="auto">نحتاج', out)
+    # outside the timeline's SVG (one name per label) and tooltips, no name stands bare
+    html_text = re.sub(r"<svg.*?</svg>|<title>.*?</title>", "", out, flags=re.S)
+    assert "نورا" not in html_text.replace("<bdi>نورا</bdi>", "")
