@@ -143,17 +143,20 @@ def _batch_display(quiet: bool):
     Errors are printed as they happen, one line each, progress or not."""
     from contextlib import nullcontext
 
+    from .cli_progress import AmountColumn, unit_of
+
     labels = {"decode": "decoding", "asr": "transcribing", "diarize": "speakers", "voices": "naming voices",
               "nlp": "analysing", "report": "writing"}
+
     bar = None
     if not quiet:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         bar = Progress(
             TextColumn("{task.description:<24}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            AmountColumn(),
             TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=True,
@@ -170,13 +173,14 @@ def _batch_display(quiet: bool):
         if bar is None:
             return
         if state["overall"] is None:
-            state["overall"] = bar.add_task("files", total=ev.total)
+            state["overall"] = bar.add_task("files", total=ev.total, unit="files")
         current = ", ".join(Path(r).name for r in ev.running) or "files"
         bar.update(state["overall"], completed=ev.finished, total=ev.total, description=current[:24])
         if ev.kind == "stage" and ev.stage:
             stages = state["stages"]
             if ev.stage not in stages:
-                stages[ev.stage] = bar.add_task(f"  {labels.get(ev.stage, ev.stage)}", total=ev.stage_total)
+                stages[ev.stage] = bar.add_task(f"  {labels.get(ev.stage, ev.stage)}", total=ev.stage_total,
+                                                unit=unit_of(ev.stage))
             bar.update(stages[ev.stage], completed=ev.stage_done, total=ev.stage_total)
         elif ev.kind in ("done", "fail", "start"):
             for task_id in state["stages"].values():
