@@ -101,7 +101,11 @@ def test_txt_name_lines_and_continuations(tmp_path):
 
 
 @pytest.mark.parametrize("who", ["Maya (Procurement)", "Maya [Procurement]", "Maya Chen (Head of Procurement)",
-                                 "Dr. Maya Chen [Head of Procurement, EMEA]"])
+                                 "Dr. Maya Chen [Head of Procurement, EMEA]",
+                                 # as parliaments' transcripts write them (QMSum's committee meetings)
+                                 "Mr. Chris d'Entremont (West Nova, CPC)", "Maria de la Cruz (Finance)",
+                                 "Hon. Carla Qualtrough (Minister of Employment, Workforce Development and Disability Inclusion)",
+                                 "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.))"])
 def test_txt_names_with_a_role_after_them(tmp_path, who):
     text = f"{who}: We need the price under 400k.\nGreg (Sales): Our floor is 450k.\n{who}: We are far apart.\n"
     t = read_transcript(write(tmp_path, "roles.txt", text))
@@ -878,3 +882,16 @@ def test_a_talkscan_transcript_without_its_lists_is_malformed(d):
 
     with pytest.raises(MalformedTranscript, match="'speakers' and 'utterances'"):
         talkscan_transcript(d, "transcript.json")
+
+
+def test_text_before_the_first_turn_is_left_out_with_a_note_when_it_could_be_speech(tmp_path):
+    # a title and a date are a header; a paragraph is speech whose speaker line was not recognised
+    head = "Q3 renewal sync\n2026-03-02\n"
+    t = read_transcript(write(tmp_path, "title.txt", head + "Maya: We need 400k.\nGreg: Our floor is 450k.\n"))
+    assert [u.text for u in t.utterances] == ["We need 400k.", "Our floor is 450k."] and t.notes == []
+    speech = ("Chair of the meeting - I call this meeting to order. Welcome, everyone; today we settle the renewal "
+              "price and the go-live date.\n")
+    t = read_transcript(write(tmp_path, "speech.txt", speech + "Maya: We need 400k.\nGreg: Our floor is 450k.\n"))
+    assert len(t.utterances) == 2
+    assert len(t.notes) == 1 and "the 23 words before the first 'Name: text' line" in t.notes[0]
+    assert '"Chair of the meeting - I call this…"' in t.notes[0]

@@ -27,8 +27,12 @@ def pause_splits(prev_text: str, prev_end: float | None, start: float | None) ->
 # alphabets (Python's re has no \p{Lu}; "środa" and "встреча" stay text)
 _CAP = "[" + "".join(re.escape(c) for c in map(chr, [*range(0x41, 0x250), *range(0x370, 0x530)])
                      if c.isupper() or c.istitle()) + "]"
-NAME = rf"(?:{_CAP}[\w.'’-]*|\d+)(?:\s(?:{_CAP}[\w.'’-]*|\d+)){{0,3}}"
-_ROLE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]$")
+# After the first word, the lower-case particles of surnames: "Jan van Dijk", "Chris d'Entremont".
+_PARTICLE = rf"(?:van|von|der|den|de|da|das|do|dos|del|della|di|du|la|le|bin|ibn|al|el|ten|ter|[dl]['’]{_CAP}[\w.'’-]*)"
+NAME = rf"(?:{_CAP}[\w.'’-]*|\d+)(?:\s(?:{_CAP}[\w.'’-]*|\d+|{_PARTICLE})){{0,3}}"
+# a role in brackets, itself possibly with brackets: "(Hon. Anthony Rota (Nipissing, Lib.))"
+ROLE = r"[(\[](?:[^()\[\]]|[(\[][^()\[\]]*[)\]])*[)\]]"
+_ROLE = re.compile(rf"\s*{ROLE}$")
 
 
 def without_role(name: str) -> str:

@@ -22,7 +22,8 @@
   of mostly such headings, a `Word: text` line is the speaker's text ("Picture April: …"), unless
   its word heads turns too.
 
-A name may carry a role in brackets: `Maya (Procurement): text`, `Maya Chen [Head of Procurement]: text`.
+A name may carry a role in brackets: `Maya (Procurement): text`, `Maya Chen [Head of Procurement]: text`,
+and a parliament's long or nested ones: `The Chair (Hon. Anthony Rota (Nipissing, Lib.)): text`.
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
 few minutes) times the next turn instead of joining the text. Header lines before the first turn
@@ -43,7 +44,9 @@ _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time 
 _LINE = re.compile(
     rf"^\s*+(?:\[?(?P<t>{_T})\]?\s*+[-–]?\s*+)?"
     # the name, or a name with a role after it: "Maya [Procurement]", "Maya Chen (Head of Procurement, EMEA)"
-    rf"(?P<name>[^:\[\]\t]{{1,40}}?|[^\s:\[\]()][^:\[\]()\t]{{0,39}}?\s*[(\[][^()\[\]:\t]{{1,60}}[)\]])"
+    # (a role as parliaments write them: "Hon. Carla Qualtrough (Minister of Employment, Workforce
+    # Development and Disability Inclusion)", "The Chair (Hon. Anthony Rota (Nipissing, Lib.))")
+    rf"(?P<name>[^:\[\]\t]{{1,40}}?|[^\s:\[\]()][^:\[\]()\t]{{0,39}}?\s*[(\[](?:[^()\[\]:\t]|[(\[][^()\[\]:\t]{{0,60}}[)\]]){{1,120}}[)\]])"
     rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
 # "Maya<TAB>text", possibly after a time column or two: a transcript kept in a spreadsheet, saved
@@ -233,6 +236,7 @@ def parse(text: str, source: str):
     pieces = True    # every turn from a layout that cuts one speaker's turn into entries
     in_notes = False     # inside a notes section (Summary, Action items…), until the next turn
     starts: list[_Start] = []   # per row: how it began
+    before: list[str] = []      # lines before the first turn: a title, a date, or speech we could not place
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")   # old Macs end lines with CR alone
     tabs = _tab_rows(lines)
     for line in lines:
@@ -261,6 +265,8 @@ def parse(text: str, source: str):
             starts.append(_Start(line.strip(), turn.text, turn.heading))
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
+        else:
+            before.append(line.strip())
     rows, starts = _fold_stray_leads(rows, starts)
     rows = _fold_stray_headings(rows, starts)
     for r in rows:   # tabs and runs of spaces (spreadsheet cells, aligned columns) are one space
@@ -281,5 +287,22 @@ def parse(text: str, source: str):
     # every turn has that layout: a stray "Tuesday 10:30" line must not join a file's `Name: text` turns.
     if pieces:
         joined, first = join_cues([tuple(r) for r in rows])
-        return build_transcript(joined, source, turns=first)
-    return build_transcript([tuple(r) for r in rows], source)
+        t = build_transcript(joined, source, turns=first)
+    else:
+        t = build_transcript([tuple(r) for r in rows], source)
+    if note := _left_out(before):
+        t.notes.append(note)
+    return t
+
+
+# More words than a title and a date take: a header this long is likely speech whose speaker line
+# was not recognised, and the reader must say it left it out.
+LEFT_OUT_WORDS = 15
+
+
+def _left_out(before: list[str]) -> str | None:
+    words = " ".join(before).split()
+    if len(words) < LEFT_OUT_WORDS:
+        return None
+    return (f"the {len(words)} words before the first 'Name: text' line were read as a header and left out "
+            f"(\"{' '.join(words[:8])}…\"); if they are speech, start them with the speaker's name and a colon")
