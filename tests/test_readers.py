@@ -895,3 +895,37 @@ def test_text_before_the_first_turn_is_left_out_with_a_note_when_it_could_be_spe
     assert len(t.utterances) == 2
     assert len(t.notes) == 1 and "the 23 words before the first 'Name: text' line" in t.notes[0]
     assert '"Chair of the meeting - I call this…"' in t.notes[0]
+
+
+def test_teams_own_lines_are_nobodys_speech(tmp_path):
+    p = _docx(tmp_path / "teams.docx", ["Pricing sync", "Maya Chen started transcription", "Maya Chen   0:03",
+                                        "We need the price under four twenty.", "Greg Otis   0:11", "Bye.",
+                                        "Maya Chen stopped transcription"])
+    t = read_transcript(p)
+    assert [u.text for u in t.utterances] == ["We need the price under four twenty.", "Bye."]
+
+
+def test_a_docx_cut_short_is_called_damaged_not_foreign(tmp_path):
+    p = _docx(tmp_path / "sync.docx", ["Maya Chen  0:03", "We need it under four twenty. " * 200])
+    p.write_bytes(p.read_bytes()[: len(p.read_bytes()) * 6 // 10])
+    with pytest.raises(MalformedTranscript, match="damaged or incomplete Word"):
+        read_transcript(p)
+
+
+def test_a_vtt_cut_short_keeps_its_cues_and_says_so(tmp_path):
+    cues = "".join(f"\n{k}\n00:00:{2 * k:02d}.000 --> 00:00:{2 * k + 1:02d}.500\n<v {n}>Turn {k} is here.</v>\n"
+                   for k, n in enumerate(["Maya Chen", "Greg Otis", "Maya Chen", "Greg Otis"]))
+    whole = "WEBVTT\n" + cues
+    assert read_transcript(write(tmp_path, "whole.vtt", whole)).notes == []
+    # cut inside the last cue's text, and inside its timing line
+    t = read_transcript(write(tmp_path, "text.vtt", whole[: whole.rindex("is here")]))
+    assert len(t.utterances) == 4 and t.notes and "cut short" in t.notes[0] and "('…Turn 3')" in t.notes[0]
+    t = read_transcript(write(tmp_path, "timing.vtt", whole[: whole.rindex("-->") + 6]))
+    assert len(t.utterances) == 3 and t.notes and "inside a cue's timing line" in t.notes[0]
+
+
+def test_turns_between_sparse_time_marks_are_said_to_be_estimated(tmp_path):
+    t = read_transcript(write(tmp_path, "meet.txt", MEET_TXT))
+    assert any("2 of 4 turns carry no time of their own" in n for n in t.notes)
+    timed = "[00:00:01] Maya: We need it.\n[00:00:04] Greg: No.\n"
+    assert read_transcript(write(tmp_path, "timed.txt", timed)).notes == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 from ..errors import MalformedTranscript
@@ -18,7 +19,10 @@ def paragraphs(raw: bytes, source: str) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             root = ElementTree.fromstring(z.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, EOFError, zlib.error):
+        if raw.startswith(b"PK\x03\x04"):   # a zip archive's first bytes: a .docx that is damaged or incomplete
+            raise MalformedTranscript("is a damaged or incomplete Word (.docx) document: was it copied or downloaded "
+                                      "to the end?", path=source) from None
         raise MalformedTranscript("is not a Word (.docx) document", path=source) from None
     out = []
     for p in root.iter(_W + "p"):

@@ -76,6 +76,8 @@ _LIST_MARK = re.compile(r"^(\s*)[-*•–]\s+")
 # "Maya Chen: (00:01)" with the text below, as Rev's published transcripts write it
 _TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
+# Teams' own lines at the start and end of a transcript: nobody said them
+_TEAMS_EVENT = re.compile(rf"^\s*{NAME}\s+(?:started|stopped)\s+(?:transcription|recording)\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
 # Section headings of meeting notes: never a speaker, and what follows them is not speech.
@@ -200,12 +202,13 @@ def _fold_stray_headings(rows: list[list], starts: list[_Start]) -> list[list]:
 WORDS_PER_S = 2.5
 
 
-def _fill_times(rows: list[list]) -> None:
+def _fill_times(rows: list[list]) -> int:
     """Where only some turns are timed (Meet marks every few minutes), the others start in between,
-    in proportion to the words said; past the last mark at WORDS_PER_S."""
+    in proportion to the words said; past the last mark at WORDS_PER_S. Returns how many turns'
+    times were estimated so."""
     known = [k for k, r in enumerate(rows) if r[2] is not None]
     if not known or len(known) == len(rows):
-        return
+        return 0
     words = [max(1, len(r[1].split())) for r in rows]
     if known[0] > 0:    # turns before the first mark
         rows[0][2] = max(0.0, rows[known[0]][2] - sum(words[: known[0]]) / WORDS_PER_S)
@@ -214,6 +217,7 @@ def _fill_times(rows: list[list]) -> None:
         span = max(0.0, rows[b][2] - rows[a][2]) / sum(words[a:b]) if b is not None else 1 / WORDS_PER_S
         for k in range(a + 1, b if b is not None else len(rows)):
             rows[k][2] = rows[k - 1][2] + words[k - 1] * span
+    return len(rows) - len(known)
 
 
 def _count_from_first(rows: list[list]) -> None:
@@ -243,6 +247,8 @@ def parse(text: str, source: str):
         if not line.strip():
             continue
         if tabs and not rows and _header_row(line):
+            continue
+        if _TEAMS_EVENT.match(line):
             continue
         if lone := _TIME_ONLY.match(line):
             pending = lone.group("t")
@@ -276,7 +282,7 @@ def parse(text: str, source: str):
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
     if clock and rows[0][2] is not None:   # Zoom's captions carry the time of day: count from the first
         _count_from_first(rows)
-    _fill_times(rows)
+    estimated = _fill_times(rows)
     # a timed line ends where the next one starts
     for a, b in zip(rows, rows[1:]):
         if a[2] is not None and b[2] is not None:
@@ -292,17 +298,22 @@ def parse(text: str, source: str):
         t = build_transcript([tuple(r) for r in rows], source)
     if note := _left_out(before):
         t.notes.append(note)
+    if estimated:
+        t.notes.append(f"{estimated} of {len(rows)} turns carry no time of their own and are timed from their word "
+                       f"counts between the marks the file has: talk times, speaking rates and turn times are "
+                       f"approximate")
     return t
 
 
-# More words than a title and a date take: a header this long is likely speech whose speaker line
-# was not recognised, and the reader must say it left it out.
+# A header's title, date and attendees are no sentences; sentences this long before the first turn
+# are likely speech whose speaker line was not recognised, and the reader must say it left them out.
 LEFT_OUT_WORDS = 15
+_SENTENCE = re.compile(r"(?:\S+\s+){7,}\S*[.?!…][\"”’')]?\s*$")
 
 
 def _left_out(before: list[str]) -> str | None:
     words = " ".join(before).split()
-    if len(words) < LEFT_OUT_WORDS:
+    if len(words) < LEFT_OUT_WORDS or not any(_SENTENCE.search(line) for line in before):
         return None
     return (f"the {len(words)} words before the first 'Name: text' line were read as a header and left out "
             f"(\"{' '.join(words[:8])}…\"); if they are speech, start them with the speaker's name and a colon")

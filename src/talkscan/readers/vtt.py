@@ -148,6 +148,8 @@ def parse(text: str, source: str):
         raise MalformedTranscript("is not WebVTT: the first line must be 'WEBVTT'", path=source)
     rows = []
     n = len(lines)
+    last = max(k for k, ln in enumerate(lines) if ln.strip())
+    cut: str | None = None   # how the file seems cut short, for a note
 
     def cue_start(k: int) -> bool:
         return k < n and ("-->" in lines[k] or (k + 1 < n and "-->" in lines[k + 1]))
@@ -175,6 +177,9 @@ def parse(text: str, source: str):
         try:
             start, end = parse_time(m.group(1)), parse_time(m.group(2))  # type: ignore[union-attr]
         except (ValueError, AttributeError):
+            if i == last and rows:   # the file ends inside a timing line: keep the cues before it
+                cut = f"it ends inside a cue's timing line ('{line[:40]}')"
+                break
             raise MalformedTranscript(f"line {i + 1}: bad cue timing '{line[:40]}'", path=source) from None
         if end < start:
             raise MalformedTranscript(f"line {i + 1}: cue ends before it starts", path=source)
@@ -186,8 +191,23 @@ def parse(text: str, source: str):
             body.append(lines[i])
             i += 1
         rows.append(("\n".join(body), start, end))
+    cut = cut or _unclosed_voice(rows)
     rows = cue_rows(unroll_captions(rows))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
     joined, first = join_cues(rows)
-    return build_transcript(joined, source, turns=first)
+    t = build_transcript(joined, source, turns=first)
+    if cut:
+        t.notes.append(f"the file seems cut short: {cut}; check that the export finished")
+    return t
+
+
+def _unclosed_voice(rows: list) -> str | None:
+    """Teams closes every `<v Name>` with `</v>`: a last cue that does not, after cues that do, was
+    cut off mid-cue (a download or copy that stopped early)."""
+    if len(rows) < 3 or "<v " not in rows[-1][0] or "</v>" in rows[-1][0]:
+        return None
+    if all("</v>" in body for body, _, _ in rows[-3:-1]):
+        words = re.sub(r"<[^>]*>", "", rows[-1][0]).strip()
+        return f"its last cue stops mid-text ('…{words[-30:]}') without the '</v>' that closes the others"
+    return None
