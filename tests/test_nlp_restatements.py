@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkscan.nlp.restatements import apply_rules, choose, is_recap, says_new_figure
+from talkscan.nlp.restatements import apply_rules, choose, is_recap, only_acknowledges, says_new_figure
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -126,3 +126,20 @@ def test_a_restate_gate_that_is_not_a_number_asks_for_a_retrain(tmp_path, gate):
     with pytest.raises(ModelError, match="retrain") as e:
         Analyzer(d)
     assert str(e.value).startswith(str(d / "pairs.json"))
+
+
+@pytest.mark.parametrize("text,ack", [
+    ("Mm-hmm .", True), ("Yeah, yeah. Okay.", True), ("All right.", True), ("'Kay.", True), ("Uh-huh", True),
+    # an echo that asks for more, or carries a word of the other's, can still be a mirror
+    ("No?", False), ("Ninety?", False), ("Right, ninety.", False), ("Sure thing.", False), ("", False),
+])
+def test_a_turn_that_only_acknowledges(text, ack):
+    assert only_acknowledges(text) is ack
+
+
+def test_an_acknowledgement_restates_nobody():
+    texts = ["The other thing is, mm-hmm, putting it in mobile phones.", "Mm-hmm.", "Mobile phones?",
+             "Right, so phones are in scope.", "Okay. Right."]
+    chosen = {1: (1.2, "mirroring", 0, 0.6), 2: (1.4, "mirroring", 0, 0.7), 3: (1.3, "paraphrase", 0, 0.6),
+              4: (1.1, "paraphrase", 3, 0.5)}
+    assert apply_rules(chosen, texts) == {2: chosen[2], 3: chosen[3]}

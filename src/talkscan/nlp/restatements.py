@@ -1,6 +1,6 @@
 """Which earlier utterance, if any, each utterance paraphrases or mirrors. `choose` is shared by the
 analyzer and the trainer that tunes its thresholds, so both decide the same way; the analyzer then
-applies `RULES`, three decoding rules read off the training labels where the heads, which see
+applies `RULES`, decoding rules read off the training labels where the heads, which see
 overlap, distance and wording, contradict them (the trainer's thresholds are tuned without them)."""
 
 from __future__ import annotations
@@ -100,11 +100,27 @@ def is_recap(text: str) -> bool:
     return len(parties - _NOT_A_PARTY) >= 2
 
 
+# Acknowledgements and fillers: a turn of these alone ("Mm-hmm.", "Yeah, yeah. Okay.") restates
+# nobody's words, even after someone who said the same. None of the 272 such training turns is a
+# mirror or a paraphrase; in real meetings they are a good share of all turns. ("No?" can echo a
+# "No." to ask for more, so it is not among them.)
+_ACKS = frozenset("mm hmm mm-hmm mhm uh-huh uh um er erm yeah yes yep yup okay ok kay 'kay right sure oh ah "
+                  "alright huh hm mm-mm fine good great cool thanks so well".split())
+_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*|'[a-z]+")
+
+
+def only_acknowledges(text: str) -> bool:
+    words = _WORD.findall(re.sub(r"\ball right\b", "alright", text.lower()))
+    return bool(words) and all(w in _ACKS for w in words)
+
+
 # (kind, rule(turn, target)): a pair of that kind for which the rule holds is dropped. The turn then
 # gets no restatement at all: the runner-up candidate would tag, say, an answer as a paraphrase of
 # something else.
 RULES = (("mirroring", echoes_a_question), ("mirroring", says_new_figure),
-         ("paraphrase", lambda text, _target: is_recap(text)))
+         ("paraphrase", lambda text, _target: is_recap(text)),
+         ("mirroring", lambda text, _target: only_acknowledges(text)),
+         ("paraphrase", lambda text, _target: only_acknowledges(text)))
 
 
 def apply_rules(chosen: dict, texts: list[str]) -> dict:
