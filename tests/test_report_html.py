@@ -228,3 +228,32 @@ def test_right_to_left_names_and_words_are_isolated():
     # outside the timeline's SVG (one name per label) and tooltips, no name stands bare
     html_text = re.sub(r"<svg.*?</svg>|<title>.*?</title>", "", out, flags=re.S)
     assert "نورا" not in html_text.replace("<bdi>نورا</bdi>", "")
+
+
+def test_the_title_is_the_files_name_and_the_date_the_meetings():
+    report = sample_report() | {"source": "/home/maya/calls/2024-06-20 q3-sync.txt", "meeting_date": "2024-06-20"}
+    report.pop("date", None)
+    out = render_html(report)
+    assert re.search(r'<h1 title="/home/maya/calls/2024-06-20 q3-sync.txt">2024-06-20 q3-sync.txt</h1>', out)
+    assert "<span>2024-06-20</span>" in out
+
+
+def test_the_timeline_is_marked_every_few_minutes_or_turns():
+    speakers = [Speaker("S0", "Ann"), Speaker("S1", "Bo")]
+    timed = [Utterance(f"u{k}", k, f"S{k % 2}", "Fine.", start=60.0 * k, end=60.0 * k + 50) for k in range(28)]
+    out = render_html(build_report(Transcript("long.vtt", "transcript", speakers, timed)))
+    marks = re.findall(r'class="tick" text-anchor="middle">([^<]+)<', out)
+    assert marks == ["5:00", "10:00", "15:00", "20:00", "25:00"]
+    untimed = [Utterance(f"u{k}", k, f"S{k % 2}", "Fine.") for k in range(80)]
+    out = render_html(build_report(Transcript("notes.txt", "transcript", speakers, untimed)))
+    assert re.findall(r'class="tick" text-anchor="middle">([^<]+)<', out) == [f"turn {k}" for k in range(10, 80, 10)]
+
+
+def test_a_label_whose_feeling_is_unknown_shows_no_neutral():
+    from talkscan.transcript import Tag
+
+    utts = [Utterance("u0", 0, "S0", "We need it by May."), Utterance("u1", 1, "S1", "You are, a bit.")]
+    utts[1].tags = [Tag("emotional_labeling", target="S0", emotion="neutral")]
+    out = render_html(build_report(Transcript("x.txt", "transcript", [Speaker("S0", "Ann"), Speaker("S1", "Bo")], utts)))
+    tag = re.search(r'<li class="tag mv-emotional_labeling">(.*?)</li>', out, re.S).group(1)
+    assert "labeling" in tag and "neutral" not in tag

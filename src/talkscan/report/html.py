@@ -5,6 +5,7 @@ inline script for the transcript filters; every text and name goes through Jinja
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Any
 
 from ..transcript import EMOTIONS, MOVES
@@ -131,6 +132,11 @@ def _timeline(utterances: list[dict], speakers: list[dict], label) -> dict:
             }
         )
     lane_list = sorted(lanes.items(), key=lambda kv: kv[1])
+    if timed:
+        ticks = [(_TL_GUTTER + (v - t0) * scale, clock(v)) for v in _tick_values(t0, t1, _TIME_STEPS)]
+    else:
+        ticks = [(_TL_GUTTER + (k - 1) * span_w / len(utterances), f"turn {k}")
+                 for k in _tick_values(1, len(utterances), _TURN_STEPS)] if utterances else []
     return {
         "timed": timed,
         "width": _TL_WIDTH,
@@ -139,7 +145,21 @@ def _timeline(utterances: list[dict], speakers: list[dict], label) -> dict:
         "lanes": [{"label": label(sid), "y": 20 + i * _TL_LANE + _TL_LANE / 2 + 4} for sid, i in lane_list],
         "blocks": blocks,
         "end_label": clock(max((u["end"] for u in utterances), default=0)) if timed else f"turn {len(utterances)}",
+        # inner marks only: the start and end labels are drawn apart, and a mark near either would overlap it
+        "ticks": [{"x": round(x, 2), "label": lb} for x, lb in ticks
+                  if _TL_GUTTER + 40 < x < _TL_WIDTH - 60],
     }
+
+
+# steps between the timeline's marks: seconds, then turns; the smallest that gives at most 8 marks
+_TIME_STEPS = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+_TURN_STEPS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500)
+
+
+def _tick_values(lo: float, hi: float, steps: tuple[int, ...]) -> list[int]:
+    step = next((s for s in steps if (hi - lo) / s <= 8), steps[-1] * max(1, int((hi - lo) // (8 * steps[-1])) + 1))
+    first = int(-(-lo // step) * step) or step
+    return list(range(first, int(hi), step))
 
 
 def _context(report: dict) -> dict[str, Any]:
@@ -223,7 +243,9 @@ def _context(report: dict) -> dict[str, Any]:
             if t.get("type") == "ask":
                 tv["detail"] = " ".join(x for x in (t.get("topic"), DIRECTION_ARROWS.get(t.get("direction"), "")) if x)
             elif t.get("type") == "emotional_labeling":
-                tv["detail"] = " ".join(x for x in (f"“{t['said']}”" if t.get("said") else "", t.get("emotion") or "") if x)
+                # "neutral" names no feeling: a label whose feeling was not recognised shows none
+                feeling = t.get("emotion") if t.get("emotion") != "neutral" else ""
+                tv["detail"] = " ".join(x for x in (f"“{t['said']}”" if t.get("said") else "", feeling or "") if x)
             tags.append(tv)
         emotion = u.get("emotion") or {"label": "neutral", "score": 0.0}
         utt_views.append(
@@ -238,11 +260,13 @@ def _context(report: dict) -> dict[str, Any]:
             }
         )
 
-    date = report.get("date") or report.get("recorded") or report.get("created")
+    date = report.get("meeting_date") or report.get("date") or report.get("recorded") or report.get("created")
     n_over = sum(f.get("kind") == "overused" for f in flags)
     return {
         "r": report,
-        "title": report.get("source") or "meeting",
+        # the file's name: a source given as an absolute path made a title of the whole path
+        "title": PurePath(report.get("source") or "meeting").name or "meeting",
+        "source": report.get("source") or "",
         "date": str(date)[:16].replace("T", " ") if date else "",
         "duration": _duration(report),
         "speakers": speaker_rows,
