@@ -240,6 +240,10 @@ def test_history_tables_wrap_long_cells_to_the_width_and_cut_nothing():
     for word in (speakers + " " + flags).split():
         assert word in body
     assert _table(["a", "b"], [["x", "y"]], width=80) == ["a  b", "-  -", "x  y"]
+    # a report's name is one word: the columns of words wrap first, and the name stays whole
+    name = "altura-followup-2024-06-20"
+    lines = _table(["report", "speakers", "flags"], [[name, speakers, flags]], width=80)
+    assert name in lines[2] and all(len(x) <= 80 for x in lines)
 
 
 def test_empty_history(db):

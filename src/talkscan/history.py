@@ -130,9 +130,15 @@ def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
     cols = len(header)
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(cols)]
     # too wide: narrow the widest column (a long speakers list) until the table fits, and wrap its
-    # cells onto more lines; nothing is cut, since flags are what the reader came for
-    while sum(widths) + 2 * (cols - 1) > width and max(widths) > 12:
-        widths[widths.index(max(widths))] -= 1
+    # cells onto more lines; nothing is cut, since flags are what the reader came for. Columns whose
+    # cells are words go first: a report's name broken in two ("…-2024-06-2" / "0") reads as another.
+    words = [c for c in range(cols) if any(" " in r[c] for r in rows)]
+    while sum(widths) + 2 * (cols - 1) > width:
+        narrow = [c for c in (words or range(cols)) if widths[c] > 12] or [c for c in range(cols) if widths[c] > 12]
+        if not narrow:
+            break
+        c = max(narrow, key=lambda k: widths[k])
+        widths[c] -= 1
 
     def lines(r: list[str]) -> list[str]:
         cells = [textwrap.wrap(r[c], widths[c], break_on_hyphens=False) or [""] for c in range(cols)]
