@@ -12,7 +12,7 @@ from talkscan.cli_progress import AmountColumn, amount, unit_of
 
 
 @pytest.mark.parametrize("done, total, unit, want", [
-    (123.6, 600.0, "audio", "2:03 / 10:00 of audio"),
+    (123.4, 600.0, "audio", "2:03 / 10:00 of audio"),
     (3725.0, 7200.0, "audio", "1:02:05 / 2:00:00 of audio"),
     (42.0, None, "audio", "0:42 of audio"),
     (2, 4, "steps", "2/4 steps"),

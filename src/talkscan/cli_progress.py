@@ -5,17 +5,14 @@ from __future__ import annotations
 from rich.progress import ProgressColumn, Task
 from rich.text import Text
 
+from .report.html import clock
+
 # What each stage's progress counts: seconds of audio, windows of speech embedded, else steps.
 UNITS = {"decode": "audio", "asr": "audio", "diarize": "windows"}
 
 
 def unit_of(stage: str) -> str:
     return UNITS.get(stage, "steps")
-
-
-def clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 def amount(done: float, total: float | None, unit: str) -> str:
