@@ -103,6 +103,19 @@ def test_a_feeling_said_with_intensifiers_is_named(analyzer, text, said):
     assert (got["emotional_labeling"].said, got["emotional_labeling"].emotion) == (said, "fear")
 
 
+@pytest.mark.parametrize("text,said,emotion", [
+    ("Tomasz, I can tell you're alarmed by the new go-live date.", "alarmed", "fear"),
+    ("You seem a bit frazzled with the audit landing this week, Tomasz.", "frazzled", "fear"),
+    ("Tomasz, you sound really wound up about the change requests.", "wound up", "anger"),
+    ("You look shaken by that outage report, Tomasz.", "shaken", "fear"),
+])
+def test_a_labels_feeling_is_named_not_left_neutral(analyzer, text, said, emotion):
+    """Labels the heads found showed "labeling neutral": 18 of the held-out splits' labels named a
+    feeling the lexicon lacked ("alarmed", "frazzled", "wound up", "shaken", "dreading")."""
+    got = {t.type: t for t in analyzer.tag_utterance(text, CONTEXT)}
+    assert (got["emotional_labeling"].said, got["emotional_labeling"].emotion) == (said, emotion)
+
+
 @pytest.mark.parametrize("statement,question,answer", [
     ("IT needs ninety days to migrate the payroll data.", "Ninety days?", "Ninety."),
     ("The vendor wants a ten-year term.", "Ten years max?", "Ten."),

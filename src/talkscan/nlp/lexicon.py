@@ -13,11 +13,11 @@ _GROUPS = {
         hesitant hesitation hesitancy reluctant reluctance cautious wary uncertain unsure insecure
         exposed vulnerable panicked panicky jittery rattled burned out burnt out burnout worn out
         exhausted drained stuck cornered trapped squeezed nervy uncomfortable torn doubtful doubts
-        skeptical sceptical unsettled spooked boxed in""",
+        skeptical sceptical unsettled spooked boxed in alarmed frazzled shaken dreading dread""",
     "anger": """frustrated frustrating frustration angry anger annoyed annoyance irritated irritation
         fed up upset mad furious livid resentful resentment cross aggravated exasperated impatient
         impatience bothered put out ticked off pissed off sidelined ignored blindsided undermined
-        steamrolled hostile defensive indignant outraged""",
+        steamrolled hostile defensive indignant outraged wound up""",
     "sadness": """disappointed disappointment discouraged disheartened down sad sadness let down
         deflated demoralized demoralised dejected hurt defeated hopeless gloomy low unhappy
         regretful sorry bummed crushed heartbroken lonely tired weary resigned""",
@@ -31,7 +31,7 @@ _GROUPS = {
 _PHRASES = {
     "stressed out", "under pressure", "boxed in", "stretched thin", "on edge", "burned out", "burnt out", "worn out",
     "fed up", "put out", "ticked off", "pissed off", "boxed in", "let down", "caught off guard",
-    "taken aback", "grossed out",
+    "taken aback", "grossed out", "wound up",
 }
 
 
