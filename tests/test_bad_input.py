@@ -257,3 +257,22 @@ def test_a_report_that_cannot_be_written_is_one_line(tmp_path):
     r = run_cli("rename", str(folder), "S0=Zed")
     assert r.returncode == 1
     assert_one_clean_line(r.stderr, str(folder), "directory")
+    assert (folder / "report.json").is_file()   # found before any file was touched: the report stays whole
+
+
+def test_a_database_that_cannot_be_written_is_one_line(capsys):
+    """A full disk while the history grew ended in sqlite3's traceback."""
+    import sqlite3
+
+    import typer
+
+    from talkscan.cli_common import guard
+
+    def full():
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(typer.Exit) as e:
+        guard(full)
+    assert e.value.exit_code == 1
+    assert capsys.readouterr().err.strip() == (
+        "talkscan: error: could not use the history or voiceprint database: database or disk is full")

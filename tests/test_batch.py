@@ -389,6 +389,37 @@ def test_a_failed_redo_keeps_the_previous_report(tmp_path, monkeypatch):
     assert {n: (folder / n).read_bytes() for n in REPORT_FILES} == before
 
 
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_redo_that_fails_while_writing_keeps_the_previous_report(tmp_path, monkeypatch, failure):
+    """A full disk, or Ctrl-C, while the new report's files were being written: the marker had been
+    removed first, so the folder looked half-written and the previous report, hand corrections and
+    all, was deleted (disk full) or left without its marker to be transcribed again (Ctrl-C)."""
+    import talkscan.report.files as files
+
+    inp = tmp_path / "m.txt"
+    inp.write_text((SAMPLES / "pricing-sync.txt").read_text())
+    out = tmp_path / "out"
+    folder = run_batch([inp], out, NO_ANALYSIS, BatchOptions()).folders[str(inp)]
+    before = {n: (folder / n).read_bytes() for n in REPORT_FILES}
+    real, written = files.tempfile.mkstemp, []
+
+    def fourth_fails(*a, **k):
+        if len(written) == 3:   # transcript.vtt, .srt and .json are down; report.html is not
+            raise failure
+        written.append(k.get("prefix"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", fourth_fails)
+    job = Job(str(inp), str(folder), NO_ANALYSIS, "k" * 32, "h", fresh=True)
+    if isinstance(failure, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            process_file(job)
+    else:
+        assert not process_file(job).ok
+    assert {n: (folder / n).read_bytes() for n in REPORT_FILES} == before
+    assert not list(folder.glob(".*.tmp"))
+
+
 def _reports(out: Path) -> dict[str, Path]:
     return {p.parent.name: p for p in out.glob("*/report.json")}
 

@@ -454,10 +454,8 @@ def process_file(job: Job, progress=None) -> FileOutcome:
             meta["renamed"] = renamed
         if job.options.policy is not None:   # so `talkscan rename` flags the meeting by the same policy
             meta["policy"] = str(Path(job.options.policy).resolve())
-        # The old report stays whole until the new one is ready: an input that fails now, or a run
-        # stopped with Ctrl-C, leaves it as it was. Its marker goes first, so a redo killed while
-        # writing does not look complete.
-        _marker(folder, job.transcript_only).unlink(missing_ok=True)
+        # The old report stays whole until the new one is ready: an input that fails now, a full disk
+        # while writing, or a run stopped with Ctrl-C leaves it as it was (files.write_together).
         _write_outputs(t, folder, meta, job.transcript_only)
     except Exception as e:  # noqa: BLE001 - recorded as this input's failure
         if os.environ.get("TALKSCAN_DEBUG"):

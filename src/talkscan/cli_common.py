@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import typer
 
 from .errors import TalkscanError
@@ -22,6 +24,9 @@ def guard(fn, *args) -> None:
     except OSError as e:
         where = f"{e.filename}: " if e.filename else ""
         err(f"{where}{e.strerror or e}")
+        raise typer.Exit(1) from None
+    except sqlite3.Error as e:   # the history or voiceprint database: a full disk, a locked or read-only file
+        err(f"could not use the history or voiceprint database: {e}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err("interrupted")

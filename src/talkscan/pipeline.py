@@ -338,37 +338,41 @@ def in_report_folder(path: Path) -> bool:
     return path.name.lower() in TALKSCAN_TRANSCRIPTS and (path.parent / "transcript.json").is_file()
 
 
-def write_transcript_files(t: Transcript, folder: Path, meta: dict | None = None) -> list[Path]:
-    """transcript.vtt, .srt and .json; `meta` (e.g. a resume key) goes into the JSON, written last."""
+def _transcript_texts(t: Transcript, meta: dict | None = None) -> list[tuple[str, str]]:
     import json
 
-    from .report.files import write_atomic
     from .report.subtitles import to_srt, to_vtt
 
     return [
-        write_atomic(folder / "transcript.vtt", to_vtt(t)),
-        write_atomic(folder / "transcript.srt", to_srt(t)),
-        write_atomic(
-            folder / "transcript.json",
-            json.dumps({"schema": "talkscan.transcript/1", **t.to_dict(), **(meta or {})}, indent=1, ensure_ascii=False),
-        ),
+        ("transcript.vtt", to_vtt(t)),
+        ("transcript.srt", to_srt(t)),
+        ("transcript.json",
+         json.dumps({"schema": "talkscan.transcript/1", **t.to_dict(), **(meta or {})}, indent=1, ensure_ascii=False)),
     ]
 
 
+def write_transcript_files(t: Transcript, folder: Path, meta: dict | None = None) -> list[Path]:
+    """transcript.vtt, .srt and .json, all or none; `meta` (e.g. a resume key) goes into the JSON,
+    put in place last."""
+    from .report.files import write_together
+
+    return write_together(folder, _transcript_texts(t, meta))
+
+
 def write_report(t: Transcript, folder: Path, progress: ProgressFn = no_progress, meta: dict | None = None) -> list[Path]:
-    """All report files; report.json goes last, so its presence means the report is complete.
-    `meta` adds free fields to report.json (resume key, date)."""
+    """All report files, all or none (a full disk or Ctrl-C while writing leaves the previous report
+    whole); report.json goes last, so its presence means the report is complete. `meta` adds free
+    fields to report.json (resume key, date)."""
     import json
 
-    from .report.files import write_atomic
+    from .report.files import write_together
     from .report.html import render_html
     from .report.json_report import build_report
 
     progress("report", 0, 1)
     report = build_report(t, meta=meta)
-    files = write_transcript_files(t, folder)
-    files.append(write_atomic(folder / "report.html", render_html(report)))
-    files.append(write_atomic(folder / "report.json", json.dumps(report, indent=1, ensure_ascii=False)))
+    files = write_together(folder, [*_transcript_texts(t), ("report.html", render_html(report)),
+                                    ("report.json", json.dumps(report, indent=1, ensure_ascii=False))])
     progress("report", 1, 1)
     return files
 
