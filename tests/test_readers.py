@@ -105,7 +105,8 @@ def test_txt_name_lines_and_continuations(tmp_path):
                                  # as parliaments' transcripts write them (QMSum's committee meetings)
                                  "Mr. Chris d'Entremont (West Nova, CPC)", "Maria de la Cruz (Finance)",
                                  "Hon. Carla Qualtrough (Minister of Employment, Workforce Development and Disability Inclusion)",
-                                 "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.))"])
+                                 "The Chair (Hon. Anthony Rota (Nipissing—Timiskaming, Lib.))",
+                                 "Alexandra Konstantinopoulou-Wetherington Jr", "María José Fernández-Villaverde (Legal)"])
 def test_txt_names_with_a_role_after_them(tmp_path, who):
     text = f"{who}: We need the price under 400k.\nGreg (Sales): Our floor is 450k.\n{who}: We are far apart.\n"
     t = read_transcript(write(tmp_path, "roles.txt", text))

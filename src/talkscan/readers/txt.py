@@ -43,10 +43,12 @@ from .common import NAME, build_transcript, join_cues, parse_time, speaker_like
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
     rf"^\s*+(?:\[?(?P<t>{_T})\]?\s*+[-–]?\s*+)?"
-    # the name, or a name with a role after it: "Maya [Procurement]", "Maya Chen (Head of Procurement, EMEA)"
+    # the name (at most four words, speaker_like says, of up to 60 characters: "Alexandra
+    # Konstantinopoulou-Wetherington Jr"), or a name with a role after it: "Maya [Procurement]",
+    # "Maya Chen (Head of Procurement, EMEA)"
     # (a role as parliaments write them: "Hon. Carla Qualtrough (Minister of Employment, Workforce
     # Development and Disability Inclusion)", "The Chair (Hon. Anthony Rota (Nipissing, Lib.))")
-    rf"(?P<name>[^:\[\]\t]{{1,40}}?|[^\s:\[\]()][^:\[\]()\t]{{0,39}}?\s*[(\[](?:[^()\[\]:\t]|[(\[][^()\[\]:\t]{{0,60}}[)\]]){{1,120}}[)\]])"
+    rf"(?P<name>[^:\[\]\t]{{1,60}}?|[^\s:\[\]()][^:\[\]()\t]{{0,59}}?\s*[(\[](?:[^()\[\]:\t]|[(\[][^()\[\]:\t]{{0,60}}[)\]]){{1,120}}[)\]])"
     rf"\s*(?:\((?P<t2>{_T})\)|\[(?P<t3>{_T})\])?\s*:\s+(?P<text>\S.*)$"
 )
 # "Maya<TAB>text", possibly after a time column or two: a transcript kept in a spreadsheet, saved
