@@ -265,7 +265,7 @@ def run(
     force: bool = typer.Option(False, "--force", help="Redo inputs whose report is already current."),
     quiet: bool = QUIET,
 ) -> None:
-    """Analyse recordings or transcripts: writes report.html, report.json, transcript.vtt/.srt per input,
+    """Analyse recordings or transcripts: writes report.html, report.json, transcript.vtt/.srt/.json per input,
     plus index.html and the history database (talkscan.db) in --out. Reruns skip current reports."""
 
     def go() -> None:
