@@ -120,10 +120,9 @@ def build_history(store: "Store") -> History:
 
 
 def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    from .report.html import clock
+
+    return "–" if seconds is None else clock(seconds)
 
 
 def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
@@ -134,7 +133,7 @@ def _table(header: list[str], rows: list[list[str]], width: int) -> list[str]:
     # cells are words go first: a report's name broken in two ("…-2024-06-2" / "0") reads as another.
     words = [c for c in range(cols) if any(" " in r[c] for r in rows)]
     while sum(widths) + 2 * (cols - 1) > width:
-        narrow = [c for c in (words or range(cols)) if widths[c] > 12] or [c for c in range(cols) if widths[c] > 12]
+        narrow = [c for c in words if widths[c] > 12] or [c for c in range(cols) if widths[c] > 12]
         if not narrow:
             break
         c = max(narrow, key=lambda k: widths[k])

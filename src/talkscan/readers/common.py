@@ -31,8 +31,7 @@ _CAP = "[" + "".join(re.escape(c) for c in map(chr, [*range(0x41, 0x250), *range
 _PARTICLE = rf"(?:van|von|der|den|de|da|das|do|dos|del|della|di|du|la|le|bin|ibn|al|el|ten|ter|[dl]['’]{_CAP}[\w.'’-]*)"
 NAME = rf"(?:{_CAP}[\w.'’-]*|\d+)(?:\s(?:{_CAP}[\w.'’-]*|\d+|{_PARTICLE})){{0,3}}"
 # a role in brackets, itself possibly with brackets: "(Hon. Anthony Rota (Nipissing, Lib.))"
-ROLE = r"[(\[](?:[^()\[\]]|[(\[][^()\[\]]*[)\]])*[)\]]"
-_ROLE = re.compile(rf"\s*{ROLE}$")
+_ROLE = re.compile(r"\s*[(\[](?:[^()\[\]]|[(\[][^()\[\]]*[)\]])*[)\]]$")
 
 
 def without_role(name: str) -> str:
