@@ -103,13 +103,38 @@ def test_a_damaged_or_foreign_database_is_refused_in_one_line(tmp_path):
     assert [r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["x"]
     with pytest.raises(UsageError, match="has no 'voices' table"):
         VoiceStore(good)
+    with pytest.raises(UsageError, match="damaged .*: move it aside and enrol the voices again"):
+        VoiceStore(garbage)
     out = tmp_path / "out"
     out.mkdir()
     (out / "talkscan.db").write_text("garbage")
     r = run_cli("run", str(SAMPLES / "pricing-sync.vtt"), "--out", str(out), "--quiet")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines()[-1].endswith(f"{out / 'talkscan.db'}: is not a talkscan history database, "
-                                                      "or it is damaged (file is not a database)")
+                                                      "or it is damaged (file is not a database): move it aside and "
+                                                      "run the same `talkscan run` again to rebuild it from the reports")
+
+
+def test_the_advice_for_a_damaged_history_rebuilds_it_without_analysing_again(tmp_path):
+    """The one line for a damaged talkscan.db says to move it aside and run again: that must bring
+    back every meeting, with the names given after the run, and analyse nothing."""
+    from conftest import SAMPLES, run_cli
+
+    out = tmp_path / "out"
+    src = SAMPLES / "pricing-sync.vtt"
+    assert run_cli("run", str(src), "--out", str(out), "--quiet").returncode == 0
+    assert run_cli("rename", str(out / "pricing-sync"), "Maya=Maya Lund").returncode == 0
+    before = read_only(out / "talkscan.db").meetings()
+    (out / "talkscan.db").write_bytes(b"\0" * 4096)
+    assert run_cli("history", "--out", str(out)).returncode == 2
+    (out / "talkscan.db").rename(tmp_path / "damaged.db")
+    r = run_cli("run", str(src), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "skipped (report is current)" in r.stdout + r.stderr
+    after = read_only(out / "talkscan.db").meetings()
+    assert [(m.report, m.source, m.speakers, m.moves, m.flags, m.conflicts) for m in after] == \
+        [(m.report, m.source, m.speakers, m.moves, m.flags, m.conflicts) for m in before]
+    assert "Maya Lund" in [s["name"] for s in after[0].speakers]
 
 
 def test_history_needs_an_existing_database(tmp_path):

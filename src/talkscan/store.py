@@ -164,7 +164,10 @@ class Store:
             self.db = sqlite3.connect(str(self.path), timeout=30)
         except (OSError, sqlite3.Error) as e:
             raise UsageError(f"cannot open the history database ({e})", path=str(path)) from None
-        check_database(self.db, self.path, "meetings", "history")
+        # everything in it but past failures comes from the report.json files, and a run indexes
+        # a current report it lacks without analysing it again
+        check_database(self.db, self.path, "meetings", "history",
+                       "move it aside and run the same `talkscan run` again to rebuild it from the reports")
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self._migrate()

@@ -295,7 +295,8 @@ class VoiceStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path), timeout=30)
-            check_database(self.db, self.path, "voices", "voiceprint")
+            check_database(self.db, self.path, "voices", "voiceprint",
+                           "move it aside and enrol the voices again with `talkscan voices add`")
             if self.db.execute("PRAGMA user_version").fetchone()[0] == 0:
                 self.db.executescript(f"BEGIN; {_SCHEMA}; PRAGMA user_version = 1; COMMIT;")
         except (OSError, sqlite3.Error) as e:
