@@ -231,6 +231,19 @@ def test_a_recap_of_the_others_asks_is_not_an_ask(analyzer):
     assert all("ask" in types(t) for t in got[:3]) and "ask" not in types(got[3])
 
 
+def test_a_chair_giving_colleagues_their_wants_by_name_makes_no_ask_nor_conflict(analyzer):
+    """A chair's recap was read as the chair's own ask, and set against the asks it summed up."""
+    turns = [("Dana", "We need the total under two hundred thousand. That's the ceiling the board approved."),
+             ("Raj", "Honestly, twelve weeks is the minimum for the integration. Anything less and we skip testing."),
+             ("Lena", "The go-live is March first. I can't move that, the client has announced it."),
+             ("Omar", "Okay, let me pull this together. Dana, you need it under two hundred thousand. "
+                      "Raj needs twelve weeks. Lena needs March first."),
+             ("Omar", "Raj needs twelve weeks, Lena needs March first. I need a decision from the two of you today.")]
+    res = analyzer.analyze([s for s, _ in turns], [t for _, t in turns])
+    assert [("ask" in types(t)) for t in res.tags] == [True, True, True, False, True]
+    assert all(res.asks[a].speaker != "Omar" or res.asks[a].index == 4 for pair in res.conflicts for a in pair[:2])
+
+
 def test_offer_is_not_an_ask(analyzer):
     assert "ask" not in types(analyzer.tag_utterance("We can give you ten more licences at no extra cost.", CONTEXT))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from talkscan.nlp.reported import (ask_only_quoted, feelings_only_quoted, passed_on_for_information,
-                                    reported_spans, sums_up_others)
+                                    recaps_named_others, reported_spans, sums_up_others)
 from talkscan.nlp.spacy_components import annotate
 
 
@@ -80,3 +80,26 @@ def test_a_so_recap_of_others_wants_makes_no_ask_of_its_own(text, summary):
 ])
 def test_a_demand_passed_on_for_information(text, passed_on):
     assert passed_on_for_information(text) is passed_on
+
+
+ROOM = ["dana", "raj", "lena"]   # the call names of the speaker's colleagues in the meeting
+
+
+@pytest.mark.parametrize("text,recap", [
+    ("Okay, let me pull this together. Dana, you need it under two hundred. Raj needs twelve weeks.", True),
+    ("Dana wants the price down, Raj wants more time, and Lena wants the date held.", True),
+    ("just so the notes are right raj needs twelve weeks and lena can't move march", True),   # ASR casing
+    ("Dana needs it under two hundred and Raj needs twelve weeks. I need a decision today.", False),
+    ("So to recap: Dana wants the price down, Raj wants time, and I need the board to approve it.", False),
+    ("Dana, you need to send the SOW by Friday. Raj, you need to confirm the date.", False),  # orders
+    ("Raj needs twelve weeks. That's the minimum for the integration.", False),               # one person
+    ("Sales wants May and IT wants June.", False),           # departments: sums_up_others' business
+])
+def test_a_recap_that_names_colleagues_wants_is_not_an_ask(text, recap):
+    assert recaps_named_others(annotate([text])[0], ROOM) is recap
+
+
+def test_a_recap_needs_the_names_of_the_people_in_the_room():
+    doc = annotate(["Dana wants the price down and Raj wants more time."])[0]
+    assert recaps_named_others(doc, ["omar", "priya"]) is False
+    assert recaps_named_others(doc, ["dana"]) is False

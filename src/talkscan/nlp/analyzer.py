@@ -22,7 +22,7 @@ from ..errors import ModelError
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
 from . import ask_prior, reported, restatements
-from .labeling import names_own_feeling_only, normalise, said_and_category, target_speaker
+from .labeling import call_name, names_own_feeling_only, normalise, said_and_category, target_speaker
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
 DIRECTION_LABELS = ("more", "less", "null")
@@ -186,7 +186,8 @@ class Analyzer:
                         continue
                     tags[i].append(Tag(type=move, score=score, target=who, said=said, emotion=normalise(said, cat)))
                 elif move == "ask":
-                    if reported.not_own_ask(docs[i]):
+                    others = [call_name(nm or sid) for sid, nm in names.items() if sid != speakers[i]]
+                    if reported.not_own_ask(docs[i], others):
                         continue   # "The vendor wants the PO by Friday, by the way": theirs, passed on
                     ask_rows.append(i)
                 else:

@@ -14,7 +14,10 @@ is not an ask. Three ways a turn reports rather than asks, each checked against 
 - a demand passed on "by the way" (FORMAT.md's own example: "The vendor wants the PO by Friday, by
   the way"), by a turn that speaks for nobody in the room;
 - a recap opened with "So" that lines up the others' wants ("So actuarial wants three, underwriting
-  wants seventy-five, and finance wants fourteen."), again speaking for nobody.
+  wants seventy-five, and finance wants fourteen."), again speaking for nobody;
+- a recap that gives two or more people in the meeting, by name, their wants ("Let me pull this
+  together. Dana, you need it under two hundred. Raj needs twelve weeks."), unless the speaker adds
+  a want of their own ("… I need a decision today.", "…, and I need the board to approve it").
 """
 
 from __future__ import annotations
@@ -122,6 +125,43 @@ def sums_up_others(text: str) -> bool:
     return bool(_OPENS_WITH_SO.match(text)) and is_recap(text) and not _FIRST_PERSON.search(text)
 
 
-def not_own_ask(doc) -> bool:
-    """The turn reports or sums up others' asks and makes none of its own (above)."""
-    return ask_only_quoted(doc) or sums_up_others(doc.text) or passed_on_for_information(doc.text)
+# "<name> wants / needs / can't …" and "<name>, you need / want …"; not "needs to" nor "you need to",
+# which tell someone what to do ("Raj, you need to send the SOW" is the speaker's own ask)
+_NAMED_WANT = (r"(?:'s)?\s+(?:wants|needs(?!\s+to\b)|requires|insists\s+on|is\s+asking\s+for|asked\s+for|"
+               r"can't|cannot|won't|would\s+like|'d\s+like|is\s+holding\s+out\s+for)\b"
+               r"|,\s+you\s+(?:need(?!\s+to\b)|want|can't|won't|'d\s+like|would\s+like)\b")
+
+
+def recaps_named_others(doc, others: list[str]) -> bool:
+    """The turn gives two or more of `others` (the call names of the meeting's other speakers) their
+    wants by name, and every ask frame lies in a sentence that names one of them, without a first
+    person just before it. In the training
+    meetings all 6 turns that name two or more others' wants are not asks (indie: 1 of 1)."""
+    from .features import ASK_FRAMES, SENTENCE_END
+
+    if len(others) < 2:
+        return False
+    text = doc.text
+    named = [n for n in others if n and re.search(rf"\b{re.escape(n)}(?:{_NAMED_WANT})", text, re.IGNORECASE)]
+    if len(named) < 2:
+        return False
+    naming = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, others)), re.IGNORECASE)
+    spans, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        spans.append((start, m.start(), bool(naming.search(text[start:m.start()]))))
+        start = m.end()
+    spans.append((start, len(text), bool(naming.search(text[start:]))))
+    frames = [s for label, s in doc._.ask_frames or [] if label in ASK_FRAMES]
+    first = lexicon.FIRST_PERSON_SG | lexicon.FIRST_PERSON_PL
+
+    def own(f) -> bool:   # "…, and I need the board's approval" is the speaker's ask, recap or not
+        return any(t.lower_ in first for t in doc[max(0, f.start - 3): f.start])
+
+    return not any(own(f) or not named_here for a, b, named_here in spans for f in frames if a <= f.start_char < b)
+
+
+def not_own_ask(doc, others: list[str] = ()) -> bool:
+    """The turn reports or sums up others' asks and makes none of its own (above); `others`: the call
+    names of the meeting's other speakers."""
+    return (ask_only_quoted(doc) or sums_up_others(doc.text) or passed_on_for_information(doc.text)
+            or recaps_named_others(doc, list(others)))
