@@ -91,8 +91,10 @@ def test_flags_say_their_rule_and_number_their_evidence_as_the_transcript_does(h
     assert "acknowledging the other side" in page and "The conflicting asks:" in page
     first = party["evidence"][0]
     n = [u["id"] for u in report["utterances"]].index(first) + 1
-    assert re.search(rf'<a href="#{first}" class="ev"><span class="muted">#{n}</span> ', page)
-    assert re.search(rf'<li id="{first}" class="utt"[^>]*> <div class="meta"><span class="num muted">#{n}</span>', page)
+    # the number counts from 1; its tooltip gives the id report.json counts from 0, for whoever reads both
+    assert re.search(rf'<a href="#{first}" class="ev" title="{first} in report.json"><span class="muted">#{n}</span> ', page)
+    assert re.search(rf'<li id="{first}" class="utt"[^>]*> <div class="meta">'
+                     rf'<span class="num muted" title="{first} in report.json">#{n}</span>', page)
 
 
 def test_a_weighted_overuse_figure_says_how_many_uses_it_weighs():
