@@ -254,6 +254,44 @@ def test_index_tells_apart_meetings_that_share_a_name(db):
     assert '">other</a>' in html  # a unique name keeps its short form
 
 
+def test_a_recording_and_its_transcript_are_one_meeting_in_the_history(db):
+    """`talkscan run data/samples/` made pricing-sync.m4a, .txt and .vtt three meetings: Greg and
+    Maya "met" three times, and their one price conflict was "recurring"."""
+    out = db.path.parent
+
+    def recording(r: dict) -> dict:
+        return {**r, "kind": "recording"}
+
+    clash = [("price", 0, 1, "Maya lower, Greg higher")]
+    db.add_meeting(out / "sync", recording(report("in/sync.m4a", [None, None], conflicts=clash)), "h1")
+    untimed = report("in/sync.txt", ["Maya", "Greg"], moves=[(0, "ask")], conflicts=clash)
+    db.add_meeting(out / "sync-txt", {**untimed, "duration_s": None}, "h2")
+    timed = report("in/sync.vtt", ["Maya", "Greg"], moves=[(0, "ask"), (1, "ask")], conflicts=clash)
+    db.add_meeting(out / "sync-vtt", timed, "h3")
+    db.add_meeting(out / "zoom", recording(report("in/GMT2024_Recording.m4a", [None], date="2024-05-01")), "h4")
+    db.add_meeting(out / "zoom-vtt", report("in/GMT2024_Recording.transcript.vtt", ["Tom"], date="2024-05-01"), "h5")
+    # the same name in another folder, or on another date, is another meeting
+    db.add_meeting(out / "sync-2", report("in/old/sync.vtt", ["Maya", "Greg"], conflicts=clash), "h6")
+    db.add_meeting(out / "zoom-2", report("in/GMT2024_Recording.txt", ["Tom"], date="2024-06-01"), "h7")
+    h = build_history(db)
+    by = {m.report: i for i, m in enumerate(h.meetings)}
+    assert {h.meetings[k].report: h.meetings[v].report for k, v in h.same_as.items()} == \
+        {"sync": "sync-vtt", "sync-txt": "sync-vtt", "zoom": "zoom-vtt"}
+    assert h.meeting_count == 4
+    people = {p.name: p for p in h.people}
+    assert sorted(pt.meeting for pt in people["Maya"].points) == sorted([by["sync-vtt"], by["sync-2"]])
+    greg = {pt.meeting: pt.moves.get("ask", 0) for pt in people["Greg"].points}
+    assert greg == {by["sync-vtt"]: 1, by["sync-2"]: 0}   # counted from the timed transcript
+    [price] = h.conflicts
+    assert price.count == 2 and price.pairs == {"Greg ↔ Maya": 2}
+    text = render_history(db, width=200)
+    assert "History: 4 meeting(s) (7 reports)" in text and "sync-txt (= sync-vtt)" in text
+    html = render_index(db, out)
+    assert "<h1>4 meetings</h1>" in html and "7 reports" in html
+    assert html.count("counted once") == 3 and 'same meeting as <a href="sync-vtt/report.html">sync.vtt</a>' in html
+    assert html.count('<svg class="mini"') == 7 * 3   # Maya, Greg, Tom
+
+
 def test_history_tables_wrap_long_cells_to_the_width_and_cut_nothing():
     from talkscan.history import _table
 

@@ -4,6 +4,7 @@ cannot be, so they appear in their meetings but get no series over time."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,40 @@ class History:
     people: list[Person]
     conflicts: list[ConflictTopic]
     failures: list["FailureRow"]
+    # another file of a meeting already listed (its recording and its exported transcript): the
+    # index of that copy -> the index of the report counted for the meeting
+    same_as: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def meeting_count(self) -> int:
+        return len(self.meetings) - len(self.same_as)
+
+
+_TRANSCRIPT_SUFFIX = re.compile(r"[ ._-]transcript$", re.IGNORECASE)
+
+
+def _same_meetings(meetings: list["MeetingRow"]) -> dict[int, int]:
+    """Reports of one meeting from several files: a recording and the transcript exported with it
+    share a folder and a name ("sync.m4a", "sync.vtt"; Zoom's "…Recording.transcript.vtt"), and a
+    date where both know one. Each group counts once, through its best source: a transcript (its
+    names are the people's) with times before one without, before the recording."""
+    groups: list[list[int]] = []
+    keys: list[tuple[str, str]] = []
+    for i, m in enumerate(meetings):
+        src = Path(m.source)
+        key = (src.parent.as_posix(), _TRANSCRIPT_SUFFIX.sub("", src.stem).casefold())
+        for g, k in zip(groups, keys):
+            if k == key and all(not m.date or not meetings[j].date or m.date == meetings[j].date for j in g):
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+            keys.append(key)
+    same_as = {}
+    for g in groups:
+        best = max(g, key=lambda j: (meetings[j].kind == "transcript", meetings[j].duration_s is not None, -j))
+        same_as.update({j: best for j in g if j != best})
+    return same_as
 
 
 def _person_key(name: str) -> str:
@@ -75,6 +110,7 @@ def _flag_text(f: dict) -> str:
 
 def build_history(store: "Store") -> History:
     meetings = store.meetings()
+    same_as = _same_meetings(meetings)
     people: dict[str, Person] = {}
     topics: dict[str, ConflictTopic] = {}
     def who(m: "MeetingRow", speaker: str) -> str:
@@ -87,6 +123,8 @@ def build_history(store: "Store") -> History:
         return person.name if person else name
 
     for i, m in enumerate(meetings):
+        if i in same_as:
+            continue   # its people and conflicts are counted once, from the meeting's other report
         for s in m.speakers:
             if not s["name"]:
                 continue
@@ -116,6 +154,7 @@ def build_history(store: "Store") -> History:
         people=sorted(people.values(), key=lambda p: p.name.casefold()),
         conflicts=conflicts,
         failures=store.failures(),
+        same_as=same_as,
     )
 
 
@@ -153,17 +192,22 @@ MOVE_SHORT = {"paraphrase": "para", "mirroring": "mirr", "emotional_labeling": "
 
 def render_history(store: "Store", width: int = 100) -> str:
     h = build_history(store)
-    out: list[str] = [f"History: {len(h.meetings)} meeting(s), {len(h.failures)} failed input(s)  [{store.path}]", ""]
+    reports = f" ({len(h.meetings)} reports)" if h.same_as else ""
+    out: list[str] = [f"History: {h.meeting_count} meeting(s){reports}, {len(h.failures)} failed input(s)  [{store.path}]", ""]
     if h.meetings:
         out.append("Meetings")
         rows = []
-        for m in h.meetings:
+        for i, m in enumerate(h.meetings):
             speakers = ", ".join(s["name"] or s["speaker"] for s in m.speakers)
             flags = "; ".join(f"{m.label(f['speaker'])}: {_flag_text(f)}" for f in m.flags) or "–"
-            rows.append([m.when + ("" if m.date else "*"), duration_text(m.duration_s), m.report, speakers, flags])
+            report = m.report + (f" (= {h.meetings[h.same_as[i]].report})" if i in h.same_as else "")
+            rows.append([m.when + ("" if m.date else "*"), duration_text(m.duration_s), report, speakers, flags])
         out += _table(["date", "length", "report", "speakers", "flags"], rows, width)
         if any(not m.date for m in h.meetings):
             out.append("* no date known: the file's modification date")
+        if h.same_as:
+            out.append("(= X): the same meeting as report X (a file of the same name in the same folder); "
+                       "its people and conflicts are counted once, from X")
         out.append("")
     if h.people:
         out.append("People over time (moves per meeting, oldest first; ! = meetings with flags)")

@@ -16,7 +16,7 @@ from .html import MOVE_LABELS
 
 if TYPE_CHECKING:
     from ..history import History, Person
-    from ..store import Store
+    from ..store import MeetingRow, Store
 
 __all__ = ["render_index", "write_index"]
 
@@ -43,9 +43,10 @@ def _bars(values: list[int | None], titles: list[str], css: str) -> dict[str, An
     return {"w": _W, "h": _H, "bars": bars, "css": css, "total": sum(present), "base": _H - _PAD}
 
 
-def _person_view(p: "Person", n_meetings: int) -> dict[str, Any]:
+def _person_view(p: "Person", counted: list[int]) -> dict[str, Any]:
+    """`counted`: the indices of the meetings that count (one report per meeting), a slot each."""
     at = {pt.meeting: pt for pt in p.points}
-    slots = [at.get(i) for i in range(n_meetings)]
+    slots = [at.get(i) for i in counted]
     charts = []
     for mv in MOVES:
         values = [pt.moves.get(mv, 0) if pt else None for pt in slots]
@@ -70,7 +71,10 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
     meetings = []
     stems = Counter(Path(m.source).stem for m in h.meetings)
     failed = {f.source: f.last_failed for f in h.failures}
-    for m in h.meetings:
+    def href_of(m: "MeetingRow") -> str:
+        return Path(os.path.relpath(store.report_folder(m.report) / "report.html", out)).as_posix()
+
+    for i, m in enumerate(h.meetings):
         folder = store.report_folder(m.report)
         href = Path(os.path.relpath(folder / "report.html", out)).as_posix()
         meetings.append({
@@ -88,6 +92,9 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             "conflicts": len(m.conflicts),
             # a redo that failed keeps the report it would have replaced: say it is of the input as it was
             "failed_since": failed.get(m.source),
+            # another file of a meeting listed here: counted once, through that one's report
+            "same_as": ({"title": Path(h.meetings[h.same_as[i]].source).name, "href": href_of(h.meetings[h.same_as[i]])}
+                        if i in h.same_as else None),
         })
     conflicts = []
     for c in h.conflicts:
@@ -101,7 +108,8 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
         })
     return {
         "meetings": meetings,
-        "people": [_person_view(p, len(h.meetings)) for p in h.people],
+        "meeting_count": h.meeting_count,
+        "people": [_person_view(p, [i for i in range(len(h.meetings)) if i not in h.same_as]) for p in h.people],
         "conflicts": conflicts,
         "failures": h.failures,
         "moves": [(mv, MOVE_LABELS[mv]) for mv in MOVES],
