@@ -341,3 +341,27 @@ def test_a_speaker_named_blank_is_no_correction(tmp_path):
     other = run_batch([blank], tmp_path / "out", RunOptions(), BatchOptions()).folders[str(blank)]
     r = run_cli("update", str(other))
     assert r.returncode == 2 and "no transcript was changed" in r.stderr
+
+
+def test_another_meetings_transcript_is_refused_and_the_report_kept(tmp_path):
+    """`update --from` took any transcript: the report (its name, date, history row) became another
+    meeting's. A correction keeps most word pairs; Whisper's words against the written transcript of
+    the same sample meeting keep about 0.9 of them."""
+    from conftest import SAMPLES
+
+    out = tmp_path / "out"
+    assert run_cli("run", str(SAMPLES / "pricing-sync.vtt"), "--out", str(out), "--quiet").returncode == 0
+    folder = out / "pricing-sync"
+    before = (folder / "report.json").read_bytes()
+    r = run_cli("update", str(folder), "--from", str(SAMPLES / "overuse.txt"), "--quiet")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    [line] = r.stderr.strip().splitlines()
+    assert line.startswith(f"talkscan: error: {SAMPLES / 'overuse.txt'}: shares only ") and "another meeting's?" in line
+    assert (folder / "report.json").read_bytes() == before
+    # the same meeting's other transcript, and the report's own cut down to a third, are corrections
+    assert run_cli("update", str(folder), "--from", str(SAMPLES / "pricing-sync.txt"), "--quiet").returncode == 0
+    cues = (folder / "transcript.vtt").read_text(encoding="utf-8").split("\n\n")
+    short = tmp_path / "short.vtt"
+    short.write_text("\n\n".join(cues[: len(cues) // 3]) + "\n", encoding="utf-8")
+    r = run_cli("update", str(folder), "--from", str(short), "--quiet")
+    assert r.returncode == 0, r.stderr

@@ -169,6 +169,12 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
         t = corrected(before, read_transcript(source))
     if not t.utterances:
         raise InputError("has no utterances left", path=str(source))
+    share = shared_word_pairs(before, t)
+    if share < SAME_MEETING:
+        # the report would become another meeting's, under this one's name, date and history row
+        raise InputError(f"shares only {share:.0%} of its word pairs with the report's transcript: is it "
+                         f"another meeting's? Correct {folder / 'transcript.vtt'}, or run the other "
+                         "meeting's file with `talkscan run`", path=str(source))
     names = {s.id: s.name for s in before.speakers}
     renamed = dict(old["renamed"]) if isinstance(old.get("renamed"), dict) else {}
     for s in t.speakers:   # names given in the edit count as given by hand (`rename`): a redo keeps them
@@ -180,6 +186,26 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
     if renamed:
         meta["renamed"] = renamed
     return write_again(folder, t, old, policy, progress, meta)
+
+
+# The share of word pairs a corrected transcript keeps: about 0.9 for Whisper's words against the
+# same meeting's written transcript (data/samples/pricing-sync), at most 0.15 between different
+# sample meetings.
+SAME_MEETING = 0.4
+
+
+def shared_word_pairs(a: Transcript, b: Transcript) -> float:
+    """The share of the shorter transcript's consecutive word pairs that the other one also has: a
+    transcript cut down to its important part still shares all of them. 1.0 where too short to tell."""
+    from collections import Counter
+
+    def pairs(t: Transcript) -> Counter:
+        w = re.findall(r"[a-z0-9']+", " ".join(u.text for u in t.utterances).lower())
+        return Counter(zip(w, w[1:]))
+
+    pa, pb = pairs(a), pairs(b)
+    n = min(sum(pa.values()), sum(pb.values()))
+    return 1.0 if n < 20 else sum((pa & pb).values()) / n
 
 
 def _talkscan_json(path: Path) -> dict | None:
