@@ -162,6 +162,22 @@ def test_bad_option_values_exit_2(tmp_path, args, words):
     assert not (tmp_path / "o" / "a").exists()
 
 
+def test_a_report_folder_given_to_run_is_named_as_one(tmp_path):
+    """`run talkscan-reports/meeting` said the folder "has no supported files" while it visibly holds
+    a .vtt and a .json (passed over as talkscan's own): say what it is, and what to do instead."""
+    from conftest import SAMPLES
+
+    out = tmp_path / "out"
+    assert run_cli("run", str(SAMPLES / "overuse.txt"), "--out", str(out), "--quiet").returncode == 0
+    for folder, words in [(out / "overuse", f"is a talkscan report folder: after correcting its transcript, "
+                                            f"run `talkscan update {out / 'overuse'}`"),
+                          (out, "is talkscan's reports folder: run the recordings or transcripts instead")]:
+        r = run_cli("run", str(folder), "--out", str(tmp_path / "again"), "--quiet")
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        [line] = r.stderr.strip().splitlines()
+        assert line.startswith(f"talkscan: error: {folder}: {words}")
+
+
 def test_a_file_given_twice_is_one_meeting(tmp_path):
     (tmp_path / "a.txt").write_text(GOOD_TXT)
     r = run_cli("transcribe", str(tmp_path / "a.txt"), str(tmp_path / "a.txt"), str(tmp_path), "--out", str(tmp_path / "o"))

@@ -67,6 +67,12 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
         and not _written_by_talkscan(p)
     )
     if not files:
+        if (path / "report.json").is_file() and (path / "transcript.json").is_file():
+            raise InputError(f"is a talkscan report folder: after correcting its transcript, run `talkscan update "
+                             f"{path}`; to make it again, run the recording or transcript it came from", path=str(path))
+        if (path / "talkscan.db").is_file():
+            raise InputError(f"is talkscan's reports folder: run the recordings or transcripts instead "
+                             f"(`talkscan history -o {path}` lists its reports)", path=str(path))
         raise InputError(f"folder has no supported files ({' '.join(SUPPORTED_EXTENSIONS)})", path=str(path))
     return files
 
