@@ -574,3 +574,25 @@ def test_more_names_than_speakers_gets_a_note():
     assert "4 names were given for 2 speakers, so Tom, Priya named nobody" in note and "--speakers" in note
     t.kind = "transcript"
     assert "--speakers" not in report_notes(t, ["Maya", "Greg", "Tom"])[0]
+
+
+def test_names_that_replace_a_transcripts_own_say_so():
+    """The README's `--names "Maya,Greg"` on pricing-sync.vtt, where Greg speaks first, swapped the two
+    silently: the report set "Greg wants a lower price" against Maya."""
+    from talkscan.pipeline import apply_names
+    from talkscan.transcript import Speaker, Transcript, Utterance
+
+    def meeting() -> Transcript:
+        utts = [Utterance(id=f"u{i}", turn=i, speaker=f"S{i % 2}", text="Twelve weeks.") for i in range(4)]
+        return Transcript(source="a.vtt", kind="transcript", utterances=utts,
+                          speakers=[Speaker(id="S0", name="Greg"), Speaker(id="S1", name="Maya (Procurement)")])
+
+    t = meeting()
+    apply_names(t, ["Maya", "Greg"])
+    assert [s.name for s in t.speakers] == ["Maya", "Greg"]
+    assert t.notes == ["--names replaced the transcript's own names (Greg → Maya, Maya (Procurement) → Greg); "
+                       "they go in order of first appearance: check them against the transcript"]
+    for same in (["Greg", "Maya"], ["greg", ""], [" Greg ", "Maya (Finance)"]):   # the same people
+        t = meeting()
+        apply_names(t, same)
+        assert t.notes == []
