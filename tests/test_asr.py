@@ -45,3 +45,38 @@ def test_bundled_model_is_hash_checked():
 def test_model_folder_without_model_bin(tmp_path):
     with pytest.raises(UsageError, match="no model.bin"):
         resolve_model(str(tmp_path))
+
+
+@pytest.mark.parametrize("channels", ["split", "mix"])
+def test_another_language_with_the_english_only_model_is_noted_not_claimed(tmp_path, channels):
+    """`-l de` with the bundled tiny.en: faster-whisper printed its own warning twice and used English,
+    while the report claimed German ("the analyzer reads English only: its tags here mean little")."""
+    from conftest import SAMPLES, run_cli
+
+    r = run_cli("run", str(SAMPLES / "support-call.m4a"), "--channels", channels, "--language", "de",
+                "--out", str(tmp_path), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "English-only" not in r.stderr   # faster-whisper's own warning
+    import json
+
+    report = json.loads((tmp_path / "support-call" / "report.json").read_text())
+    assert report["language"] == "en"
+    assert [n for n in report["notes"] if "language" in n] == [
+        "--language de was not used: the Whisper model tiny.en (bundled) knows English only "
+        "(a multilingual --model, such as small or large-v3, reads others)"]
+    assert f"talkscan: note: {SAMPLES / 'support-call.m4a'}: " in r.stderr and "--language de was not used" in r.stderr
+
+
+def test_a_gpu_that_is_not_there_is_named_with_the_way_out():
+    """`--device cuda` on a machine without CUDA said "cannot load Whisper model 'None'"."""
+    import ctranslate2
+
+    from talkscan.asr import load_model
+    from talkscan.errors import ModelError
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a CUDA device")
+    with pytest.raises(ModelError) as e:
+        load_model(None, "cuda")
+    assert str(e.value).startswith("cannot load Whisper model tiny.en (bundled) on cuda: ")
+    assert str(e.value).endswith("; --device cpu runs it on the processor")

@@ -91,7 +91,8 @@ def load_model(model: str | None, device: str = "auto", threads: int = 0, comput
     """A WhisperModel, loaded once per process for each (model, device, threads, compute type)."""
     from faster_whisper import WhisperModel
 
-    path, _ = resolve_model(model)
+    path, label = resolve_model(model)
+    asked = device
     if device == "auto":
         import ctranslate2
 
@@ -105,7 +106,10 @@ def load_model(model: str | None, device: str = "auto", threads: int = 0, comput
             local_files_only=os.environ.get("HF_HUB_OFFLINE") == "1",
         )
     except Exception as e:  # noqa: BLE001 - ctranslate2/huggingface raise many kinds; one message for all
-        raise ModelError(f"cannot load Whisper model '{model}': {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        # a GPU asked for and missing (no driver, an old one, a CPU-only build) is the usual cause
+        hint = "; --device cpu runs it on the processor" if asked == "cuda" else ""
+        raise ModelError(f"cannot load Whisper model {label} on {device}: {why}{hint}") from None
 
 
 def speech_chunks(audio, vad_options=None, block_windows: int = 10000) -> list[dict]:
@@ -267,6 +271,8 @@ def transcribe(audio, options: AsrOptions = AsrOptions(), progress: ProgressFn =
     words: list[Word] = []
     spans: list[tuple[float, float, str]] = []
     language = options.language
+    if language and language != "en" and not model.model.is_multilingual:
+        language = "en"   # as faster-whisper would, after a warning of its own; the caller notes it
     progress("asr", 0.0, duration)
     if options.vad:
         from faster_whisper.transcribe import restore_speech_timestamps

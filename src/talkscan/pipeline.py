@@ -154,6 +154,7 @@ def transcript_from_recording(path: Path, options: RunOptions, progress: Progres
     asr = transcribe(audio, options.asr, progress)
     if not asr.words:
         raise AudioError("contains no recognisable speech", path=str(path))
+    notes += _unused_language(options, asr.language, asr.model)
     dopts = diarize.DiarizeOptions(
         num_speakers=options.speakers.num_speakers,
         min_speakers=options.speakers.min_speakers,
@@ -225,6 +226,8 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
             progress(stage, done, total)
 
         asr = transcribe(np.ascontiguousarray(chans[c]), options.asr, step)
+        if not languages:
+            notes = [*(notes or []), *_unused_language(options, asr.language, asr.model)]
         words.append(asr.words)
         languages.append((len(asr.words), asr.language))
         model = asr.model
@@ -277,6 +280,15 @@ def transcript_from_channels(path: Path, chans, options: RunOptions, progress: P
         spans = [(u.start, u.end, u.speaker) for u in utterances]
         apply_voiceprints(t, own, spans, options.voices, progress=progress)
     return t
+
+
+def _unused_language(options: RunOptions, language: str, model: str) -> list[str]:
+    """--language other than English with an English-only model: the report must not claim it."""
+    asked = options.asr.language
+    if not asked or asked == language:
+        return []
+    return [f"--language {asked} was not used: the Whisper model {model} knows English only "
+            "(a multilingual --model, such as small or large-v3, reads others)"]
 
 
 def load_transcript(path: Path, options: RunOptions, progress: ProgressFn = no_progress) -> Transcript:
