@@ -293,3 +293,20 @@ def test_enrolling_from_a_split_call_hears_the_speakers_own_channel(tmp_path):
         own = vp.enrol_audio("X", chans[channel], spans=spans)
         mix = vp.enrol_audio("X", decode(call), spans=spans)
         assert np.allclose(got.vector, own.vector) and not np.allclose(got.vector, mix.vector)
+
+
+def test_a_report_moved_away_from_its_recording_says_where_it_looked_and_what_to_do(tmp_path, monkeypatch):
+    """`rename --enrol` on a copied report said only "the report's recording '…' is not here"."""
+    import json
+
+    folder = tmp_path / "copied" / "meeting"
+    folder.mkdir(parents=True)
+    report = {"source": "recordings/meeting.m4a", "kind": "recording", "speakers": [{"id": "S0", "name": "Tom"}],
+              "utterances": [{"id": "u0", "speaker": "S0", "start": 0.0, "end": 5.0, "text": "hello"}]}
+    (folder / "report.json").write_text(json.dumps(report))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as e:
+        vp.enrol_from_report("Tom", folder, "S0")
+    assert e.value.message == (f"cannot find the report's recording 'recordings/meeting.m4a' (looked from {tmp_path} "
+                            "and around the report): enrol from the recording itself with "
+                            "`talkscan voices add Tom FILE --start S --end S`")

@@ -243,7 +243,9 @@ def enrol_from_report(name: str, report_dir: Path, speaker: str) -> Voiceprint:
                 source = base / source
                 break
     if not source.is_file():
-        raise InputError(f"the report's recording '{data.get('source')}' is not here", path=str(report_dir))
+        looked = "" if source.is_absolute() else f" (looked from {Path.cwd()} and around the report)"
+        raise InputError(f"cannot find the report's recording '{data.get('source')}'{looked}: enrol from the recording "
+                         f"itself with `talkscan voices add {name} FILE --start S --end S`", path=str(report_dir))
     if not spans:
         raise InputError(f"speaker {sid} has no timed utterances", path=str(report_dir))
     from .audio import decode
