@@ -96,19 +96,13 @@ def _same_meetings(meetings: list["MeetingRow"]) -> dict[int, int]:
     return same_as
 
 
-def _person_key(name: str) -> str:
-    """One person across meetings: the name without a role in brackets ("Maya (Procurement)", as a
-    transcript may introduce her, is Maya), spacing and case aside."""
-    from .readers.common import without_role
-
-    return " ".join((without_role(name) or name).split()).casefold()
-
-
 def _flag_text(f: dict) -> str:
     return f"{f['kind']} {f['move'].replace('_', ' ')}"
 
 
 def build_history(store: "Store") -> History:
+    from .readers.common import person_key
+
     meetings = store.meetings()
     same_as = _same_meetings(meetings)
     people: dict[str, Person] = {}
@@ -119,7 +113,7 @@ def build_history(store: "Store") -> History:
         name = m.label(speaker)
         if not any(s["speaker"] == speaker and s["name"] for s in m.speakers):
             return f"{speaker} ({Path(m.report).name})"
-        person = people.get(_person_key(name))
+        person = people.get(person_key(name))
         return person.name if person else name
 
     for i, m in enumerate(meetings):
@@ -128,7 +122,7 @@ def build_history(store: "Store") -> History:
         for s in m.speakers:
             if not s["name"]:
                 continue
-            person = people.setdefault(_person_key(s["name"]), Person(" ".join(s["name"].split())))
+            person = people.setdefault(person_key(s["name"]), Person(" ".join(s["name"].split())))
             person.points.append(
                 PersonPoint(
                     meeting=i,

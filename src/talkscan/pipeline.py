@@ -305,15 +305,10 @@ def load_transcript(path: Path, options: RunOptions, progress: ProgressFn = no_p
     return t
 
 
-def _bare(name: str) -> str:
-    from .readers.common import without_role
-
-    return " ".join((without_role(name) or name).split()).casefold()
-
-
 def apply_names(t: Transcript, names: list[str]) -> None:
     """Names in order of first appearance; for a recording split by channel, in channel order."""
     from .channels import SPLIT_MODEL
+    from .readers.common import person_key
 
     seen: list[str] = []
     if t.models.get("diarization", "").startswith(SPLIT_MODEL):
@@ -325,13 +320,14 @@ def apply_names(t: Transcript, names: list[str]) -> None:
     for sid, name in zip(seen, names):
         if name.strip():
             old = t.speaker(sid).name
-            if old and _bare(old) != _bare(name):   # "Maya (Procurement)" → "Maya" is no change of person
+            if old and person_key(old) != person_key(name):   # "Maya (Procurement)" → "Maya": the same person
                 replaced.append(f"{old} → {name.strip()}")
             t.speaker(sid).name = name.strip()
     if replaced:
         # a transcript that names its speakers rarely needs --names: the README's own example once
         # swapped Greg and Maya silently, the names given in another order than they first speak
-        t.notes.append(f"--names replaced the transcript's own names ({', '.join(replaced)}); they go in order of "
+        given = "the names the voiceprints gave" if t.kind == "recording" else "the transcript's own names"
+        t.notes.append(f"--names replaced {given} ({', '.join(replaced)}); they go in order of "
                        "first appearance: check them against the transcript")
 
 

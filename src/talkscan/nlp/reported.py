@@ -135,8 +135,8 @@ _NAMED_WANT = (r"(?:'s)?\s+(?:wants|needs(?!\s+to\b)|requires|insists\s+on|is\s+
 def recaps_named_others(doc, others: list[str]) -> bool:
     """The turn gives two or more of `others` (the call names of the meeting's other speakers) their
     wants by name, and every ask frame lies in a sentence that names one of them, without a first
-    person just before it. In the training
-    meetings all 6 turns that name two or more others' wants are not asks (indie: 1 of 1)."""
+    person just before it. In the training meetings all 6 turns that name two or more others' wants
+    are not asks (indie: 1 of 1)."""
     from .features import ASK_FRAMES, SENTENCE_END
 
     if len(others) < 2:

@@ -39,6 +39,12 @@ def without_role(name: str) -> str:
     return _ROLE.sub("", name).strip()
 
 
+def person_key(name: str) -> str:
+    """One person however a name is written: without a role in brackets ("Maya (Procurement)", as a
+    transcript may introduce her, is Maya), spacing and case aside."""
+    return " ".join((without_role(name) or name).split()).casefold()
+
+
 # Leads that introduce an aside, never a person: "Note: the SOW is attached."
 NOT_SPEAKERS = {"note", "nb", "n.b.", "ps", "p.s.", "fyi", "update", "reminder", "warning", "important",
                 "edit", "disclaimer", "caveat", "todo", "to do", "tip",
