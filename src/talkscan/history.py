@@ -65,8 +65,13 @@ class History:
     same_as: dict[int, int] = field(default_factory=dict)
 
     @property
+    def counted(self) -> list[int]:
+        """The indices of the meetings counted: one report per meeting."""
+        return [i for i in range(len(self.meetings)) if i not in self.same_as]
+
+    @property
     def meeting_count(self) -> int:
-        return len(self.meetings) - len(self.same_as)
+        return len(self.counted)
 
 
 _TRANSCRIPT_SUFFIX = re.compile(r"[ ._-]transcript$", re.IGNORECASE)

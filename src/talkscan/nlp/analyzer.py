@@ -172,6 +172,7 @@ class Analyzer:
                 tags[i].append(Tag(type=kind, target=str(j), score=score))
 
         ask_rows = []
+        calls = {sid: call_name(nm or sid) for sid, nm in names.items()}   # what each is called by
         for i in range(n):
             for k, move in enumerate(labels):
                 if move == "restate" or p_moves[i, k] < th[move]:
@@ -186,7 +187,7 @@ class Analyzer:
                         continue
                     tags[i].append(Tag(type=move, score=score, target=who, said=said, emotion=normalise(said, cat)))
                 elif move == "ask":
-                    others = [call_name(nm or sid) for sid, nm in names.items() if sid != speakers[i]]
+                    others = [c for sid, c in calls.items() if sid != speakers[i]]
                     if reported.not_own_ask(docs[i], others):
                         continue   # "The vendor wants the PO by Friday, by the way": theirs, passed on
                     ask_rows.append(i)

@@ -16,7 +16,7 @@ from .html import MOVE_LABELS
 
 if TYPE_CHECKING:
     from ..history import History, Person
-    from ..store import MeetingRow, Store
+    from ..store import Store
 
 __all__ = ["render_index", "write_index"]
 
@@ -71,12 +71,8 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
     meetings = []
     stems = Counter(Path(m.source).stem for m in h.meetings)
     failed = {f.source: f.last_failed for f in h.failures}
-    def href_of(m: "MeetingRow") -> str:
-        return Path(os.path.relpath(store.report_folder(m.report) / "report.html", out)).as_posix()
-
+    hrefs = [Path(os.path.relpath(store.report_folder(m.report) / "report.html", out)).as_posix() for m in h.meetings]
     for i, m in enumerate(h.meetings):
-        folder = store.report_folder(m.report)
-        href = Path(os.path.relpath(folder / "report.html", out)).as_posix()
         meetings.append({
             "when": m.when,
             "dated": bool(m.date),
@@ -84,7 +80,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             # the extension tells apart meeting.txt and meeting.vtt, which share a stem
             "title": (Path(m.source).name if stems[Path(m.source).stem] > 1 else Path(m.source).stem) or m.report,
             "source": m.source,
-            "href": href,
+            "href": hrefs[i],
             "kind": m.kind,
             "speakers": [s["name"] or s["speaker"] for s in m.speakers],
             "flags": [{"who": m.label(f["speaker"]), "kind": f["kind"], "move": MOVE_LABELS.get(f["move"], f["move"])}
@@ -93,7 +89,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             # a redo that failed keeps the report it would have replaced: say it is of the input as it was
             "failed_since": failed.get(m.source),
             # another file of a meeting listed here: counted once, through that one's report
-            "same_as": ({"title": Path(h.meetings[h.same_as[i]].source).name, "href": href_of(h.meetings[h.same_as[i]])}
+            "same_as": ({"title": Path(h.meetings[h.same_as[i]].source).name, "href": hrefs[h.same_as[i]]}
                         if i in h.same_as else None),
         })
     conflicts = []
@@ -109,7 +105,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
     return {
         "meetings": meetings,
         "meeting_count": h.meeting_count,
-        "people": [_person_view(p, [i for i in range(len(h.meetings)) if i not in h.same_as]) for p in h.people],
+        "people": [_person_view(p, h.counted) for p in h.people],
         "conflicts": conflicts,
         "failures": h.failures,
         "moves": [(mv, MOVE_LABELS[mv]) for mv in MOVES],
