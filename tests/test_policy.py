@@ -216,13 +216,35 @@ def test_switching_missing_checks_off():
     }
 
 
+def sided_meeting(n: int, askers=("B", "A")):
+    """n turns of A and B taking turns; the first turns of `askers` are asks."""
+    turns = [("A", f"line {i}", []) if i % 2 else ("B", f"line {i}", []) for i in range(n)]
+    asks = [Ask(f"a{i}", f"u{i}", who, "price", "less", turns[i][1]) for i, who in enumerate(askers) if turns[i][0] == who]
+    for a in asks:
+        turns[int(a.utterance[1:])][2].append(Tag("ask", topic="price", direction="less"))
+    return meeting(turns, [], asks)
+
+
 def test_common_ground_and_vision_expected_only_in_a_long_enough_meeting():
-    short = meeting([("A", f"line {i}", []) if i % 2 else ("B", f"line {i}", []) for i in range(11)])
+    short = sided_meeting(11)
     assert evaluate_flags(short, Policy()) == []
-    long = meeting([("A", f"line {i}", []) if i % 2 else ("B", f"line {i}", []) for i in range(12)])
-    assert keyed(long, evaluate_flags(long, Policy())) == {(None, "similarity", "missing"), (None, "future_vision", "missing")}
+    long = sided_meeting(12)
+    flags = evaluate_flags(long, Policy())
+    assert keyed(long, flags) == {(None, "similarity", "missing"), (None, "future_vision", "missing")}
+    assert all(f.evidence == ["u0", "u1"] for f in flags)  # each side's first ask
     long.utterances[3].tags.append(Tag("similarity"))
     assert keyed(long, evaluate_flags(long, Policy())) == {(None, "future_vision", "missing")}
+
+
+def test_common_ground_and_vision_expected_only_between_sides():
+    # a long meeting where one person asked, or nobody did, has no sides to find common ground between
+    assert evaluate_flags(sided_meeting(14, askers=("B",)), Policy()) == []
+    assert evaluate_flags(sided_meeting(14, askers=()), Policy()) == []
+    # where asks conflict, the conflicting asks are the evidence
+    t = conflict_meeting(n_filler=12)
+    t.utterances[2].tags.clear()   # filler 0 carried both moves
+    flags = [f for f in evaluate_flags(t, Policy()) if f.move in ("similarity", "future_vision")]
+    assert len(flags) == 2 and all(f.evidence == ["u0", "u1"] for f in flags)
 
 
 def test_empty_transcript_has_no_flags():

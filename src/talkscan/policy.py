@@ -221,6 +221,20 @@ def _target_person(t: Transcript, target: str | None, by_utt: dict[str, str], na
     return names.get(target, target)
 
 
+def _sides(t: Transcript, conflict_utts: list[str]) -> list[str]:
+    """The utterances that show a meeting's sides: the conflicting asks, or else each asking
+    speaker's first ask; none where fewer than two people asked."""
+    if conflict_utts:
+        return conflict_utts
+    first: dict[str, str] = {}
+    for a in t.asks:
+        first.setdefault(a.speaker, a.utterance)
+    if len(first) < 2:
+        return []
+    order = {u.id: i for i, u in enumerate(t.utterances)}
+    return sorted(first.values(), key=lambda u: order.get(u, len(order)))
+
+
 def evaluate_flags(t: Transcript, policy: Policy) -> list[Flag]:
     """Overused and missing moves of `t` (utterance tags, asks and conflicts) under `policy`."""
     by_utt = {u.id: u.speaker for u in t.utterances}
@@ -289,14 +303,16 @@ def evaluate_flags(t: Transcript, policy: Policy) -> list[Flag]:
         advice = policy.missing_advice["conflict_restated"]
         flags.append(Flag(None, "paraphrase", "missing", 0, 1, list(conflict_utts), advice))
 
-    # missing, meeting: expected moves that never came in a meeting long enough to expect them
-    meeting_turns = sum(turns.values())
-    if meeting_turns >= policy.min_turns:
+    # missing, meeting: expected moves that never came in a negotiation long enough to expect
+    # them. The evidence is the sides' asks, where common ground or a shared picture was due; a
+    # meeting where fewer than two people asked for anything has no sides, and no flag.
+    sides = _sides(t, conflict_utts)
+    if sum(turns.values()) >= policy.min_turns and sides:
         used = {tag.type for u in t.utterances for tag in u.tags}
         for move in policy.expected_moves:
             if move not in used:
                 advice = policy.missing_advice.get(move, f"Nobody used {move.replace('_', ' ')} in this meeting.")
-                flags.append(Flag(None, move, "missing", 0, 1, [], advice))
+                flags.append(Flag(None, move, "missing", 0, 1, list(sides), advice))
 
     # missing, speaker: a conflict party who never acknowledged a counterpart. By default only
     # where that counterpart's side went unheard (nobody else acknowledged them either) and the

@@ -40,7 +40,7 @@ def _flag_words(f: dict) -> dict:
         head, how = (("acknowledging the other side", "no paraphrase, mirror or label of them") if f.get("speaker")
                      else ("restating the conflicting asks", "no side paraphrased or mirrored"))
         return {"move_label": head, "figure": how, "evidence_label": "The conflicting asks:"}
-    return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "Evidence:"}
+    return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "The sides' asks:"}
 
 
 def _plural(n, word: str) -> str:
