@@ -170,6 +170,22 @@ def test_labeling_hard_negatives(analyzer, text):
     assert "emotional_labeling" not in types(analyzer.tag_utterance(text, CONTEXT))
 
 
+def test_a_feeling_of_people_not_in_the_room_is_no_label(analyzer):
+    # the heads read Tom's line as a label of Marcus, the last one who voiced a feeling
+    turns = [("Marcus", "We've got the Northwind deal closing end of the quarter and I need four contract SDRs on the phones by the first."),
+             ("Priya", "Four contractors in three weeks isn't going to get through background checks."),
+             ("Marcus", "I'm frustrated, honestly. Every quarter it's the same conversation."),
+             ("Priya", "I hear that. You're fed up because it feels like the process was built to slow you down."),
+             ("Marcus", "Kind of, yeah."),
+             ("Tom", "The board seems nervous about contractor spend in general right now, so that's the backdrop.")]
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert "emotional_labeling" in types(got[3])   # Priya names Marcus's feeling
+    assert "emotional_labeling" not in types(got[5])
+    # the same words about someone in the room are a label
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns[:5]] + ["Marcus, you seem nervous about the spend."]).tags
+    assert ("emotional_labeling", "Marcus") in {(t.type, t.target) for t in got[5]}
+
+
 @pytest.mark.parametrize("text", [
     "In other words, my answer is still no.",             # cue phrase, own point
     "Right.",                                              # bare agreement

@@ -22,7 +22,8 @@ from ..errors import ModelError
 from ..transcript import TOPICS, Ask, Conflict, Emotion, Tag, Transcript
 from . import conflicts as conflict_rules
 from . import ask_prior, reported, restatements
-from .labeling import call_name, names_own_feeling_only, normalise, said_and_category, target_speaker
+from .labeling import (call_name, names_absent_feeling_only, names_own_feeling_only, normalise, said_and_category,
+                       target_speaker)
 
 HEAD_NAMES = ("moves", "pairs", "asks_topic", "asks_direction", "asks_conflicts")
 DIRECTION_LABELS = ("more", "less", "null")
@@ -179,8 +180,9 @@ class Analyzer:
                     continue
                 score = float(p_moves[i, k])
                 if move == "emotional_labeling":
-                    if names_own_feeling_only(docs[i]) or reported.feelings_only_quoted(docs[i]):
-                        continue   # "I'm frustrated with this timeline": a label names someone else's feeling
+                    if (names_own_feeling_only(docs[i]) or reported.feelings_only_quoted(docs[i])
+                            or names_absent_feeling_only(docs[i], {c for sid, c in calls.items() if sid != speakers[i]})):
+                        continue   # "I'm frustrated", "the board seems nervous": a label names a feeling in the room
                     said, cat = said_and_category(docs[i])
                     who = target_speaker(docs[i], speakers, names, i)
                     if who is None:

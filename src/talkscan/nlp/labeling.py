@@ -54,6 +54,43 @@ def names_own_feeling_only(doc) -> bool:
     return not any(t.lower_ in ("you", "you're", "your", "yours", "y'all") for t in doc)
 
 
+# Who feels it, when the speaker names a third party's feeling: "the board seems nervous", "they're
+# already unhappy", "the vendor's lead sounded burnt out" (tags.md: feelings of people not in the
+# meeting are no label). A linking verb, a few words of adverb, then the feeling.
+_THIRD_PARTY = {"he", "she", "they", "he's", "she's", "they're", "everyone", "everybody", "people", "folks",
+                "the", "their", "his", "her"}
+_LINKING = {"seem", "seems", "seemed", "sound", "sounds", "sounded", "look", "looks", "looked", "appear", "appears",
+            "appeared", "feel", "feels", "felt", "is", "are", "was", "were", "'re", "'s", "be", "been", "get", "gets",
+            "got", "getting", "became", "become", "remain", "remains", "stay", "stays"}
+_PEOPLE_HERE = lexicon.SECOND_PERSON | lexicon.FIRST_PERSON_SG | lexicon.FIRST_PERSON_PL
+
+
+def _felt_by_third_party(doc, span) -> bool:
+    k, start = span.start - 1, 0
+    while k >= start and doc[k].lower_ not in _LINKING and span.start - k <= 4:
+        if doc[k].is_punct:
+            return False
+        k -= 1
+    if k < start or doc[k].lower_ not in _LINKING:
+        return False
+    for j in range(k - 1, max(start, k - 6) - 1, -1):   # the subject: a few words back, to its first word
+        w = doc[j].lower_
+        if doc[j].is_punct or w in _PEOPLE_HERE:
+            return False
+        if w in _THIRD_PARTY:
+            return True
+    return False
+
+
+def names_absent_feeling_only(doc, present: set[str]) -> bool:
+    """True when every feeling named is a third party's ("The board seems nervous about contractor
+    spend") and nobody in the room is addressed or named (`present`: the others' call names).
+    None of the 670 labels in data/dialogues has this shape."""
+    if not doc._.feelings or any(t.lower_ in lexicon.SECOND_PERSON or t.lower_ in present for t in doc):
+        return False
+    return all(_felt_by_third_party(doc, span) for span, _ in doc._.feelings)
+
+
 def normalise(said: str | None, category: str | None) -> str:
     """The 7-category emotion of a named feeling: the lexicon, then emotion.normalise_feeling (its
     own lexicon, then the GoEmotions classifier), else fear (what meeting-room labels most often name: stress, worry, pressure)."""
