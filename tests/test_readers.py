@@ -930,3 +930,84 @@ def test_turns_between_sparse_time_marks_are_said_to_be_estimated(tmp_path):
     assert any("2 of 4 turns carry no time of their own" in n for n in t.notes)
     timed = "[00:00:01] Maya: We need it.\n[00:00:04] Greg: No.\n"
     assert read_transcript(write(tmp_path, "timed.txt", timed)).notes == []
+
+
+@pytest.mark.parametrize("greg,tom", [
+    ("Park, Greg", "Okafor, Tom"),                  # the directory's "Last, First"
+    ("Greg Park", "Tom Okafor (Guest)"),            # a guest
+    ("Park, Greg (Contractor)", "Tom Okafor"),
+    ("greg.park", "Tom Okafor"),                    # a login where the directory has no name
+])
+def test_teams_headings_with_directory_names(tmp_path, greg, tom):
+    p = _docx(tmp_path / "teams.docx", ["Pricing sync-20260615_133555-Meeting Transcript", "15 June 2026, 03:35am",
+                                        "2m 12s", f"{greg} started transcription", "Maya Chen   0:03",
+                                        "Procurement needs the price under four twenty.", f"{greg}   0:15",
+                                        "Finance signed off on four sixty.", f"{tom}   0:27",
+                                        "IT needs twelve weeks.", f"{greg} stopped transcription"])
+    t = read_transcript(p)
+    assert [(t.speaker_label(u.speaker), u.start, u.text) for u in t.utterances] == [
+        ("Maya Chen", 3, "Procurement needs the price under four twenty."),
+        (greg, 15, "Finance signed off on four sixty."), (tom, 27, "IT needs twelve weeks.")]
+
+
+@pytest.mark.parametrize("footer", [
+    "Transcription ended after 00:01:58\n\nThis editable transcript was computer generated and might contain errors. "
+    "People can also change the text after it was created.\n",                        # Meet
+    "\nTranscribed by https://otter.ai\n",                                             # Otter
+])
+def test_an_exports_closing_lines_are_nobodys_speech(tmp_path, footer):
+    text = ("Pricing sync - Transcript\n00:00:00\n\nMaya Chen: We need four twenty.\n"
+            "Greg Park: Let's meet halfway.\n\n\n" + footer)
+    t = read_transcript(write(tmp_path, "meet.txt", text))
+    assert [u.text for u in t.utterances] == ["We need four twenty.", "Let's meet halfway."]
+
+
+def test_a_gemini_notes_documents_notes_are_not_turns(tmp_path):
+    text = ("📝 Notes\nMay 1, 2026\nPricing sync\nInvited Maya Chen Greg Park\n\nSummary\nThey disagreed on price.\n\n"
+            "Details\nPrice: Maya Chen asked for four twenty; Greg Park held at four sixty (00:00:12).\n"
+            "Timeline: Tom Okafor needs twelve weeks (00:00:40).\n\nSuggested next steps\nGreg Park will check.\n\n"
+            "You should review Gemini's notes to make sure they're accurate.\n\n📖 Transcript\nMay 1, 2026\n"
+            "Pricing sync - Transcript\n00:00:00\n\nMaya Chen: We need four twenty.\nGreg Park: Four sixty is the floor.\n")
+    t = read_transcript(write(tmp_path, "gemini.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya Chen", "We need four twenty."), ("Greg Park", "Four sixty is the floor.")]
+
+
+def test_zoom_chat_reactions_and_reply_quotes_are_not_speech(tmp_path):
+    text = ("10:02:15 From Maya Chen to Everyone:\n\tProcurement needs four twenty.\n"
+            "10:03:05 From Tom Okafor to Everyone:\n\tReacted to \"Procurement needs...\" with 👍\n"
+            "10:03:30 From Tom Okafor to Everyone:\n\tReplying to \"Procurement needs four...\"\n\t\n"
+            "\tIT needs twelve weeks.\n")
+    t = read_transcript(write(tmp_path, "chat.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya Chen", "Procurement needs four twenty."), ("Tom Okafor", "IT needs twelve weeks.")]
+
+
+@pytest.mark.parametrize("name", ["J.R. Whitfield", "Maria de la Cruz Fernandez"])
+def test_zoom_names_with_initials_or_particles(tmp_path, name):
+    vtt = ("WEBVTT\n\n1\n00:00:02.000 --> 00:00:06.000\nMaya Chen: We need four twenty.\n\n"
+           f"2\n00:00:07.000 --> 00:00:09.000\n{name}: Four sixty is the floor.\n\n"
+           "3\n00:00:10.000 --> 00:00:12.000\nMaya Chen: Then we talk.\n")
+    t = read_transcript(write(tmp_path, "zoom.vtt", vtt))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya Chen", "We need four twenty."), (name, "Four sixty is the floor."), ("Maya Chen", "Then we talk.")]
+    t = read_transcript(write(tmp_path, "meet.txt", f"Maya Chen: We need four twenty.\n{name}: Four sixty is the floor.\n"))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", name]
+
+
+def test_a_cue_with_two_voices_is_split_between_them(tmp_path):
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Maya Chen>We need four twenty.</v>\n"
+           "<v Greg Park>Four sixty is the floor today.</v>\n\n00:00:05.000 --> 00:00:08.000\n<v Tom Okafor>Twelve weeks.</v>\n")
+    t = read_transcript(write(tmp_path, "two.vtt", vtt))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya Chen", "We need four twenty."), ("Greg Park", "Four sixty is the floor today."), ("Tom Okafor", "Twelve weeks.")]
+    assert t.utterances[0].start == 1 and t.utterances[1].end == 4
+    assert t.utterances[0].end == pytest.approx(t.utterances[1].start) and 1 < t.utterances[0].end < 4
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark(tmp_path, encoding):
+    p = tmp_path / "t.txt"
+    p.write_bytes("Maya: We need four twenty – firmly.\nGreg: Four sixty.\n".encode(encoding))
+    t = read_transcript(p)
+    assert [u.text for u in t.utterances] == ["We need four twenty – firmly.", "Four sixty."]

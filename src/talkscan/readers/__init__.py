@@ -39,7 +39,7 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
 
 def decode(raw: bytes, source: str) -> str:
     """Transcript bytes as text: UTF-8 (with or without a BOM), UTF-16 with a BOM (Notepad's
-    "Unicode", PowerShell), else Windows-1252 (Word's "Plain Text" on Windows), where curly quotes
+    "Unicode", PowerShell) or without one, else Windows-1252 (Word's "Plain Text" on Windows), where curly quotes
     and dashes would otherwise fail the whole file."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -47,9 +47,27 @@ def decode(raw: bytes, source: str) -> str:
         except UnicodeDecodeError:
             raise MalformedTranscript("is not valid UTF-16 text", path=source) from None
     if b"\x00" in raw:   # no text format but UTF-16 has NULs
-        raise MalformedTranscript("is binary, not text", path=source)
+        text = _utf16_without_bom(raw)
+        if text is None:
+            raise MalformedTranscript("is binary, not text", path=source)
+        return text
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     return raw.decode("cp1252", errors="replace")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text saved without a byte-order mark (some Windows tools): Latin text has a NUL in
+    every other byte, the high byte of each character; which half says the byte order."""
+    if len(raw) < 4 or len(raw) % 2:
+        return None
+    for encoding, high in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if high.count(0) >= 0.9 * len(high):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return text if "\x00" not in text else None
+    return None

@@ -59,10 +59,19 @@ def speaker_like(name: str) -> bool:
     agreed last week)" is not one, nor is an aside's lead ("Note", "Update")."""
     if name.strip().lower() in NOT_SPEAKERS:
         return False
-    if len(name.split()) <= 4:
+    if _words(name) <= 4:
         return True
     base = without_role(name)
-    return base != name.strip() and len(base.split()) <= 4 and re.fullmatch(NAME, base) is not None
+    return base != name.strip() and _words(base) <= 4 and re.fullmatch(NAME, base) is not None
+
+
+_PARTICLE_RE = re.compile(_PARTICLE)
+
+
+def _words(name: str) -> int:
+    """Words of a name, its surname particles aside: "Maria de la Cruz Fernandez" is four."""
+    words = name.split()
+    return len(words) - sum(1 for w in words[1:] if _PARTICLE_RE.fullmatch(w))
 
 
 def name_aliases(names: list[str]) -> dict[str, str]:

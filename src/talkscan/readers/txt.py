@@ -67,7 +67,10 @@ _BRACKET_NAME = re.compile(rf"^\s*(?:\[?(?P<t>{_T})\]?\s*[-–]?\s*)?\[(?!{_T}\]
 # also "Maya Chen - 00:03", "Maya Chen | 00:03", "Maya Chen, 00:03", "Maya Chen (00:03)", and the
 # time first: "00:03 Maya Chen", "[00:03] Maya Chen", "@0:03 - Maya Chen", as other notes tools export them
 _SEP = r"(?:\s+|\s*[-–|·•,]\s*)"
-_HEADING = re.compile(rf"^\s*(?P<name>{NAME})(?:{_SEP}(?P<t>{_T})|\s*[(\[](?P<t2>{_T})[)\]])\s*$")
+# Teams writes the name as the organisation's directory has it: "Park, Greg", "Tom Okafor (Guest)",
+# "Park, Greg (Contractor)", or a login ("greg.park")
+_HEAD_NAME = rf"(?:{NAME}(?:,\s*{NAME})?|[a-z0-9]+(?:[._][a-z0-9]+)+)(?:\s*[(\[][^()\[\]\d:]{{1,40}}[)\]])?"
+_HEADING = re.compile(rf"^\s*(?P<name>{_HEAD_NAME})(?:{_SEP}(?P<t>{_T})|\s*[(\[](?P<t2>{_T})[)\]])\s*$")
 _HEADING_TIME_FIRST = re.compile(rf"^\s*@?[(\[]?(?P<t>{_T})[)\]]?{_SEP}(?P<name>{NAME})\s*$")
 # "Maya Chen:" alone, the text below; capitalised words only, so "as follows:" stays text. Rev's
 # transcripts time it: "Speaker 1 (00:03):" or "Maya Chen (01:02:03):".
@@ -79,14 +82,23 @@ _LIST_MARK = re.compile(r"^(\s*)[-*•–]\s+")
 _TIME_FIRST = re.compile(rf"^[(\[](?P<t>{_T})[)\]]\s*(?P<text>.*)$")
 _TIME_ONLY = re.compile(rf"^\s*\[?(?P<t>{_T})\]?\s*$")
 # Teams' own lines at the start and end of a transcript: nobody said them
-_TEAMS_EVENT = re.compile(rf"^\s*{NAME}\s+(?:started|stopped)\s+(?:transcription|recording)\s*$")
+_TEAMS_EVENT = re.compile(rf"^\s*{_HEAD_NAME}\s+(?:started|stopped)\s+(?:transcription|recording)\s*$")
+# What Meet and Otter write after the last turn, and Zoom's chat for a reaction or above a reply:
+# nobody said them ("Replying to" keeps the reply, a reaction alone leaves an empty message, dropped)
+_EXPORT_LINE = re.compile(
+    rf"^\s*(?:Transcription ended after\s+{_T}|This editable transcript was computer generated\b.*"
+    r"|Transcribed by\s+(?:https?://)?(?:www\.)?otter\.ai\S*|Reacted to \".*\" with \S+|Replying to \".*\")\s*$")
+# Gemini's "Notes + Transcript" document: its notes ("Details", "Price: Maya asked for…") come
+# before this line, the transcript after
+_GEMINI_TRANSCRIPT = re.compile(r"^\s*📖\s*Transcript\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
          "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
 # Section headings of meeting notes: never a speaker, and what follows them is not speech.
 _SECTIONS = {"summary", "meeting summary", "quick recap", "recap", "overview", "notes", "meeting notes",
              "action items", "action item", "actions", "next steps", "follow-ups", "follow ups", "to-dos",
              "todos", "tasks", "decisions", "key decisions", "key points", "takeaways", "key takeaways",
-             "highlights", "outline", "chapters", "keywords", "open questions", "questions", "summary notes"}
+             "highlights", "outline", "chapters", "keywords", "open questions", "questions", "summary notes",
+             "details", "suggested next steps"}
 # (possessive `\s*+`: adjacent optional spaces backtracked cubically on a line of many spaces)
 _SECTION = re.compile(r"^\s*+(?:#{1,6}\s*+)?(?:\*\*|__)?(?P<h>[A-Za-z][A-Za-z -]{1,30}?)(?:\*\*|__)?\s*+:?\s*+(?:\*\*|__)?\s*+$")
 
@@ -250,7 +262,10 @@ def parse(text: str, source: str):
             continue
         if tabs and not rows and _header_row(line):
             continue
-        if _TEAMS_EVENT.match(line):
+        if _TEAMS_EVENT.match(line) or _EXPORT_LINE.match(line):
+            continue
+        if _GEMINI_TRANSCRIPT.match(line):   # all before it was notes
+            rows, starts, before, pending, in_notes, clock, pieces = [], [], [], None, False, False, True
             continue
         if lone := _TIME_ONLY.match(line):
             pending = lone.group("t")

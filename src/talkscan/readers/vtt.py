@@ -30,7 +30,11 @@ def _says_a_sentence(who: str) -> bool:
     means the colon is the speaker's own; initials and titles ("J. Smith", "Dr. Okafor") are names."""
     words = who.split()
     return any(c in who for c in "?!") or any(
-        w.endswith(".") and len(w) > 2 and w[:-1].lower() not in _TITLES for w in words[:-1])
+        w.endswith(".") and len(w) > 2 and w[:-1].lower() not in _TITLES and not _INITIALS.fullmatch(w)
+        for w in words[:-1])
+
+
+_INITIALS = re.compile(r"(?:[A-Z]\.){1,3}")   # "J.R. Whitfield"
 
 
 def split_speaker(text: str) -> tuple[str | None, str]:
@@ -50,17 +54,22 @@ def split_speaker(text: str) -> tuple[str | None, str]:
 
 def dialogue_parts(body: str, start: float, end: float) -> list[tuple[str, float, float]]:
     """A subtitle cue that holds two speakers' lines, each after a caption mark ("- Maya: We are far
-    apart." / "- Greg: Then we talk."), as one cue per line, the cue's time shared by word count."""
+    apart." / "- Greg: Then we talk.") or in its own voice tag, as one cue per line, the cue's time
+    shared by word count."""
+    voices = [m.start() for m in _VOICE.finditer(body)]
     lines = [line for line in body.split("\n") if line.strip()]
-    if len(lines) < 2 or not _MARK.match(lines[0]) or sum(bool(_MARK.match(line)) for line in lines) < 2:
-        return [(body, start, end)]
     parts: list[str] = []
-    for line in lines:
+    if len(voices) >= 2:   # WebVTT lets one cue hold several voices: "<v Maya>We need…</v> <v Greg>Four sixty…</v>"
+        parts = [p for p in (body[:voices[0]], *(body[a:b] for a, b in zip(voices, voices[1:] + [len(body)])))
+                 if _TAG.sub("", p).strip()]
+    elif len(lines) < 2 or not _MARK.match(lines[0]) or sum(bool(_MARK.match(line)) for line in lines) < 2:
+        return [(body, start, end)]
+    for line in lines if not parts else ():
         if _MARK.match(line) or not parts:
             parts.append(line)
         else:
             parts[-1] += "\n" + line
-    words = [max(1, len(p.split())) for p in parts]
+    words = [max(1, len(_TAG.sub("", p).split())) for p in parts]
     out, t = [], start
     for part, w in zip(parts, words):
         d = (end - start) * w / sum(words)
