@@ -108,6 +108,8 @@ def test_a_feeling_said_with_intensifiers_is_named(analyzer, text, said):
     ("You seem a bit frazzled with the audit landing this week, Tomasz.", "frazzled", "fear"),
     ("Tomasz, you sound really wound up about the change requests.", "wound up", "anger"),
     ("You look shaken by that outage report, Tomasz.", "shaken", "fear"),
+    ("Tomasz, you don't seem thrilled about the new go-live date.", "not thrilled", "sadness"),   # not joy
+    ("Tomasz, you sound worn down by all this.", "worn down", "sadness"),                         # not "down"
 ])
 def test_a_labels_feeling_is_named_not_left_neutral(analyzer, text, said, emotion):
     """Labels the heads found showed "labeling neutral": 18 of the held-out splits' labels named a

@@ -33,15 +33,33 @@ def said_and_category(doc) -> tuple[str | None, str | None]:
     framed = doc._.framed_feelings or {}
     for frame in _FRAME_ORDER:
         if framed.get(frame):
-            span, cat = framed[frame][0]
-            return span.text, cat
+            return _negated(doc, *framed[frame][0])
     if doc._.feelings:
-        span, cat = doc._.feelings[0]
-        return span.text, cat
+        return _negated(doc, *doc._.feelings[0])
     m = _AFTER_PERCEPTION.search(doc.text)
     if m:
         return m.group(1), None
     return None, None
+
+
+_NEGATIONS = {"not", "n't", "never", "hardly", "barely"}
+_DEGREE = {"a", "all", "that", "too", "very", "so", "exactly", "really", "quite", "entirely", "overly", "particularly"}
+
+
+def _negated(doc, span, cat: str | None) -> tuple[str, str | None]:
+    """The feeling as said, with its negation: "you don't seem thrilled", "not exactly happy" name
+    disappointment (sadness, as GoEmotions groups it), not joy. A negated worry or anger keeps its
+    category: "not worried, just busy" is rarely said as a label."""
+    k = span.start - 1
+    while k >= 0 and span.start - k <= 3 and doc[k].lower_ in _DEGREE:
+        k -= 1
+    words_from = k + 1
+    if k >= 0 and doc[k].lower_ in lexicon.PERCEPTION_VERBS | {"seems", "sounds", "looks", "feels"}:
+        k -= 1
+    if k >= 0 and doc[k].lower_ in _NEGATIONS:
+        neg = "not" if doc[k].lower_ == "n't" else doc[k].lower_
+        return f"{neg} {doc[words_from:span.end].text}", ("sadness" if cat == "joy" else cat)
+    return span.text, cat
 
 
 def names_own_feeling_only(doc) -> bool:

@@ -20,7 +20,7 @@ _GROUPS = {
         steamrolled hostile defensive indignant outraged wound up""",
     "sadness": """disappointed disappointment discouraged disheartened down sad sadness let down
         deflated demoralized demoralised dejected hurt defeated hopeless gloomy low unhappy
-        regretful sorry bummed crushed heartbroken lonely tired weary resigned""",
+        regretful sorry bummed crushed heartbroken lonely tired weary resigned worn down""",
     "joy": """excited excitement happy glad pleased relieved relief enthusiastic enthusiasm thrilled
         delighted optimistic hopeful proud satisfied comfortable confident energized energised
         eager keen grateful thankful content upbeat positive reassured encouraged""",
@@ -29,7 +29,7 @@ _GROUPS = {
     "disgust": """disgusted disgust appalled revolted sickened grossed out repulsed""",
 }
 _PHRASES = {
-    "stressed out", "under pressure", "boxed in", "stretched thin", "on edge", "burned out", "burnt out", "worn out",
+    "stressed out", "under pressure", "boxed in", "stretched thin", "on edge", "burned out", "burnt out", "worn out", "worn down",
     "fed up", "put out", "ticked off", "pissed off", "boxed in", "let down", "caught off guard",
     "taken aback", "grossed out", "wound up",
 }
