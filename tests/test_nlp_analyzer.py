@@ -110,6 +110,10 @@ def test_a_feeling_said_with_intensifiers_is_named(analyzer, text, said):
     ("You look shaken by that outage report, Tomasz.", "shaken", "fear"),
     ("Tomasz, you don't seem thrilled about the new go-live date.", "not thrilled", "sadness"),   # not joy
     ("Tomasz, you sound worn down by all this.", "worn down", "sadness"),                         # not "down"
+    # feelings the lexicon lacks, read by the emotion model from the words the label points at
+    ("Tomasz, you look absolutely gutted about the budget cut.", "gutted", "sadness"),
+    ("Tomasz, I can hear this is really stressing you out.", "stressing you out", "fear"),
+    ("Tomasz, it sounds like you feel pretty alone with the migration.", "alone", "sadness"),
 ])
 def test_a_labels_feeling_is_named_not_left_neutral(analyzer, text, said, emotion):
     """Labels the heads found showed "labeling neutral": 18 of the held-out splits' labels named a

@@ -39,7 +39,41 @@ def said_and_category(doc) -> tuple[str | None, str | None]:
     m = _AFTER_PERCEPTION.search(doc.text)
     if m:
         return m.group(1), None
-    return None, None
+    return _framed_words(doc.text)
+
+
+def _framed_words(text: str) -> tuple[str | None, str | None]:
+    """A feeling the lexicon lacks ("that sounds exhausting", "you look gutted", "I can tell this
+    is stressing you out"): the words the label's frame points at, read by `normalise`. Joy is
+    left out: the joys labels name are in the lexicon, and the classifier reads joy into fragments."""
+    m = _FRAMED_WORDS.search(text)
+    if not m:
+        return None, None
+    words = re.split(r"\s+(?:about|with|over|by|for|if|when|here|and|but|because|since|given|that|which|is|are|"
+                     r"to\s+(?!you\b)|on\s+(?!you\b))\b", m.group("x").strip(), maxsplit=1, flags=re.I)[0].split()
+    while words and words[-1].lower() in _NOT_FEELINGS:
+        words.pop()
+    if not words or words[0].lower() in _NOT_FEELINGS:
+        return None, None
+    said = " ".join(words)
+    cat = normalise(said, None)
+    return (said, cat) if cat not in ("joy", "neutral") else (None, None)
+
+
+# The frames a label hangs its feeling on ("you sound like you're …", "that must be …", "I can tell
+# this is …"), and up to five words after them, to the next punctuation
+_YOU = r"(?:\s+(?:you're|you are|you've|you have|you feel|you))"
+_FRAMED_WORDS = re.compile(
+    r"\b(?:(?:you|you're|you are)\s+(?:seem|sound|look|appear|feel)s?"
+    r"|(?:(?:that|this|it)\s+)?(?:sounds|seems|looks|must\s+(?:be|have\s+been))"
+    r"|you\s+must\s+(?:be|feel)"
+    r"|(?:I|we)\s+(?:can\s+)?(?:sense|hear|tell|see|get\s+the\s+(?:sense|feeling))(?:\s+(?:that|how\s+much))?"
+    rf"(?:\s+(?:this|it|that)(?:\s+(?:is|was|has|'s))?)?)(?:\s+like)?{_YOU}?"
+    r"\s+(?:(?:really|pretty|quite|so|very|a\s+bit|a\s+little|kind\s+of|properly|absolutely|clearly|still|feeling)\s+)*"
+    r"(?P<x>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,4})", re.I)
+_NOT_FEELINGS = {"it", "that", "this", "these", "those", "a", "an", "the", "like", "you", "your", "my", "his", "her",
+                 "their", "our", "of", "in", "at", "about", "what", "really", "so", "fine", "good", "right", "sure",
+                 "okay", "ok", "bit", "one's", "thing", "whole"}
 
 
 _NEGATIONS = {"not", "n't", "never", "hardly", "barely"}
