@@ -91,6 +91,11 @@ def test_update_reads_the_corrected_vtt_in_place_and_later_runs_keep_it(tmp_path
     # run as an input of its own, the report's transcript is another meeting, whose report says how to update
     other = run_batch(collect_inputs(vtt), out, RunOptions(), BatchOptions()).folders[str(vtt)]
     assert other != folder and any(f"talkscan update {folder}" in n for n in _report(other)["notes"])
+    # so is its report.json, run into another folder: named after the meeting, not "report"
+    rj = folder / "report.json"
+    copy = run_batch(collect_inputs(rj), tmp_path / "elsewhere", RunOptions(), BatchOptions()).folders[str(rj)]
+    assert copy.name == folder.name
+    assert any(n.startswith(f"this is the report in {folder}") for n in _report(copy)["notes"])
 
 
 def test_corrected_keeps_words_of_unchanged_utterances_and_no_estimated_times():

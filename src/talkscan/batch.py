@@ -443,7 +443,8 @@ def process_file(job: Job, progress=None) -> FileOutcome:
             t, edited = load_transcript(path, job.options, progress), None
             renamed = carry_names(t, previous)[0] if previous else {}
             if in_report_folder(path) and folder.resolve() != path.parent.resolve():
-                t.notes.append(f"this is the transcript of the report in {path.parent}: to analyse that report "
+                what = "the report" if path.name.lower() == "report.json" else "the transcript of the report"
+                t.notes.append(f"this is {what} in {path.parent}: to analyse that report "
                                f"again from it, in place, run `talkscan update {path.parent}`")
         if not job.transcript_only and job.options.analyze:
             t = analyze(t, job.options, progress)

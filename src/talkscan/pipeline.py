@@ -64,7 +64,7 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
         # the project's own label files sit beside samples: .labels.json / .reference.json are not transcripts
         and not re.search(r"\.(labels|reference)\.json$", p.name)
         # nor are talkscan's own reports: `run . -r` twice read the first run's back as new meetings
-        and not _written_by_talkscan(p)
+        and not in_report_folder(p)
     )
     if not files:
         if (path / "report.json").is_file() and (path / "transcript.json").is_file():
@@ -75,12 +75,6 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
                              f"(`talkscan history -o {path}` lists its reports)", path=str(path))
         raise InputError(f"folder has no supported files ({' '.join(SUPPORTED_EXTENSIONS)})", path=str(path))
     return files
-
-
-def _written_by_talkscan(path: Path) -> bool:
-    """A report or transcript file in a folder talkscan wrote. Named on its own, such a file is still
-    read (a corrected transcript.vtt run again); only a folder scan passes it over."""
-    return path.name.lower() in (*TALKSCAN_TRANSCRIPTS, "report.json") and (path.parent / "transcript.json").is_file()
 
 
 def check_out_dir(out: Path) -> None:
@@ -356,15 +350,17 @@ TALKSCAN_TRANSCRIPTS = ("transcript.vtt", "transcript.srt", "transcript.json")
 
 
 def meeting_name(path: Path) -> str:
-    """The name of an input's report folder: its stem, except for a transcript file that talkscan
-    wrote into a report folder (edited to mend what Whisper misheard, say), which is named after
+    """The name of an input's report folder: its stem, except for a transcript or report file that
+    talkscan wrote into a report folder (edited to mend what Whisper misheard, say), which is named after
     that folder rather than making a meeting called "transcript"."""
     return path.parent.name if in_report_folder(path) else path.stem
 
 
 def in_report_folder(path: Path) -> bool:
-    """Is this a transcript file that talkscan wrote into a report folder?"""
-    return path.name.lower() in TALKSCAN_TRANSCRIPTS and (path.parent / "transcript.json").is_file()
+    """Is this a transcript or report.json that talkscan wrote into a report folder? Named on its
+    own, such a file is still read (a corrected transcript.vtt run again), under the folder's name;
+    a folder scan passes it over."""
+    return path.name.lower() in (*TALKSCAN_TRANSCRIPTS, "report.json") and (path.parent / "transcript.json").is_file()
 
 
 def _transcript_texts(t: Transcript, meta: dict | None = None) -> list[tuple[str, str]]:
