@@ -67,7 +67,7 @@ def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
         and not in_report_folder(p)
     )
     if not files:
-        if (path / "report.json").is_file() and (path / "transcript.json").is_file():
+        if in_report_folder(path / "report.json") and (path / "report.json").is_file():
             raise InputError(f"is a talkscan report folder: after correcting its transcript, run `talkscan update "
                              f"{path}`; to make it again, run the recording or transcript it came from", path=str(path))
         if (path / "talkscan.db").is_file():

@@ -174,6 +174,7 @@ class Analyzer:
 
         ask_rows = []
         calls = {sid: call_name(nm or sid) for sid, nm in names.items()}   # what each is called by
+        others = {sp: [c for sid, c in calls.items() if sid != sp] for sp in set(speakers)}
         for i in range(n):
             for k, move in enumerate(labels):
                 if move == "restate" or p_moves[i, k] < th[move]:
@@ -181,7 +182,7 @@ class Analyzer:
                 score = float(p_moves[i, k])
                 if move == "emotional_labeling":
                     if (names_own_feeling_only(docs[i]) or reported.feelings_only_quoted(docs[i])
-                            or names_absent_feeling_only(docs[i], {c for sid, c in calls.items() if sid != speakers[i]})):
+                            or names_absent_feeling_only(docs[i], others[speakers[i]])):
                         continue   # "I'm frustrated", "the board seems nervous": a label names a feeling in the room
                     said, cat = said_and_category(docs[i])
                     who = target_speaker(docs[i], speakers, names, i)
@@ -189,8 +190,7 @@ class Analyzer:
                         continue
                     tags[i].append(Tag(type=move, score=score, target=who, said=said, emotion=normalise(said, cat)))
                 elif move == "ask":
-                    others = [c for sid, c in calls.items() if sid != speakers[i]]
-                    if reported.not_own_ask(docs[i], others):
+                    if reported.not_own_ask(docs[i], others[speakers[i]]):
                         continue   # "The vendor wants the PO by Friday, by the way": theirs, passed on
                     ask_rows.append(i)
                 else:

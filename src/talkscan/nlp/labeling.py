@@ -77,6 +77,7 @@ _NOT_FEELINGS = {"it", "that", "this", "these", "those", "a", "an", "the", "like
 
 
 _NEGATIONS = {"not", "n't", "never", "hardly", "barely"}
+_PERCEIVE = lexicon.PERCEPTION_VERBS | {"seems", "sounds", "looks", "feels"}
 _DEGREE = {"a", "all", "that", "too", "very", "so", "exactly", "really", "quite", "entirely", "overly", "particularly"}
 
 
@@ -88,7 +89,7 @@ def _negated(doc, span, cat: str | None) -> tuple[str, str | None]:
     while k >= 0 and span.start - k <= 3 and doc[k].lower_ in _DEGREE:
         k -= 1
     words_from = k + 1
-    if k >= 0 and doc[k].lower_ in lexicon.PERCEPTION_VERBS | {"seems", "sounds", "looks", "feels"}:
+    if k >= 0 and doc[k].lower_ in _PERCEIVE:
         k -= 1
     if k >= 0 and doc[k].lower_ in _NEGATIONS:
         neg = "not" if doc[k].lower_ == "n't" else doc[k].lower_
@@ -118,14 +119,14 @@ _PEOPLE_HERE = lexicon.SECOND_PERSON | lexicon.FIRST_PERSON_SG | lexicon.FIRST_P
 
 
 def _felt_by_third_party(doc, span) -> bool:
-    k, start = span.start - 1, 0
-    while k >= start and doc[k].lower_ not in _LINKING and span.start - k <= 4:
+    k = span.start - 1
+    while k >= 0 and doc[k].lower_ not in _LINKING and span.start - k <= 4:
         if doc[k].is_punct:
             return False
         k -= 1
-    if k < start or doc[k].lower_ not in _LINKING:
+    if k < 0 or doc[k].lower_ not in _LINKING:
         return False
-    for j in range(k - 1, max(start, k - 6) - 1, -1):   # the subject: a few words back, to its first word
+    for j in range(k - 1, max(0, k - 6) - 1, -1):   # the subject: a few words back, to its first word
         w = doc[j].lower_
         if doc[j].is_punct or w in _PEOPLE_HERE:
             return False
@@ -134,7 +135,7 @@ def _felt_by_third_party(doc, span) -> bool:
     return False
 
 
-def names_absent_feeling_only(doc, present: set[str]) -> bool:
+def names_absent_feeling_only(doc, present: list[str]) -> bool:
     """True when every feeling named is a third party's ("The board seems nervous about contractor
     spend") and nobody in the room is addressed or named (`present`: the others' call names).
     None of the 670 labels in data/dialogues has this shape."""

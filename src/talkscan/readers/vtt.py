@@ -57,18 +57,19 @@ def dialogue_parts(body: str, start: float, end: float) -> list[tuple[str, float
     apart." / "- Greg: Then we talk.") or in its own voice tag, as one cue per line, the cue's time
     shared by word count."""
     voices = [m.start() for m in _VOICE.finditer(body)]
-    lines = [line for line in body.split("\n") if line.strip()]
     parts: list[str] = []
     if len(voices) >= 2:   # WebVTT lets one cue hold several voices: "<v Maya>We need…</v> <v Greg>Four sixty…</v>"
         parts = [p for p in (body[:voices[0]], *(body[a:b] for a, b in zip(voices, voices[1:] + [len(body)])))
                  if _TAG.sub("", p).strip()]
-    elif len(lines) < 2 or not _MARK.match(lines[0]) or sum(bool(_MARK.match(line)) for line in lines) < 2:
-        return [(body, start, end)]
-    for line in lines if not parts else ():
-        if _MARK.match(line) or not parts:
-            parts.append(line)
-        else:
-            parts[-1] += "\n" + line
+    else:
+        lines = [line for line in body.split("\n") if line.strip()]
+        if len(lines) < 2 or not _MARK.match(lines[0]) or sum(bool(_MARK.match(line)) for line in lines) < 2:
+            return [(body, start, end)]
+        for line in lines:
+            if _MARK.match(line) or not parts:
+                parts.append(line)
+            else:
+                parts[-1] += "\n" + line
     words = [max(1, len(_TAG.sub("", p).split())) for p in parts]
     out, t = [], start
     for part, w in zip(parts, words):
@@ -217,6 +218,6 @@ def _unclosed_voice(rows: list) -> str | None:
     if len(rows) < 3 or "<v " not in rows[-1][0] or "</v>" in rows[-1][0]:
         return None
     if all("</v>" in body for body, _, _ in rows[-3:-1]):
-        words = re.sub(r"<[^>]*>", "", rows[-1][0]).strip()
+        words = _TAG.sub("", rows[-1][0]).strip()
         return f"its last cue stops mid-text ('…{words[-30:]}') without the '</v>' that closes the others"
     return None
