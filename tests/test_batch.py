@@ -465,6 +465,50 @@ def test_sigkill_mid_batch_then_resume(tmp_path, clips):
     assert sorted(sources) == sorted(str(f) for f in files)  # each meeting exactly once
 
 
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+                    reason="needs /proc/PID/task/PID/children (Linux) to see the workers start")
+def test_ctrl_c_twice_while_workers_start_is_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group. Pressed while `--workers 2` was starting its worker
+    processes, each worker printed a traceback of its own (cut off mid-import), and a second
+    Ctrl-C one of the parent's exit handlers. The run must end with one line and exit 130, the
+    workers gone."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for k in range(6):
+        (inp / f"m{k}.txt").write_text((SAMPLES / "pricing-sync.txt").read_text())
+    cmd = [sys.executable, "-m", "talkscan.cli", "run", str(inp), "--out", str(tmp_path / "out"), "--workers", "2"]
+    proc = subprocess.Popen(cmd, env=dict(os.environ, HF_HUB_OFFLINE="1"), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and len(_children(proc.pid)) < 2:
+            time.sleep(0.01)
+        workers = _children(proc.pid)
+        assert proc.poll() is None and workers, "the run ended before its workers started"
+        time.sleep(0.3)   # the workers are importing
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.3)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert err.strip().splitlines()[-1] == "talkscan: error: interrupted"
+    time.sleep(0.5)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()
+                and "zombie" not in Path(f"/proc/{w}/status").read_text().lower()], "workers outlived the run"
+
+
 def _comparable(report: dict) -> dict:
     """report.json apart from what may differ between runs: timings and paths (none today)."""
     return {k: v for k, v in report.items() if k not in ("created", "elapsed_s")}

@@ -10,6 +10,7 @@ half-done that a rerun would not redo.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -479,6 +480,23 @@ class _WorkerDied(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """SIGINT ignored in this process meanwhile, and in every process it starts meanwhile (an ignored
+    signal stays ignored across exec, and Python then installs no KeyboardInterrupt for it)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():   # only the main thread may set handlers
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 class _InProcess:
     """workers=1 without a scheduler: no pool to start, and stage progress reaches the caller."""
 
@@ -503,7 +521,7 @@ class _InProcess:
     def restart(self) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         pass
 
 
@@ -537,7 +555,10 @@ class _LocalPool:
         )
 
     def submit(self, job: Job):
-        return self.pool.submit(process_file, job)
+        # The pool starts its workers in submit. Ctrl-C reaches the whole process group: a worker
+        # still starting up printed its own traceback. Workers ignore it; the parent stops them (close).
+        with _ctrl_c_ignored():
+            return self.pool.submit(process_file, job)
 
     def wait_any(self, futures):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -552,7 +573,10 @@ class _LocalPool:
         except BrokenProcessPool as e:
             raise _WorkerDied(str(e) or "a worker process died") from None
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        if interrupted:   # the workers ignore Ctrl-C: stop them rather than wait for their files
+            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                proc.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -591,7 +615,7 @@ class _Dask:
     def restart(self) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         if self.own:
             self.client.close()
 
@@ -642,6 +666,8 @@ def run_batch(
 
     def event(kind: str, **kw) -> None:
         emit(BatchEvent(kind, total, finished(), tuple(running), eta(), **kw))
+
+    calm = contextlib.ExitStack()   # holds Ctrl-C off the cleanup once a first one has stopped the run
 
     def fail(
         path: Path, message: str, job: Job | None = None, folder: Path | None = None, input_error: bool = False
@@ -699,20 +725,28 @@ def run_batch(
                 )
             else:
                 executor = _LocalPool(min(batch.workers, len(todo)))
+            interrupted = False
             try:
                 _drive(executor, todo, running, processed_times, event, result, store, fail)
+            except KeyboardInterrupt:
+                # The files in flight are dropped (each report is written whole or not at all); a
+                # second Ctrl-C must not cut short the history and index of the finished ones.
+                interrupted = True
+                calm.enter_context(_ctrl_c_ignored())
+                raise
             finally:
-                executor.close()
+                executor.close(interrupted)
     finally:
-        try:
-            if store is not None and batch.index:
-                from .report.index import write_index
+        with calm:
+            try:
+                if store is not None and batch.index:
+                    from .report.index import write_index
 
-                store.forget_missing()
-                result.index = write_index(store, out)
-        finally:
-            if store is not None:
-                store.close()
+                    store.forget_missing()
+                    result.index = write_index(store, out)
+            finally:
+                if store is not None:
+                    store.close()
     order = {str(f): i for i, f in enumerate(files)}  # outcomes arrive as workers finish: report in input order
     result.done.sort(key=lambda p: order.get(str(p), 0))
     result.failed.sort(key=lambda pm: order.get(str(pm[0]), 0))

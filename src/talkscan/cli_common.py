@@ -29,5 +29,8 @@ def guard(fn, *args) -> None:
         err(f"could not use the history or voiceprint database: {e}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # exiting now: a second Ctrl-C would only break the exit
         err("interrupted")
         raise typer.Exit(130) from None
