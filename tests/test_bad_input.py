@@ -56,6 +56,9 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
     if kind == "unsupported":
         (d / "minutes.pdf").write_text("hello")
         return [str(d / "minutes.pdf")], "unsupported file type"
+    if kind == "old-word":   # said what to do: the transcript is there, in a format talkscan does not read
+        (d / "minutes.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+        return [str(d / "minutes.doc")], "save it as .docx"
     if kind == "bad-vtt":
         (d / "bad.vtt").write_text("WEBVTT\n\n1\n00:00:01.000 --> nonsense\nhi\n")
         return [str(d / "bad.vtt")], "timing"
@@ -74,7 +77,7 @@ def make_bad(tmp_path: Path, kind: str, shared: Path | None = None) -> tuple[lis
 
 BAD_INPUTS = [
     "missing", "empty-folder", "zero-byte", "text-as-m4a", "truncated-m4a", "silence",
-    "unsupported", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
+    "unsupported", "old-word", "bad-vtt", "bad-srt", "no-names-txt", "broken-link",
 ]
 
 

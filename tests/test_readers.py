@@ -717,6 +717,25 @@ def test_the_meeting_date_from_a_transcript_header(text, date):
     assert header_date(text.splitlines()) == date
 
 
+def _compound_file(path: Path, stream: str) -> Path:
+    """The start of an OLE compound file whose directory names `stream` (UTF-16, as Word writes it)."""
+    sector = bytearray(512)
+    name = stream.encode("utf-16-le") + b"\0\0"
+    sector[: len(name)] = name
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + bytes(sector) + bytes(1024))
+    return path
+
+
+@pytest.mark.parametrize("stream,words", [("EncryptedPackage", "password-protected"), ("WordDocument", "(.doc)")])
+def test_a_protected_or_old_word_file_says_which(tmp_path, stream, words):
+    """Both are OLE compound files, which read as "not a Word document": a protected transcript is
+    one, and the user needs to know to save an unprotected copy."""
+    p = _compound_file(tmp_path / "sync.docx", stream)
+    with pytest.raises(MalformedTranscript) as e:
+        read_transcript(p)
+    assert words in str(e.value) and str(e.value).startswith(str(p))
+
+
 def test_a_file_named_docx_that_is_not_one_is_refused_clearly(tmp_path):
     p = write(tmp_path, "notes.docx", "Maya: hello\n")
     with pytest.raises(MalformedTranscript) as e:

@@ -43,16 +43,19 @@ def is_transcript(path: Path) -> bool:
     return path.suffix.lower() in TRANSCRIPT_EXTENSIONS
 
 
+# Transcripts people keep in formats talkscan does not read, and what to save them as instead.
+_CONVERT = {".doc": "an old Word document: save it as .docx", ".rtf": "save it as .docx or .txt",
+            ".pdf": "a PDF: download the meeting's transcript as .vtt, .docx or .txt instead"}
+
+
 def collect_inputs(path: Path, recursive: bool = False) -> list[Path]:
     """The files to process for one command-line input: the file itself, or a folder's supported files."""
     if not path.exists():
         raise InputError("broken link" if path.is_symlink() else "no such file or folder", path=str(path))
     if path.is_file():
         if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-            raise UnsupportedInput(
-                f"unsupported file type '{path.suffix or '(none)'}' (supported: {' '.join(SUPPORTED_EXTENSIONS)})",
-                path=str(path),
-            )
+            hint = _CONVERT.get(path.suffix.lower(), f"supported: {' '.join(SUPPORTED_EXTENSIONS)}")
+            raise UnsupportedInput(f"unsupported file type '{path.suffix or '(none)'}' ({hint})", path=str(path))
         return [path]
     pattern = "**/*" if recursive else "*"
     files = sorted(

@@ -13,6 +13,9 @@ from ..errors import MalformedTranscript
 from . import txt
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Word saves a document with a password or a sensitivity label as an OLE compound file holding an
+# "EncryptedPackage" stream, the format .doc files have always had (their text is in "WordDocument").
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def paragraphs(raw: bytes, source: str) -> list[str]:
@@ -23,6 +26,12 @@ def paragraphs(raw: bytes, source: str) -> list[str]:
         if raw.startswith(b"PK\x03\x04"):   # a zip archive's first bytes: a .docx that is damaged or incomplete
             raise MalformedTranscript("is a damaged or incomplete Word (.docx) document: was it copied or downloaded "
                                       "to the end?", path=source) from None
+        if raw.startswith(_OLE2):
+            if "EncryptedPackage".encode("utf-16-le") in raw:
+                raise MalformedTranscript("is a password-protected or encrypted Word document: save a copy without "
+                                          "the protection and give talkscan that", path=source) from None
+            if "WordDocument".encode("utf-16-le") in raw:
+                raise MalformedTranscript("is an old-format Word (.doc) document: save it as .docx", path=source) from None
         raise MalformedTranscript("is not a Word (.docx) document", path=source) from None
     out = []
     for p in root.iter(_W + "p"):
