@@ -97,6 +97,24 @@ def test_store_round_trip_duplicates_remove_and_fingerprint(tmp_path):
     assert vp.voices_fingerprint(db) not in (fp1, fp2)
 
 
+def test_one_person_is_one_name_and_a_second_name_for_a_voice_is_reported(tmp_path):
+    """"maya" was a second person beside "Maya", and one voice enrolled as Greg and as Gregory went
+    unremarked: reports then named whichever scored higher in each meeting."""
+    db = tmp_path / "voices.db"
+    greg = _voice("Greg", np.arange(1, 257))
+    with VoiceStore(db) as s:
+        assert s.add(greg) == []
+        with pytest.raises(UsageError, match="'Greg' is already enrolled"):
+            s.add(_voice("greg", np.arange(1, 257)))
+        alike = s.add(_voice("Gregory", np.arange(1, 257) + 0.5))
+        assert [n for n, _ in alike] == ["Greg"] and alike[0][1] >= vp.MATCH_THRESHOLD
+        assert s.add(_voice("Ann", np.arange(256, 0, -1) * (np.arange(256) % 2 * 2 - 1))) == []
+        s.add(_voice("GREG", np.arange(1, 257)), replace=True)   # replaces Greg, not a third Greg
+        assert sorted(v.name for v in s.voices()) == ["Ann", "GREG", "Gregory"]
+        s.remove("gregory")
+        assert sorted(v.name for v in s.voices()) == ["Ann", "GREG"]
+
+
 def test_cli_list_and_remove(tmp_path):
     from talkscan.cli_voices import voices_app
 
@@ -206,6 +224,9 @@ def test_cli_add_from_a_report_folder(sample, tmp_path):
     assert v.name == "Greg" and v.speech_s == pytest.approx(expected, abs=0.05)
     r = CliRunner().invoke(voices_app, ["add", "Greg2", "--from", str(report), "--speaker", "S7", "--voices", str(db)])
     assert r.exit_code == 2 and "no speaker 'S7'" in r.output
+    # the same voice under a second name is enrolled, with a warning that names the first
+    r = CliRunner().invoke(voices_app, ["add", "Gregory", "--from", str(report), "--speaker", "S1", "--voices", str(db)])
+    assert r.exit_code == 0 and "matches the one enrolled as Greg" in r.output, r.output
 
 
 @pytest.mark.slow

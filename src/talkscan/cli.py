@@ -369,17 +369,20 @@ def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bo
     db = voices or default_voices_path()
     ok = True
     with VoiceStore(db) as store:
-        enrolled = {v.name for v in store.voices()}
+        enrolled = {v.name.casefold() for v in store.voices()}
         for s in (s for s in t.speakers if s.name in given):
-            if s.name in enrolled:
+            if s.name.casefold() in enrolled:
                 _err(f"{s.name} not enrolled: a voice of that name already is; to replace it, "
                      f"talkscan voices add \"{s.name}\" --from {report} --speaker {s.id} --replace")
                 ok = False
                 continue
             try:
                 vp = enrol_from_report(s.name, report, s.id)
-                store.add(vp)
+                alike = store.add(vp)
                 typer.echo(f"enrolled {vp.name}: {vp.speech_s:.1f} s of speech in {db}", err=True)
+                for other, cos in alike:
+                    typer.echo(f"talkscan: warning: {s.name}'s voice matches the one enrolled as {other} "
+                               f"(similarity {cos:.2f}): reports may name either", err=True)
             except TalkscanError as e:
                 _err(f"{s.name} not enrolled: {e}")
                 ok = False

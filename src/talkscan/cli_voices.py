@@ -59,8 +59,12 @@ def add(
             vp = enrol_file(name, file, start, end)
         db = _db(voices)
         with VoiceStore(db) as store:
-            store.add(vp, replace=replace)
+            alike = store.add(vp, replace=replace)
         typer.echo(f"enrolled {vp.name}: {vp.speech_s:.1f} s of speech ({vp.model}) in {db}")
+        for other, cos in alike:
+            typer.echo(f"talkscan: warning: this voice matches the one enrolled as {other} (similarity {cos:.2f}): "
+                       f"reports may name either; if they are one person, `talkscan voices remove` one of them",
+                       err=True)
 
     _guard(go)
 

@@ -315,17 +315,25 @@ class VoiceStore:
     def close(self) -> None:
         self.db.close()
 
-    def add(self, vp: Voiceprint, replace: bool = False) -> None:
+    def add(self, vp: Voiceprint, replace: bool = False) -> list[tuple[str, float]]:
+        """Enrol `vp`; names are one person whatever their case ("maya" is Maya). Returns the other
+        enrolled names whose voice this one matches (cosine at MATCH_THRESHOLD or above), most
+        similar first: the same person enrolled twice, whom reports would name either way."""
         vec = np.asarray(vp.vector, dtype="<f4")
         row = (vp.name, vp.model, int(vec.size), vec.tobytes(), float(vp.speech_s), vp.source, vp.created)
         with self.db:
-            if not replace and self.db.execute("SELECT 1 FROM voices WHERE name = ?", (vp.name,)).fetchone():
-                raise UsageError(f"a voice named '{vp.name}' is already enrolled (use --replace)", path=str(self.path))
-            self.db.execute("INSERT OR REPLACE INTO voices VALUES (?,?,?,?,?,?,?)", row)
+            same = self.db.execute("SELECT name FROM voices WHERE name = ? COLLATE NOCASE", (vp.name,)).fetchone()
+            if same and not replace:
+                raise UsageError(f"a voice named '{same[0]}' is already enrolled (use --replace)", path=str(self.path))
+            self.db.execute("DELETE FROM voices WHERE name = ? COLLATE NOCASE", (vp.name,))
+            self.db.execute("INSERT INTO voices VALUES (?,?,?,?,?,?,?)", row)
+        others = [v for v in self.voices() if v.name != vp.name and v.model == vp.model and v.vector.size == vec.size]
+        close = [(v.name, round(float(v.vector @ vp.vector), 3)) for v in others]
+        return sorted([c for c in close if c[1] >= MATCH_THRESHOLD], key=lambda c: -c[1])
 
     def remove(self, name: str) -> None:
         with self.db:
-            if self.db.execute("DELETE FROM voices WHERE name = ?", (name,)).rowcount == 0:
+            if self.db.execute("DELETE FROM voices WHERE name = ? COLLATE NOCASE", (name,)).rowcount == 0:
                 raise UsageError(f"no voice named '{name}' is enrolled", path=str(self.path))
 
     def voices(self) -> list[Voiceprint]:
