@@ -1030,3 +1030,36 @@ def test_utf16_without_a_byte_order_mark(tmp_path, encoding):
     p.write_bytes("Maya: We need four twenty – firmly.\nGreg: Four sixty.\n".encode(encoding))
     t = read_transcript(p)
     assert [u.text for u in t.utterances] == ["We need four twenty – firmly.", "Four sixty."]
+
+
+@pytest.mark.parametrize("name,text", [
+    ("late.vtt", "WEBVTT\n\n00:00:05.000 --> 00:00:07.000\n<v Tom>IT needs twelve weeks.</v>\n\n"
+                 "00:00:01.000 --> 00:00:03.000\n<v Maya>We need the price under 400k.</v>\n\n"
+                 "00:00:08.000 --> 00:00:09.000\n<v Maya>Twelve weeks?</v>\n"),
+    ("late.srt", "1\n00:00:05,000 --> 00:00:07,000\nTom: IT needs twelve weeks.\n\n"
+                 "2\n00:00:01,000 --> 00:00:03,000\nMaya: We need the price under 400k.\n\n"
+                 "3\n00:00:08,000 --> 00:00:09,000\nMaya: Twelve weeks?\n"),
+])
+def test_cues_out_of_time_order_are_read_in_time_order_and_noted(tmp_path, name, text):
+    """Cues pasted together or edited by hand out of order: the turns were kept in file order, so
+    "Twelve weeks?" followed a Maya turn it never answered, and times ran backwards in the report."""
+    t = read_transcript(write(tmp_path, name, text))
+    assert [(u.start, u.text) for u in t.utterances] == [
+        (1.0, "We need the price under 400k."), (5.0, "IT needs twelve weeks."), (8.0, "Twelve weeks?")]
+    assert [s.name for s in t.speakers] == ["Maya", "Tom"]
+    assert any("out of time order" in n and "00:00:01" in n for n in t.notes)
+    in_order = read_transcript(write(tmp_path, "ok" + name[-4:], text.replace("00:00:05", "00:00:00")))
+    assert not any("out of time order" in n for n in in_order.notes)
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("huge.vtt", "WEBVTT\n\n99999:00:00.000 --> 99999:00:01.000\n<v Tom>Hi.</v>\n", "line 3"),
+    ("huge.srt", "1\n00:00:01,000 --> 25:00:02,000\nTom: Hi.\n", "25:00:02,000"),
+])
+def test_a_cue_more_than_a_day_in_is_refused(tmp_path, name, text, where):
+    p = write(tmp_path, name, text)
+    with pytest.raises(MalformedTranscript) as e:
+        read_transcript(p)
+    assert where in str(e.value) and "more than a day" in str(e.value) and str(e.value).startswith(str(p))
+    # an hour's offset, as broadcast captions start, is a time like any other
+    assert read_transcript(write(tmp_path, "offset" + name[-4:], text.replace("99999:", "01:").replace("25:", "01:")))

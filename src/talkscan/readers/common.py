@@ -109,6 +109,27 @@ def parse_time(text: str) -> float:
 
 Row = tuple[str | None, str, float | None, float | None]   # name, text, start, end
 
+# A cue past a day into the file is a damaged timing ("99999:00:00.000"), not a meeting; an hour's
+# offset, as broadcast captions start at 01:00:00, is well inside it.
+MAX_CUE_S = 24 * 3600.0
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def time_ordered(cues: list[tuple[str, float, float]]) -> tuple[list[tuple[str, float, float]], str | None]:
+    """Subtitle cues (body, start, end) in the order of their start times, as WebVTT requires and a
+    player shows them; cues pasted together or hand-edited out of order would otherwise join the
+    wrong turns. The second value is a note where they had to be put in order."""
+    back = next((k for k in range(1, len(cues)) if cues[k][1] < cues[k - 1][1]), None)
+    if back is None:
+        return cues, None
+    note = (f"its subtitle cues were out of time order (one at {_clock(cues[back][1])} came after one at "
+            f"{_clock(cues[back - 1][1])}): they were read in time order")
+    return sorted(cues, key=lambda c: c[1]), note
+
 
 def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
     """Subtitle cues are caption-sized: Zoom and Teams cut one person's turn into cues of a line or

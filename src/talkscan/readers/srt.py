@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, join_cues, parse_time
+from .common import MAX_CUE_S, build_transcript, join_cues, parse_time, time_ordered
 from .vtt import cue_rows
 
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
@@ -30,9 +30,16 @@ def parse(text: str, source: str):
             raise MalformedTranscript(f"bad cue timing '{lines[k].strip()[:40]}'", path=source) from None
         if end < start:   # as a VTT's cue
             raise MalformedTranscript(f"cue '{lines[k].strip()[:40]}' ends before it starts", path=source)
+        if end > MAX_CUE_S:
+            raise MalformedTranscript(f"cue '{lines[k].strip()[:40]}' is more than a day into the file: check its "
+                                      "timings", path=source)
         rows.append(("\n".join(lines[k + 1 :]), start, end))
+    rows, reordered = time_ordered(rows)
     rows = cue_rows(rows)
     if not rows:
         raise MalformedTranscript("has no subtitle cues", path=source)
     joined, first = join_cues(rows)
-    return build_transcript(joined, source, turns=first)
+    t = build_transcript(joined, source, turns=first)
+    if reordered:
+        t.notes.append(reordered)
+    return t

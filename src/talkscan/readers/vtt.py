@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from ..errors import MalformedTranscript
-from .common import build_transcript, join_cues, parse_time, speaker_like
+from .common import MAX_CUE_S, build_transcript, join_cues, parse_time, speaker_like, time_ordered
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
@@ -193,6 +193,9 @@ def parse(text: str, source: str):
             raise MalformedTranscript(f"line {i + 1}: bad cue timing '{line[:40]}'", path=source) from None
         if end < start:
             raise MalformedTranscript(f"line {i + 1}: cue ends before it starts", path=source)
+        if end > MAX_CUE_S:
+            raise MalformedTranscript(f"line {i + 1}: cue time '{m.group(2)}' is more than a day into the file: "  # type: ignore[union-attr]
+                                      "check its timings", path=source)
         i += 1
         body = []
         # a cue ends at an empty line; a line of spaces ends it only where a cue follows (YouTube's
@@ -202,6 +205,7 @@ def parse(text: str, source: str):
             i += 1
         rows.append(("\n".join(body), start, end))
     cut = cut or _unclosed_voice(rows)
+    rows, reordered = time_ordered(rows)
     rows = cue_rows(unroll_captions(rows))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
@@ -209,6 +213,8 @@ def parse(text: str, source: str):
     t = build_transcript(joined, source, turns=first)
     if cut:
         t.notes.append(f"the file seems cut short: {cut}; check that the export finished")
+    if reordered:
+        t.notes.append(reordered)
     return t
 
 
