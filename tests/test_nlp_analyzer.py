@@ -201,6 +201,20 @@ def test_paraphrase_hard_negatives(analyzer, text):
     assert not types(analyzer.tag_utterance(text, CONTEXT)) & {"paraphrase", "mirroring"}
 
 
+def test_a_question_naming_the_speaker_and_the_topic_is_no_paraphrase(analyzer):
+    """It repeats "procedures" and names Luis, which the pair head took for a paraphrase of his ask
+    (a helper's hard case), but it asks what the plan is: tags.md's "so what's the plan"."""
+    turns = [("Karen", "The new pallet supplier is eighteen percent cheaper. I'd like to move all three sites over in Q3."),
+             ("Luis", "All three at once?"),
+             ("Karen", "That's the idea, yes."),
+             ("Luis", "Then I need written receiving procedures from them before the first truck shows up. Last time "
+                      "a supplier changed, the dock crews made it up as they went and we had two injuries."),
+             ("Aisha", "The savings only count if they land this fiscal year, just so everyone knows."),
+             ("Karen", "So what's the plan for the procedures, Luis, are you writing them or are they?")]
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert not types(got[5]) & {"paraphrase", "mirroring"}
+
+
 def test_ask_topic_and_direction(analyzer):
     tags = analyzer.tag_utterance("IT needs at least twelve weeks for the transition, not eight.", CONTEXT)
     got = {t.type: t for t in tags}

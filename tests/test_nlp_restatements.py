@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkscan.nlp.restatements import apply_rules, choose, is_recap, only_acknowledges, says_new_figure
+from talkscan.nlp.restatements import (apply_rules, asks_something_new, choose, is_recap, only_acknowledges,
+                                       says_new_figure)
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -143,3 +144,23 @@ def test_an_acknowledgement_restates_nobody():
     chosen = {1: (1.2, "mirroring", 0, 0.6), 2: (1.4, "mirroring", 0, 0.7), 3: (1.3, "paraphrase", 0, 0.6),
               4: (1.1, "paraphrase", 3, 0.5)}
     assert apply_rules(chosen, texts) == {2: chosen[2], 3: chosen[3]}
+
+
+@pytest.mark.parametrize("text,new", [
+    ("So what's the plan for the procedures, Luis, are you writing them or are they?", True),
+    ("How long's an audit?", True), ("When's that?", True),
+    # echoes and checks stay candidates: a bare "What?" before an echo, yes/no checks, frames, statements
+    ("Okay. When's that?", False),
+    ("What? Ninety days?", False), ("So you can't go above ten percent?", False),
+    ("So what you're saying is you'd do cash now — when?", False), ("What we need is the SOW.", False),
+    ("Who owns it? I thought you did.", False), ("", False),
+])
+def test_a_question_for_something_new(text, new):
+    assert asks_something_new(text) is new
+
+
+def test_a_question_for_something_new_restates_nobody():
+    texts = ["Then I need written receiving procedures from them.", "So what's the plan for the procedures?",
+             "Written procedures?", "How long's an audit?"]
+    chosen = {1: (1.2, "paraphrase", 0, 0.6), 2: (1.4, "mirroring", 0, 0.7), 3: (1.1, "mirroring", 0, 0.5)}
+    assert apply_rules(chosen, texts) == {2: chosen[2]}
