@@ -215,6 +215,29 @@ def test_a_question_naming_the_speaker_and_the_topic_is_no_paraphrase(analyzer):
     assert not types(got[5]) & {"paraphrase", "mirroring"}
 
 
+@pytest.mark.parametrize("turns", [
+    [("Maya", "Procurement needs the contract signed this quarter."),
+     ("Tom", "IT needs ten weeks for the migration, minimum."), ("Maya", "Ten weeks starting when?")],
+    [("Ana", "We'd need two more engineers for that."), ("Ben", "Two more engineers paid by whom?")],
+])
+def test_an_echo_that_asks_for_what_is_missing_is_no_mirror(analyzer, turns):
+    """It repeats the figure, but asks for the start date or the budget it leaves out (the pair head
+    called these mirrors); the echo alone, "Ten weeks?", stays one."""
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert not types(got[-1]) & {"paraphrase", "mirroring"}
+    echo = turns[-1][1].split(" starting")[0].split(" paid")[0] + "?"
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns[:-1]] + [echo]).tags
+    assert "mirroring" in types(got[-1]), echo
+
+
+def test_so_what_is_no_paraphrase(analyzer):
+    """tags.md's "so what?": it waves the point away; the pair head read the vendor's date in it."""
+    turns = [("Greg", "The vendor wants to pull the go-live forward by two weeks."),
+             ("Maya", "So what? They squeeze dates at the start of every negotiation, it's how they play.")]
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert not types(got[1]) & {"paraphrase", "mirroring"}
+
+
 def test_ask_topic_and_direction(analyzer):
     tags = analyzer.tag_utterance("IT needs at least twelve weeks for the transition, not eight.", CONTEXT)
     got = {t.type: t for t in tags}

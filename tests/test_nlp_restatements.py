@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talkscan.nlp.restatements import (apply_rules, asks_something_new, choose, is_recap, only_acknowledges,
-                                       says_new_figure)
+from talkscan.nlp.restatements import (apply_rules, asks_something_new, asks_what_is_missing, choose, is_recap,
+                                       only_acknowledges, says_new_figure)
 
 TH = {"paraphrase": 0.4, "mirroring": 0.5}
 
@@ -153,7 +153,10 @@ def test_an_acknowledgement_restates_nobody():
     ("Okay. When's that?", False),
     ("What? Ninety days?", False), ("So you can't go above ten percent?", False),
     ("So what you're saying is you'd do cash now — when?", False), ("What we need is the SOW.", False),
-    ("Who owns it? I thought you did.", False), ("", False),
+    ("", False),
+    # the opening question decides, whatever follows; tags.md's dismissive "so what?" waves the point away
+    ("Who owns it? I thought you did.", True), ("So what happens if we're late? Genuinely asking.", True),
+    ("So what? They open every negotiation by squeezing dates.", True), ("So, what?", True),
 ])
 def test_a_question_for_something_new(text, new):
     assert asks_something_new(text) is new
@@ -163,4 +166,23 @@ def test_a_question_for_something_new_restates_nobody():
     texts = ["Then I need written receiving procedures from them.", "So what's the plan for the procedures?",
              "Written procedures?", "How long's an audit?"]
     chosen = {1: (1.2, "paraphrase", 0, 0.6), 2: (1.4, "mirroring", 0, 0.7), 3: (1.1, "mirroring", 0, 0.5)}
+    assert apply_rules(chosen, texts) == {2: chosen[2]}
+
+
+@pytest.mark.parametrize("text,missing", [
+    ("Sixteen weeks from when?", True), ("June which year?", True), ("Volunteered. Paid how much?", True),
+    ("Yuki, when do you need the DPIA?", True), ("And final configuration is when, Nadia?", True),
+    # the echo that asks for more, a question opening with its word, a check, a long turn
+    ("Overstretched?", False), ("Twelve weeks? Why twelve?", False), ("So what's the plan?", False),
+    ("No renewal until they show you how they'll get current on patches, right?", False),
+    ("Sixteen weeks from when? Because the vendor told us the contract can start whenever legal signs it?", False),
+    ("Sixteen weeks from when.", False),
+])
+def test_a_short_question_for_what_is_missing(text, missing):
+    assert asks_what_is_missing(text) is missing
+
+
+def test_a_short_question_for_what_is_missing_restates_nobody():
+    texts = ["IT needs sixteen weeks for the migration.", "Sixteen weeks from when?", "Sixteen weeks?"]
+    chosen = {1: (1.3, "mirroring", 0, 0.7), 2: (1.4, "mirroring", 0, 0.7)}
     assert apply_rules(chosen, texts) == {2: chosen[2]}
