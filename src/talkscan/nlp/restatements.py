@@ -127,15 +127,18 @@ def asks_something_new(text: str) -> bool:
     the procedures, Luis?", "How long's an audit?", "So what happens if we're late? Genuinely
     asking."), or with tags.md's dismissive "So what?"? It asks for what was not said, or waves it
     away: none of the 247 such training turns is a mirror or a paraphrase, while the pair head took
-    some in each held-out split for one (models/moves.md). A mirror echoes with a rising tone ("Ninety days?", "What? Ninety days?"); a checking paraphrase
-    is a yes/no question ("So you can't go above ten percent?") or a frame ("So what you're saying
-    is … — when?")."""
+    some in each held-out split for one (models/moves.md). A mirror echoes with a rising tone
+    ("Ninety days?", "What? Ninety days?"); a checking paraphrase is a yes/no question ("So you
+    can't go above ten percent?") or a frame ("So what you're saying is … — when?")."""
     first = next((x for x in SENTENCE_END.split(text.strip()) if x), "").lower()
     return first.endswith("?") and bool(_WH_QUESTION.match(first) or _SO_WHAT.match(first))
 
 
 _WH_WORD = re.compile(r"\b(?:what|when|where|who|whom|whose|which|why|how)\b")
 SHORT_TURN_WORDS = 14
+# "…, right?": a statement put up for confirmation, as a checking paraphrase is ("No renewal until
+# they show you how they'll get current on patches, right?"), whatever question word it holds.
+_CHECKING_TAG = re.compile(r",\s*(?:right|yes|yeah|correct|no|ok|okay|is that right|isn't it|don't you)\?$")
 
 
 def asks_what_is_missing(text: str) -> bool:
@@ -144,7 +147,7 @@ def asks_what_is_missing(text: str) -> bool:
     much?", "Yuki, when do you need the DPIA?")? It echoes a word or two to ask for what is missing,
     not to make the speaker say more: 2 of the 57 such training turns are mirrors ("Four months from
     when?") and none a paraphrase (a checking "…, right?" is not such a question), while the analyzer
-    tagged 9 of the 21 in dev, test, new, indie and brisk as one (1 rightly). A question that opens
+    tagged 10 of the 21 in dev, test, new, indie and brisk as one (1 rightly). A question that opens
     with its question word is `asks_something_new`'s."""
     if len(text.split()) > SHORT_TURN_WORDS:
         return False
@@ -154,11 +157,6 @@ def asks_what_is_missing(text: str) -> bool:
     last = sentences[-1].lower()
     m = _WH_WORD.search(last)
     return bool(m) and m.start() > 0 and not _WH_QUESTION.match(last) and not _CHECKING_TAG.search(last)
-
-
-# "…, right?": a statement put up for confirmation, as a checking paraphrase is ("No renewal until
-# they show you how they'll get current on patches, right?"), whatever question word it holds.
-_CHECKING_TAG = re.compile(r",\s*(?:right|yes|yeah|correct|no|ok|okay|is that right|isn't it|don't you)\?$")
 
 
 # (kind, rule(turn, target)): a pair of that kind for which the rule holds is dropped. The turn then
