@@ -114,20 +114,17 @@ Row = tuple[str | None, str, float | None, float | None]   # name, text, start, 
 MAX_CUE_S = 24 * 3600.0
 
 
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
 def time_ordered(cues: list[tuple[str, float, float]]) -> tuple[list[tuple[str, float, float]], str | None]:
     """Subtitle cues (body, start, end) in the order of their start times, as WebVTT requires and a
     player shows them; cues pasted together or hand-edited out of order would otherwise join the
     wrong turns. The second value is a note where they had to be put in order."""
+    from ..report.html import clock   # the times as the report writes them
+
     back = next((k for k in range(1, len(cues)) if cues[k][1] < cues[k - 1][1]), None)
     if back is None:
         return cues, None
-    note = (f"its subtitle cues were out of time order (one at {_clock(cues[back][1])} came after one at "
-            f"{_clock(cues[back - 1][1])}): they were read in time order")
+    note = (f"its subtitle cues were out of time order (one at {clock(cues[back][1])} came after one at "
+            f"{clock(cues[back - 1][1])}): they were read in time order")
     return sorted(cues, key=lambda c: c[1]), note
 
 
