@@ -159,18 +159,17 @@ def asks_what_is_missing(text: str) -> bool:
     return bool(m) and m.start() > 0 and not _WH_QUESTION.match(last) and not _CHECKING_TAG.search(last)
 
 
-# (kind, rule(turn, target)): a pair of that kind for which the rule holds is dropped. The turn then
-# gets no restatement at all: the runner-up candidate would tag, say, an answer as a paraphrase of
-# something else.
-RULES = (("mirroring", echoes_a_question), ("mirroring", says_new_figure),
-         ("paraphrase", lambda text, _target: is_recap(text)),
-         ("mirroring", lambda text, _target: only_acknowledges(text)),
-         ("paraphrase", lambda text, _target: only_acknowledges(text)),
-         ("mirroring", lambda text, _target: asks_something_new(text) or asks_what_is_missing(text)),
-         ("paraphrase", lambda text, _target: asks_something_new(text) or asks_what_is_missing(text)))
+# (kinds, rule(turn, target)): a pair of one of those kinds for which the rule holds is dropped. The
+# turn then gets no restatement at all: the runner-up candidate would tag, say, an answer as a
+# paraphrase of something else.
+_BOTH = ("mirroring", "paraphrase")
+RULES = ((("mirroring",), echoes_a_question), (("mirroring",), says_new_figure),
+         (("paraphrase",), lambda text, _target: is_recap(text)),
+         (_BOTH, lambda text, _target: only_acknowledges(text)),
+         (_BOTH, lambda text, _target: asks_something_new(text) or asks_what_is_missing(text)))
 
 
 def apply_rules(chosen: dict, texts: list[str]) -> dict:
     """`choose`'s result without the pairs a rule drops."""
     return {i: v for i, v in chosen.items()
-            if not any(v[1] == kind and rule(texts[i], texts[v[2]]) for kind, rule in RULES)}
+            if not any(v[1] in kinds and rule(texts[i], texts[v[2]]) for kinds, rule in RULES)}
