@@ -113,6 +113,9 @@ def test_one_person_is_one_name_and_a_second_name_for_a_voice_is_reported(tmp_pa
         assert sorted(v.name for v in s.voices()) == ["Ann", "GREG", "Gregory"]
         s.remove("gregory")
         assert sorted(v.name for v in s.voices()) == ["Ann", "GREG"]
+        s.add(_voice("Émile", np.arange(1, 257) % 7))
+        with pytest.raises(UsageError, match="'Émile' is already enrolled"):   # beyond ASCII too
+            s.add(_voice("ÉMILE", np.arange(1, 257) % 7))
 
 
 def test_cli_list_and_remove(tmp_path):

@@ -369,9 +369,8 @@ def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bo
     db = voices or default_voices_path()
     ok = True
     with VoiceStore(db) as store:
-        enrolled = {v.name.casefold() for v in store.voices()}
         for s in (s for s in t.speakers if s.name in given):
-            if s.name.casefold() in enrolled:
+            if store.enrolled_as(s.name) is not None:
                 _err(f"{s.name} not enrolled: a voice of that name already is; to replace it, "
                      f"talkscan voices add \"{s.name}\" --from {report} --speaker {s.id} --replace")
                 ok = False

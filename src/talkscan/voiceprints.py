@@ -322,19 +322,27 @@ class VoiceStore:
         vec = np.asarray(vp.vector, dtype="<f4")
         row = (vp.name, vp.model, int(vec.size), vec.tobytes(), float(vp.speech_s), vp.source, vp.created)
         with self.db:
-            same = self.db.execute("SELECT name FROM voices WHERE name = ? COLLATE NOCASE", (vp.name,)).fetchone()
-            if same and not replace:
-                raise UsageError(f"a voice named '{same[0]}' is already enrolled (use --replace)", path=str(self.path))
-            self.db.execute("DELETE FROM voices WHERE name = ? COLLATE NOCASE", (vp.name,))
+            same = self.enrolled_as(vp.name)
+            if same is not None and not replace:
+                raise UsageError(f"a voice named '{same}' is already enrolled (use --replace)", path=str(self.path))
+            self.db.execute("DELETE FROM voices WHERE name = ?", (same,))
             self.db.execute("INSERT INTO voices VALUES (?,?,?,?,?,?,?)", row)
         others = [v for v in self.voices() if v.name != vp.name and v.model == vp.model and v.vector.size == vec.size]
         close = [(v.name, round(float(v.vector @ vp.vector), 3)) for v in others]
         return sorted([c for c in close if c[1] >= MATCH_THRESHOLD], key=lambda c: -c[1])
 
+    def enrolled_as(self, name: str) -> str | None:
+        """The enrolled name that is `name` whatever its case ("maya", "MAYA" and "Maya" are one
+        person; SQLite's NOCASE folds ASCII only, so "émile" is compared here), or None."""
+        key = name.casefold()
+        return next((n for (n,) in self.db.execute("SELECT name FROM voices") if n.casefold() == key), None)
+
     def remove(self, name: str) -> None:
         with self.db:
-            if self.db.execute("DELETE FROM voices WHERE name = ? COLLATE NOCASE", (name,)).rowcount == 0:
+            same = self.enrolled_as(name)
+            if same is None:
                 raise UsageError(f"no voice named '{name}' is enrolled", path=str(self.path))
+            self.db.execute("DELETE FROM voices WHERE name = ?", (same,))
 
     def voices(self) -> list[Voiceprint]:
         return [
