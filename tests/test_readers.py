@@ -981,25 +981,26 @@ def test_an_exports_closing_lines_are_nobodys_speech(tmp_path, footer):
     assert [u.text for u in t.utterances] == ["We need four twenty.", "Let's meet halfway."]
 
 
-def test_a_gemini_notes_documents_notes_are_not_turns(tmp_path):
-    text = ("📝 Notes\nMay 1, 2026\nPricing sync\nInvited Maya Chen Greg Park\n\nSummary\nThey disagreed on price.\n\n"
-            "Details\nPrice: Maya Chen asked for four twenty; Greg Park held at four sixty (00:00:12).\n"
-            "Timeline: Tom Okafor needs twelve weeks (00:00:40).\n\nSuggested next steps\nGreg Park will check.\n\n"
-            "You should review Gemini's notes to make sure they're accurate.\n\n📖 Transcript\nMay 1, 2026\n"
-            "Pricing sync - Transcript\n00:00:00\n\nMaya Chen: We need four twenty.\nGreg Park: Four sixty is the floor.\n")
-    t = read_transcript(write(tmp_path, "gemini.txt", text))
-    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
-        ("Maya Chen", "We need four twenty."), ("Greg Park", "Four sixty is the floor.")]
-
-
-def test_zoom_chat_reactions_and_reply_quotes_are_not_speech(tmp_path):
-    text = ("10:02:15 From Maya Chen to Everyone:\n\tProcurement needs four twenty.\n"
-            "10:03:05 From Tom Okafor to Everyone:\n\tReacted to \"Procurement needs...\" with 👍\n"
-            "10:03:30 From Tom Okafor to Everyone:\n\tReplying to \"Procurement needs four...\"\n\t\n"
-            "\tIT needs twelve weeks.\n")
-    t = read_transcript(write(tmp_path, "chat.txt", text))
-    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
-        ("Maya Chen", "Procurement needs four twenty."), ("Tom Okafor", "IT needs twelve weeks.")]
+@pytest.mark.parametrize("name,text,turns", [
+    # Gemini's notes document: the notes before "📖 Transcript" are not turns
+    ("gemini.txt",
+     "📝 Notes\nMay 1, 2026\nPricing sync\nInvited Maya Chen Greg Park\n\nSummary\nThey disagreed on price.\n\n"
+     "Details\nPrice: Maya Chen asked for four twenty; Greg Park held at four sixty (00:00:12).\n"
+     "Timeline: Tom Okafor needs twelve weeks (00:00:40).\n\nSuggested next steps\nGreg Park will check.\n\n"
+     "You should review Gemini's notes to make sure they're accurate.\n\n📖 Transcript\nMay 1, 2026\n"
+     "Pricing sync - Transcript\n00:00:00\n\nMaya Chen: We need four twenty.\nGreg Park: Four sixty is the floor.\n",
+     [("Maya Chen", "We need four twenty."), ("Greg Park", "Four sixty is the floor.")]),
+    # Zoom's chat: reactions and the quotes above replies are not speech
+    ("chat.txt",
+     "10:02:15 From Maya Chen to Everyone:\n\tProcurement needs four twenty.\n"
+     "10:03:05 From Tom Okafor to Everyone:\n\tReacted to \"Procurement needs...\" with 👍\n"
+     "10:03:30 From Tom Okafor to Everyone:\n\tReplying to \"Procurement needs four...\"\n\t\n"
+     "\tIT needs twelve weeks.\n",
+     [("Maya Chen", "Procurement needs four twenty."), ("Tom Okafor", "IT needs twelve weeks.")]),
+])
+def test_an_exports_notes_reactions_and_quotes_are_not_turns(tmp_path, name, text, turns):
+    t = read_transcript(write(tmp_path, name, text))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == turns
 
 
 @pytest.mark.parametrize("name", ["J.R. Whitfield", "Maria de la Cruz Fernandez"])
