@@ -26,10 +26,11 @@ A name may carry a role in brackets: `Maya (Procurement): text`, `Maya Chen [Hea
 and a parliament's long or nested ones: `The Chair (Hon. Anthony Rota (Nipissing, Lib.)): text`.
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
-few minutes) times the next turn instead of joining the text. Header lines before the first turn
-(`Date: …`, `Attendees: …`, a title) are not turns. A notes section (`Summary:`, `## Action items`,
-`Next steps:` on a line of its own, as meeting-notes tools and AI summaries add them) is nobody's
-speech: its lines are skipped until the next `Name: text` line.
+few minutes) times the next turn instead of joining the text; with text under it in a file of
+headings, it heads a paragraph Otter could not give a speaker: a turn of an unnamed speaker. Header
+lines before the first turn (`Date: …`, `Attendees: …`, a title) are not turns. A notes section
+(`Summary:`, `## Action items`, `Next steps:` on a line of its own, as meeting-notes tools and AI
+summaries add them) is nobody's speech: its lines are skipped until the next `Name: text` line.
 """
 
 from __future__ import annotations
@@ -286,6 +287,13 @@ def parse(text: str, source: str):
             pending = None
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
             starts.append(_Start(line.strip(), turn.text, turn.heading))
+        elif pending is not None:
+            # text under a time alone: Otter heads a paragraph it could not give a speaker that way
+            # (a heading without a name); in a file of `Name: text` turns it folds back into the turn
+            # before it (_fold_stray_headings)
+            rows.append([None, line.strip(), parse_time(pending), None])
+            starts.append(_Start("", "", True))
+            pending = None
         elif rows:
             rows[-1][1] = (rows[-1][1] + " " + line.strip()).strip()
         else:
@@ -297,6 +305,9 @@ def parse(text: str, source: str):
     rows = [r for r in rows if r[1]]
     if not rows:
         raise MalformedTranscript("has no 'Name: text' lines", path=source)
+    if all(r[0] is None for r in rows):
+        raise MalformedTranscript("has times but no speaker names: export it with the speakers' names "
+                                  "(or give talkscan the recording)", path=source)
     if clock and rows[0][2] is not None:   # Zoom's captions carry the time of day: count from the first
         _count_from_first(rows)
     estimated = _fill_times(rows)
