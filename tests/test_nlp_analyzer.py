@@ -230,6 +230,19 @@ def test_an_echo_that_asks_for_what_is_missing_is_no_mirror(analyzer, turns):
     assert "mirroring" in types(got[-1]), echo
 
 
+@pytest.mark.parametrize("turns", [
+    [("Ana", "I think we should look at the usability results before choosing the buttons."),
+     ("Ben", "So we have a lot to do before then."), ("Cy", "'Kay."), ("Ben", "So, see you in half an hour.")],
+    [("Ana", "Our numbers will go down a little once we add the new features."), ("Ben", "Yes. Yes."),
+     ("Ana", "So basically what I expect is that these numbers will go down a little bit but not much.")],
+])
+def test_nobody_restates_an_acknowledgement(analyzer, turns):
+    """A closing or one's own point after someone's "'Kay." (the analyzer took them for paraphrases of
+    it in QMSum's meetings): an acknowledgement has no substance to restate."""
+    got = analyzer.analyze([s for s, _ in turns], [t for _, t in turns]).tags
+    assert not types(got[-1]) & {"paraphrase", "mirroring"}
+
+
 def test_so_what_is_no_paraphrase(analyzer):
     """tags.md's "so what?": it waves the point away; the pair head read the vendor's date in it."""
     turns = [("Greg", "The vendor wants to pull the go-live forward by two weeks."),

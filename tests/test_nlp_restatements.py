@@ -109,6 +109,13 @@ def test_only_mirrors_lose_a_new_figure():
     assert apply_rules(chosen, texts) == {2: chosen[2], 3: chosen[3]}
 
 
+def test_nobody_restates_an_acknowledgement():
+    texts = ["We need the records moved before go-live.", "'Kay.", "So, see you in half an hour.", "Yes. Yes.",
+             "So the records go first."]
+    chosen = {2: (1.1, "paraphrase", 1, 0.6), 3: (1.2, "mirroring", 1, 0.6), 4: (1.3, "paraphrase", 0, 0.7)}
+    assert apply_rules(chosen, texts) == {4: chosen[4]}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("gate", [{"paraphrase": 0.6, "mirroring": 0.7}, "0.6"])
 def test_a_restate_gate_that_is_not_a_number_asks_for_a_retrain(tmp_path, gate):

@@ -30,7 +30,7 @@ _GROUPS = {
 }
 _PHRASES = {
     "stressed out", "under pressure", "boxed in", "stretched thin", "on edge", "burned out", "burnt out", "worn out", "worn down",
-    "fed up", "put out", "ticked off", "pissed off", "boxed in", "let down", "caught off guard",
+    "fed up", "put out", "ticked off", "pissed off", "let down", "caught off guard",
     "taken aback", "grossed out", "wound up",
 }
 
