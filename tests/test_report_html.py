@@ -88,7 +88,7 @@ def test_flags_say_their_rule_and_number_their_evidence_as_the_transcript_does(h
     page = re.sub(r"\s+", " ", html)
     assert " &lt; 1" not in page and "&gt; 3" not in page
     party = next(f for f in report["flags"] if f["kind"] == "missing" and f["speaker"] and f["evidence"])
-    assert "acknowledging the other side" in page and "The conflicting asks:" in page
+    assert "acknowledgement of the other side" in page and "The conflicting asks:" in page
     first = party["evidence"][0]
     n = [u["id"] for u in report["utterances"]].index(first) + 1
     # the number counts from 1; its tooltip gives the id report.json counts from 0, for whoever reads both

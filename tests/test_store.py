@@ -312,3 +312,21 @@ def test_history_tables_wrap_long_cells_to_the_width_and_cut_nothing():
 def test_empty_history(db):
     assert "No meetings yet." in render_history(db)
     assert "No meetings analysed yet." in render_index(db, db.path.parent)
+
+
+def test_the_conflict_checks_read_as_the_report_heads_them(db):
+    """The policy's two conflict checks are flags on paraphrase that mirroring or labeling satisfy
+    too; the report heads them as such, and the index and the history said "missing paraphrase"."""
+    from talkscan.report.html import flag_label
+
+    out = db.path.parent
+    r = report("w.txt", ["Maya", "Greg"], flags=[("S0", "paraphrase", "missing"), (None, "paraphrase", "missing"),
+                                                ("S1", "paraphrase", "overused")])
+    db.add_meeting(out / "w", r, "hw")
+    heads = [flag_label(f) for f in r["flags"]]
+    assert heads == ["acknowledgement of the other side", "restatement of the conflicting asks", "paraphrase"]
+    text, html = render_history(db), write_index(db, out).read_text()
+    for head in heads[:2]:
+        assert f"missing {head}" in " ".join(text.split()) and f"missing {head}" in html
+    assert "missing paraphrase" not in text and "missing paraphrase" not in html
+    assert "Greg: overused paraphrase" in html

@@ -25,7 +25,7 @@ class PersonPoint:
     meeting: int          # index into History.meetings
     when: str
     moves: dict[str, int]
-    flags: list[str]      # "overused paraphrase", "missing similarity", …
+    flags: list[str]      # "overused paraphrase", "missing similarity", "missing acknowledgement of the other side"…
 
 
 @dataclass
@@ -102,7 +102,9 @@ def _same_meetings(meetings: list["MeetingRow"]) -> dict[int, int]:
 
 
 def _flag_text(f: dict) -> str:
-    return f"{f['kind']} {f['move'].replace('_', ' ')}"
+    from .report.html import flag_label
+
+    return f"{f['kind']} {flag_label(f)}"
 
 
 def build_history(store: "Store") -> History:

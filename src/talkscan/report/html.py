@@ -24,10 +24,18 @@ MOVE_LABELS = {
 MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", "similarity": "S", "future_vision": "F", "ask": "A"}
 DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
 
+def flag_label(f: dict) -> str:
+    """What a flag is about, in words, the same in the report, the index and `talkscan history`: the
+    policy's two conflict checks are flags on paraphrase that mirroring or labeling also satisfy."""
+    if f.get("kind") == "missing" and f.get("move") == "paraphrase" and f.get("evidence"):
+        return "acknowledgement of the other side" if f.get("speaker") else "restatement of the conflicting asks"
+    return MOVE_LABELS.get(f.get("move"), f.get("move"))
+
+
 def _flag_words(f: dict) -> dict:
     """A flag's move, figure and evidence in words: "0 < 1" under "paraphrase" told a manager neither
     that the rule asks for paraphrase, mirroring or labeling nor that the evidence is the clash."""
-    move = MOVE_LABELS.get(f.get("move"), f.get("move"))
+    move = flag_label(f)
     value, threshold, uses = f.get("value"), f.get("threshold"), len(f.get("evidence") or [])
     if f.get("kind") == "overused":
         if uses and value != uses:   # repeats on one person weigh more: "5.5 > 2" beside four links read as a miscount
@@ -36,10 +44,9 @@ def _flag_words(f: dict) -> dict:
                                     "(the policy's repeat_target_weight)", "evidence_label": "Each use:"}
         return {"move_label": move, "figure": f"{_plural(value, 'use')}, more than the {threshold} allowed",
                 "evidence_label": "Each use:"}
-    if f.get("move") == "paraphrase" and f.get("evidence"):   # the policy's two conflict checks
-        head, how = (("acknowledging the other side", "no paraphrase, mirror or label of them") if f.get("speaker")
-                     else ("restating the conflicting asks", "no side paraphrased or mirrored"))
-        return {"move_label": head, "figure": how, "evidence_label": "The conflicting asks:"}
+    if move != MOVE_LABELS.get(f.get("move")):   # the policy's two conflict checks
+        how = "no paraphrase, mirror or label of them" if f.get("speaker") else "no side paraphrased or mirrored"
+        return {"move_label": move, "figure": how, "evidence_label": "The conflicting asks:"}
     return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "The sides' asks:"}
 
 

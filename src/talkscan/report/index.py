@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..transcript import MOVES
-from .html import MOVE_LABELS
+from .html import MOVE_LABELS, flag_label
 
 if TYPE_CHECKING:
     from ..history import History, Person
@@ -83,7 +83,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             "href": hrefs[i],
             "kind": m.kind,
             "speakers": [s["name"] or s["speaker"] for s in m.speakers],
-            "flags": [{"who": m.label(f["speaker"]), "kind": f["kind"], "move": MOVE_LABELS.get(f["move"], f["move"])}
+            "flags": [{"who": m.label(f["speaker"]), "kind": f["kind"], "move": flag_label(f)}
                       for f in m.flags],
             "conflicts": len(m.conflicts),
             # a redo that failed keeps the report it would have replaced: say it is of the input as it was
