@@ -606,6 +606,26 @@ def test_one_voice_or_another_language_gets_a_note():
     assert "names no speakers" in report_notes(t)[0]
 
 
+def test_turns_that_name_no_speaker_among_named_ones_get_a_note(tmp_path):
+    """Zoom leaves unnamed the cues of people it could not tell; they are read as one person's."""
+    from talkscan.notes import report_notes
+    from talkscan.readers import read_transcript
+
+    cues = [("Maya Chen: ", "We need the price under four twenty."), ("", "Under four twenty? That is a big ask."),
+            ("Maya Chen: ", "It is what the board approved."), ("", "HR needs the checks done first.")]
+    vtt = "WEBVTT\n\n" + "".join(f"00:00:{4 * k:02d}.000 --> 00:00:{4 * k + 3:02d}.000\n{who}{text}\n\n"
+                                  for k, (who, text) in enumerate(cues))
+    (tmp_path / "zoom.vtt").write_text(vtt)
+    t = read_transcript(tmp_path / "zoom.vtt")
+    (note,) = report_notes(t)
+    assert note.startswith("2 of 4 turns name no speaker and were read as one person's (S1)")
+    # one unnamed turn, or none, is nobody's group; a recording's voices are told apart by sound
+    t.utterances[3].speaker = "S0"
+    assert report_notes(t) == []
+    t.utterances[3].speaker, t.kind = "S1", "recording"
+    assert report_notes(t) == []
+
+
 def test_more_names_than_speakers_gets_a_note():
     from talkscan.notes import report_notes
     from talkscan.transcript import Speaker, Transcript, Utterance

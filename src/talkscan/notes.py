@@ -8,7 +8,7 @@ from .transcript import Transcript
 def report_notes(t: Transcript, names: list[str] | None = None) -> list[str]:
     """What the reader of an analysed meeting's report should be told about it; `names` are the
     names given with --names."""
-    return [n for n in (language_note(t), one_speaker_note(t), names_note(t, names)) if n]
+    return [n for n in (language_note(t), one_speaker_note(t), unnamed_note(t), names_note(t, names)) if n]
 
 
 def names_note(t: Transcript, names: list[str] | None) -> str | None:
@@ -46,3 +46,19 @@ def one_speaker_note(t: Transcript) -> str | None:
                 "if others spoke, give the whole transcript or the recording")
     return ("the transcript names no speakers, so it was read as one person's and no moves between people could be "
             "found; give a transcript with names, or the recording")
+
+
+def unnamed_note(t: Transcript) -> str | None:
+    """A transcript that names most speakers but leaves some turns unnamed (Zoom's cues of people it
+    could not tell, Otter's paragraphs headed by a time alone) has those turns read as one unnamed
+    person's: between several people behind them, moves and conflicts are not found."""
+    if t.kind == "recording" or not any(s.name for s in t.speakers):
+        return None
+    unnamed = [s for s in t.speakers if not s.name]
+    if len(unnamed) != 1:
+        return None
+    turns = sum(u.speaker == unnamed[0].id for u in t.utterances)
+    if turns < 2:
+        return None
+    return (f"{turns} of {len(t.utterances)} turns name no speaker and were read as one person's ({unnamed[0].id}); "
+            "if several people said them, name them in the transcript or give the recording")
