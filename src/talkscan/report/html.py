@@ -24,6 +24,7 @@ MOVE_LABELS = {
 MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", "similarity": "S", "future_vision": "F", "ask": "A"}
 DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
 
+
 def flag_label(f: dict) -> str:
     """What a flag is about, in words, the same in the report, the index and `talkscan history`: the
     policy's two conflict checks are flags on paraphrase that mirroring or labeling also satisfy."""
