@@ -1066,15 +1066,19 @@ def test_a_cue_more_than_a_day_in_is_refused(tmp_path, name, text, where):
     assert read_transcript(write(tmp_path, "offset" + name[-4:], text.replace("99999:", "01:").replace("25:", "01:")))
 
 
-def test_an_otter_paragraph_without_a_speaker_is_a_turn_of_its_own(tmp_path):
-    """Otter heads a paragraph it could not give a speaker with its time alone: that is someone
-    else's turn, not more of the turn above it."""
-    text = ("Maya Chen  0:03\nWe need the price under four twenty.\n\n0:09\nThat is not possible this quarter.\n\n"
+@pytest.mark.parametrize("heading", ["0:09", "Unknown Speaker  0:09", "Unidentified - 0:09"])
+def test_a_paragraph_without_a_speakers_name_is_a_turn_of_its_own(tmp_path, heading):
+    """A paragraph under a time alone, or under Otter's "Unknown Speaker", is someone else's turn, not
+    more of the turn above it, and nobody's name."""
+    text = (f"Maya Chen  0:03\nWe need the price under four twenty.\n\n{heading}\nThat is not possible this quarter.\n\n"
             "Maya Chen  0:15\nThen we need a longer timeline.\n")
     t = read_transcript(write(tmp_path, "otter.txt", text))
     assert [(t.speaker(u.speaker).name, u.start, u.text) for u in t.utterances] == [
         ("Maya Chen", 3, "We need the price under four twenty."), (None, 9, "That is not possible this quarter."),
         ("Maya Chen", 15, "Then we need a longer timeline.")]
+    # a numbered one tells people apart: a name
+    t = read_transcript(write(tmp_path, "otter.txt", text.replace(heading, "Unknown Speaker 2  0:09")))
+    assert t.speaker(t.utterances[1].speaker).name == "Unknown Speaker 2"
     # in `Name: text` turns, a lone time with text under it stays in the turn above, as before
     t = read_transcript(write(tmp_path, "notes.txt", "Maya: Here is where we are.\n10:30\nWe hold.\nGreg: Fine.\n"
                                                       "Maya: Next.\nTom: Twelve weeks.\n"))
@@ -1082,6 +1086,7 @@ def test_an_otter_paragraph_without_a_speaker_is_a_turn_of_its_own(tmp_path):
 
 
 def test_times_without_any_speaker_name_are_refused_saying_so(tmp_path):
+    """As Otter exports a transcript told to leave out the speakers' names."""
     path = write(tmp_path, "otter.txt", "0:03\nWe need the price under four twenty.\n\n0:09\nNot this quarter.\n")
     with pytest.raises(MalformedTranscript, match="no speaker names"):
         read_transcript(path)

@@ -149,6 +149,11 @@ def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
     return out, first
 
 
+# What tools write where they could not tell who spoke (Otter's "Unknown Speaker  0:35"): no name,
+# and no one person either. A numbered one ("Unknown Speaker 2") tells people apart and stays a name.
+_NO_NAME = re.compile(r"(?i)(?:unknown|unidentified)(?:\s+speaker)?")
+
+
 def build_transcript(
     rows: list[Row], source: str, language: str = "en", turns: list[int] | None = None
 ) -> Transcript:
@@ -160,6 +165,7 @@ def build_transcript(
     ids: dict[str | None, str] = {}
     speakers: list[Speaker] = []
     utterances: list[Utterance] = []
+    rows = [(None if name and _NO_NAME.fullmatch(name.strip()) else name, *rest) for name, *rest in rows]
     same = name_aliases(list(dict.fromkeys(name.strip() for name, _, _, _ in rows if name)))
     for i, (name, text, start, end) in enumerate(rows):
         key = name.strip() if name else None

@@ -27,7 +27,8 @@ and a parliament's long or nested ones: `The Chair (Hon. Anthony Rota (Nipissing
 
 Lines without a name continue the previous turn. A time on a line of its own (Meet writes one every
 few minutes) times the next turn instead of joining the text; with text under it in a file of
-headings, it heads a paragraph Otter could not give a speaker: a turn of an unnamed speaker. Header
+headings, it heads a paragraph without a name: a turn of an unnamed speaker, as is Otter's "Unknown
+Speaker  0:35" (common.build_transcript); a file of such paragraphs alone is refused, saying so. Header
 lines before the first turn (`Date: …`, `Attendees: …`, a title) are not turns. A notes section
 (`Summary:`, `## Action items`, `Next steps:` on a line of its own, as meeting-notes tools and AI
 summaries add them) is nobody's speech: its lines are skipped until the next `Name: text` line.
@@ -288,9 +289,9 @@ def parse(text: str, source: str):
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
             starts.append(_Start(line.strip(), turn.text, turn.heading))
         elif pending is not None:
-            # text under a time alone: Otter heads a paragraph it could not give a speaker that way
-            # (a heading without a name); in a file of `Name: text` turns it folds back into the turn
-            # before it (_fold_stray_headings)
+            # text under a time alone: a heading without a name, someone else's turn (Otter exports
+            # every paragraph so when told to leave out the names); in a file of `Name: text` turns
+            # it folds back into the turn before it (_fold_stray_headings)
             rows.append([None, line.strip(), parse_time(pending), None])
             starts.append(_Start("", "", True))
             pending = None
