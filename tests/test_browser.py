@@ -104,6 +104,30 @@ def test_filters_show_only_matching_utterances(watched):
     assert watched.errors == []
 
 
+def test_words_find_the_utterances_that_say_them(watched):
+    """Case, accents and spacing aside, with the speaker and tag filters; an evidence link clears it."""
+    page = watched.page
+    report = sample_report()
+    by = {u["id"]: u for u in report["utterances"]}
+    word = "weeks"
+    said = [i for i, u in by.items() if word in u["text"].lower()]
+    assert 1 < len(said) < len(by)
+    page.fill("#filter-words", "  WEEKS ")
+    assert watched.visible_ids() == said
+    assert page.locator("#filter-count").inner_text() == f"{len(said)} of 16 shown"
+    speaker = by[said[0]]["speaker"]
+    page.click(f'#filters button[data-filter="speaker"][data-value="{speaker}"]')
+    assert watched.visible_ids() == [i for i in said if by[i]["speaker"] == speaker]
+    page.click('#filters button[data-filter="speaker"][data-value=""]')
+    page.fill("#filter-words", "no such words anywhere")
+    assert watched.visible_ids() == []
+    hidden = next(iter(by))
+    page.evaluate("id => { location.hash = id; }", hidden)
+    _wait_for_hash(page, hidden)
+    assert page.input_value("#filter-words") == "" and len(watched.visible_ids()) == 16
+    assert watched.errors == []
+
+
 def _landed(page, uid: str) -> dict:
     return page.evaluate(
         """id => { const el = document.getElementById(id); const r = el.getBoundingClientRect();
