@@ -1086,7 +1086,7 @@ def test_a_paragraph_without_a_speakers_name_is_a_turn_of_its_own(tmp_path, head
 
 
 def test_times_without_any_speaker_name_are_refused_saying_so(tmp_path):
-    """As Otter exports a transcript told to leave out the speakers' names."""
+    """As an export told to leave out the speakers' names writes it."""
     path = write(tmp_path, "otter.txt", "0:03\nWe need the price under four twenty.\n\n0:09\nNot this quarter.\n")
     with pytest.raises(MalformedTranscript, match="no speaker names"):
         read_transcript(path)

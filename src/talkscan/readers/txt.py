@@ -289,9 +289,9 @@ def parse(text: str, source: str):
             rows.append([turn.name, turn.text, parse_time(t) if t else None, None])
             starts.append(_Start(line.strip(), turn.text, turn.heading))
         elif pending is not None:
-            # text under a time alone: a heading without a name, someone else's turn (Otter exports
-            # every paragraph so when told to leave out the names); in a file of `Name: text` turns
-            # it folds back into the turn before it (_fold_stray_headings)
+            # text under a time alone: a heading without a name, someone else's turn (an export
+            # told to leave out the speakers' names heads every paragraph so); in a file of
+            # `Name: text` turns it folds back into the turn before it (_fold_stray_headings)
             rows.append([None, line.strip(), parse_time(pending), None])
             starts.append(_Start("", "", True))
             pending = None
