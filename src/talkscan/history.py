@@ -101,14 +101,9 @@ def _same_meetings(meetings: list["MeetingRow"]) -> dict[int, int]:
     return same_as
 
 
-def _flag_text(f: dict) -> str:
-    from .report.html import flag_label
-
-    return f"{f['kind']} {flag_label(f)}"
-
-
 def build_history(store: "Store") -> History:
     from .readers.common import person_key
+    from .report.html import flag_text
 
     meetings = store.meetings()
     same_as = _same_meetings(meetings)
@@ -135,7 +130,7 @@ def build_history(store: "Store") -> History:
                     meeting=i,
                     when=m.when,
                     moves=dict(m.moves.get(s["speaker"], {})),
-                    flags=[_flag_text(f) for f in m.flags if f["speaker"] == s["speaker"]],
+                    flags=[flag_text(f) for f in m.flags if f["speaker"] == s["speaker"]],
                 )
             )
         for c in m.conflicts:
@@ -192,6 +187,8 @@ MOVE_SHORT = {"paraphrase": "para", "mirroring": "mirr", "emotional_labeling": "
 
 
 def render_history(store: "Store", width: int = 100) -> str:
+    from .report.html import flag_text
+
     h = build_history(store)
     reports = f" ({len(h.meetings)} reports)" if h.same_as else ""
     out: list[str] = [f"History: {h.meeting_count} meeting(s){reports}, {len(h.failures)} failed input(s)  [{store.path}]", ""]
@@ -200,7 +197,7 @@ def render_history(store: "Store", width: int = 100) -> str:
         rows = []
         for i, m in enumerate(h.meetings):
             speakers = ", ".join(s["name"] or s["speaker"] for s in m.speakers)
-            flags = "; ".join(f"{m.label(f['speaker'])}: {_flag_text(f)}" for f in m.flags) or "–"
+            flags = "; ".join(f"{m.label(f['speaker'])}: {flag_text(f)}" for f in m.flags) or "–"
             report = m.report + (f" (= {h.meetings[h.same_as[i]].report})" if i in h.same_as else "")
             rows.append([m.when + ("" if m.date else "*"), duration_text(m.duration_s), report, speakers, flags])
         out += _table(["date", "length", "report", "speakers", "flags"], rows, width)

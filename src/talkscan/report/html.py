@@ -25,12 +25,23 @@ MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", 
 DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
 
 
+def _conflict_check(f: dict) -> bool:
+    """One of the policy's two conflict checks: a flag on paraphrase that mirroring or labeling also
+    satisfy, its evidence the conflicting asks."""
+    return f.get("kind") == "missing" and f.get("move") == "paraphrase" and bool(f.get("evidence"))
+
+
 def flag_label(f: dict) -> str:
-    """What a flag is about, in words, the same in the report, the index and `talkscan history`: the
-    policy's two conflict checks are flags on paraphrase that mirroring or labeling also satisfy."""
-    if f.get("kind") == "missing" and f.get("move") == "paraphrase" and f.get("evidence"):
+    """What a flag is about, in words."""
+    if _conflict_check(f):
         return "acknowledgement of the other side" if f.get("speaker") else "restatement of the conflicting asks"
     return MOVE_LABELS.get(f.get("move"), f.get("move"))
+
+
+def flag_text(f: dict) -> str:
+    """A flag in a few words ("overused paraphrase", "missing acknowledgement of the other side"), the
+    same in the index and `talkscan history`."""
+    return f"{f['kind']} {flag_label(f)}"
 
 
 def _flag_words(f: dict) -> dict:
@@ -45,7 +56,7 @@ def _flag_words(f: dict) -> dict:
                                     "(the policy's repeat_target_weight)", "evidence_label": "Each use:"}
         return {"move_label": move, "figure": f"{_plural(value, 'use')}, more than the {threshold} allowed",
                 "evidence_label": "Each use:"}
-    if move != MOVE_LABELS.get(f.get("move")):   # the policy's two conflict checks
+    if _conflict_check(f):
         how = "no paraphrase, mirror or label of them" if f.get("speaker") else "no side paraphrased or mirrored"
         return {"move_label": move, "figure": how, "evidence_label": "The conflicting asks:"}
     return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "The sides' asks:"}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..transcript import MOVES
-from .html import MOVE_LABELS, flag_label
+from .html import MOVE_LABELS, flag_text
 
 if TYPE_CHECKING:
     from ..history import History, Person
@@ -83,8 +83,7 @@ def _context(h: "History", store: "Store", out: Path) -> dict[str, Any]:
             "href": hrefs[i],
             "kind": m.kind,
             "speakers": [s["name"] or s["speaker"] for s in m.speakers],
-            "flags": [{"who": m.label(f["speaker"]), "kind": f["kind"], "move": flag_label(f)}
-                      for f in m.flags],
+            "flags": [{"who": m.label(f["speaker"]), "text": flag_text(f)} for f in m.flags],
             "conflicts": len(m.conflicts),
             # a redo that failed keeps the report it would have replaced: say it is of the input as it was
             "failed_since": failed.get(m.source),
