@@ -370,3 +370,21 @@ def test_another_meetings_transcript_is_refused_and_the_report_kept(tmp_path):
     short.write_text("\n\n".join(cues[: len(cues) // 3]) + "\n", encoding="utf-8")
     r = run_cli("update", str(folder), "--from", str(short), "--quiet")
     assert r.returncode == 0, r.stderr
+
+
+def test_one_speakers_consecutive_utterances_stay_apart_after_a_correction(tmp_path):
+    # "Name: text" lines are one utterance each, and transcript.vtt one cue per utterance; read back
+    # as a meeting export, one speaker's consecutive cues would be joined into one turn
+    src = tmp_path / "sync.txt"
+    src.write_text("Maya: We need the price under two hundred thousand.\n"
+                   "Maya: And I want the SOW by Friday.\n"
+                   "Tom: IT needs at least twelve weeks for the rollout.\n"
+                   "Tom: The migration alone is six.\n")
+    folder = run_batch(collect_inputs(src), tmp_path / "out", RunOptions(), BatchOptions()).folders[str(src)]
+    texts = [u["text"] for u in _report(folder)["utterances"]]
+    assert len(texts) == 4
+    for name, old, new in (("transcript.vtt", "Friday", "Thursday"), ("transcript.srt", "six", "seven")):
+        _edit(folder / name, old, new)
+        update_report(folder)
+        texts = [x.replace(old, new) for x in texts]
+        assert [u["text"] for u in _report(folder)["utterances"]] == texts

@@ -166,7 +166,10 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
     if data is not None:   # talkscan's own transcript.json: ids, words and times as corrected
         t = talkscan_transcript(data, str(source), keep_origin=True)
     else:
-        t = corrected(before, read_transcript(source))
+        # the folder's own subtitles hold one cue per utterance: one speaker's consecutive utterances
+        # stay apart, as in the report (joined, correcting a word would merge them)
+        own = source.parent.resolve() == folder.resolve() and source.name in ("transcript.vtt", "transcript.srt")
+        t = corrected(before, read_transcript(source, join_cues=not own))
     if not t.utterances:
         raise InputError("has no utterances left", path=str(source))
     share = shared_word_pairs(before, t)

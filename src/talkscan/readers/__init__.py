@@ -15,7 +15,9 @@ TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".docx", ".json")
 __all__ = ["TRANSCRIPT_EXTENSIONS", "read_transcript", "build_transcript"]
 
 
-def read_transcript(path: str | os.PathLike) -> Transcript:
+def read_transcript(path: str | os.PathLike, join_cues: bool = True) -> Transcript:
+    """`join_cues=False` keeps each cue of a .vtt or .srt its own utterance (talkscan's own subtitles,
+    one cue per utterance); by default one speaker's consecutive cues are one turn (common.join_cues)."""
     from . import docx, json_reader, srt, txt, vtt
 
     path = Path(path)
@@ -31,6 +33,8 @@ def read_transcript(path: str | os.PathLike) -> Transcript:
     try:
         if ext == ".docx":   # a zip of XML, not text
             return docx.parse(raw, source=str(path))
+        if ext in (".vtt", ".srt"):
+            return readers[ext](decode(raw, str(path)), source=str(path), join=join_cues)
         return readers[ext](decode(raw, str(path)), source=str(path))
     except MalformedTranscript as e:
         e.path = e.path or str(path)

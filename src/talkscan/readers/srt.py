@@ -11,7 +11,7 @@ from .vtt import cue_rows
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 
 
-def parse(text: str, source: str):
+def parse(text: str, source: str, join: bool = True):
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
     rows = []
     for b in blocks:
@@ -38,7 +38,7 @@ def parse(text: str, source: str):
     rows = cue_rows(rows)
     if not rows:
         raise MalformedTranscript("has no subtitle cues", path=source)
-    joined, first = join_cues(rows)
+    joined, first = join_cues(rows) if join else (rows, None)
     t = build_transcript(joined, source, turns=first)
     if reordered:
         t.notes.append(reordered)

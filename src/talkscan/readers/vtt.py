@@ -152,7 +152,7 @@ def unroll_captions(cues: list[tuple[str, float, float]]) -> list[tuple[str, flo
     return out
 
 
-def parse(text: str, source: str):
+def parse(text: str, source: str, join: bool = True):
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or not lines[0].strip().startswith("WEBVTT"):
         raise MalformedTranscript("is not WebVTT: the first line must be 'WEBVTT'", path=source)
@@ -209,7 +209,7 @@ def parse(text: str, source: str):
     rows = cue_rows(unroll_captions(rows))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
-    joined, first = join_cues(rows)
+    joined, first = join_cues(rows) if join else (rows, None)
     t = build_transcript(joined, source, turns=first)
     if cut:
         t.notes.append(f"the file seems cut short: {cut}; check that the export finished")
