@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES, encode_m4a
-from talkscan.batch import (
-    REPORT_FILES, BatchOptions, BatchResult, Job, cache_key, meeting_date, process_file, report_is_current, run_batch,
-)
+from talkscan.batch import BatchOptions, BatchResult, Job, meeting_date, process_file, run_batch
 from talkscan.pipeline import RunOptions, collect_inputs
+from talkscan.resume import REPORT_FILES, cache_key, report_is_current
 from talkscan.store import Store
 
 CLIPS = [(0.5, 12.3), (12.8, 25.0), (25.0, 36.5)]
@@ -194,29 +193,29 @@ def test_more_speakers_asked_than_the_speech_holds_gets_a_note(clips):
 def test_code_fingerprint_follows_the_package_files(tmp_path):
     import shutil
 
-    import talkscan.batch as batch
+    import talkscan.resume as resume
 
     pkg = tmp_path / "talkscan"
-    shutil.copytree(Path(batch.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    before = batch.code_fingerprint(pkg)
-    assert before == batch.code_fingerprint()  # the copy is the installed code
+    shutil.copytree(Path(resume.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    before = resume.code_fingerprint(pkg)
+    assert before == resume.code_fingerprint()  # the copy is the installed code
     (pkg / "nlp" / "__pycache__").mkdir()
     (pkg / "nlp" / "__pycache__" / "restatements.cpython-311.pyc").write_bytes(b"compiled")
-    assert batch.code_fingerprint(pkg) == before  # compiled caches are not the code
+    assert resume.code_fingerprint(pkg) == before  # compiled caches are not the code
     rules = pkg / "nlp" / "restatements.py"
     rules.write_text(rules.read_text() + "\n# a changed decoding rule\n")
-    after_rule = batch.code_fingerprint(pkg)
+    after_rule = resume.code_fingerprint(pkg)
     assert after_rule != before
     css = pkg / "report" / "templates" / "report.css"
     css.write_text(css.read_text() + "\n/* a changed layout */\n")
-    assert batch.code_fingerprint(pkg) not in (before, after_rule)
+    assert resume.code_fingerprint(pkg) not in (before, after_rule)
 
 
 def test_reports_made_by_other_code_are_redone_once(tmp_path, monkeypatch):
     """An upgrade changes talkscan's code, not always its version or weights: its reports are redone."""
     import shutil
 
-    import talkscan.batch as batch
+    import talkscan.resume as resume
 
     inp = tmp_path / "in"
     inp.mkdir()
@@ -225,8 +224,8 @@ def test_reports_made_by_other_code_are_redone_once(tmp_path, monkeypatch):
     out = tmp_path / "out"
 
     def made_by(code: str) -> BatchResult:
-        monkeypatch.setattr(batch, "code_fingerprint", lambda package=None: code)
-        batch._model_versions.cache_clear()
+        monkeypatch.setattr(resume, "code_fingerprint", lambda package=None: code)
+        resume._model_versions.cache_clear()
         return run_batch(files, out, NO_ANALYSIS, BatchOptions())
 
     try:
@@ -237,7 +236,7 @@ def test_reports_made_by_other_code_are_redone_once(tmp_path, monkeypatch):
         assert len(made_by("new release").skipped) == 1
     finally:
         monkeypatch.undo()
-        batch._model_versions.cache_clear()
+        resume._model_versions.cache_clear()
 
 
 def test_a_deleted_report_leaves_the_history_and_index(tmp_path):

@@ -246,7 +246,7 @@ def test_dual_mono_is_mixed_and_diarized_as_without_split(tmp_path, shared_data)
 
 
 def test_split_changes_the_cache_key_and_mix_keeps_the_old_one(tmp_path):
-    from talkscan.batch import key_parts
+    from talkscan.resume import key_parts
     from talkscan.pipeline import RunOptions, SpeakerOptions
 
     path = tmp_path / "a.m4a"

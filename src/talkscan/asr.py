@@ -255,7 +255,7 @@ def transcribe(audio, options: AsrOptions = AsrOptions(), progress: ProgressFn =
     of speech when VAD is on: see the module's docstring)."""
     import numpy as np
 
-    # a batch worker's share of the cores (batch._share_cores), unless --threads says otherwise
+    # a batch worker's share of the cores (executors.share_cores), unless --threads says otherwise
     threads = options.threads or int(os.environ.get("TALKSCAN_THREADS", "0"))
     model = load_model(options.model, options.device, threads, options.compute_type)
     _, label = resolve_model(options.model)

@@ -1,39 +1,35 @@
 """Folder runs: many inputs, in parallel, resumable, with the history in SQLite and an index.html.
 
-Each input gets a resume key (its content hash + the options that change its results + the model
-versions + talkscan's own code) written into its report.json, which is written last and so marks a
-complete report. A rerun skips inputs whose report.json carries the current key. Workers (local
-processes or Dask workers, the same `process_file`) only write report folders; the parent process
-alone writes the database, after a report is complete, so a SIGKILL at any moment leaves nothing
-half-done that a rerun would not redo.
+Each input gets a resume key (resume.py: its content hash + the options that change its results +
+the model versions + talkscan's own code) written into its report.json, which is written last and
+so marks a complete report. A rerun skips inputs whose report.json carries the current key.
+Workers (executors.py: local processes or Dask workers, the same `process_file`) only write report
+folders; the parent process alone writes the database, after a report is complete, so a SIGKILL at
+any moment leaves nothing half-done that a rerun would not redo.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
 from .errors import TalkscanError, UsageError
-from .weights import file_sha256
+from .executors import DaskPool, InProcess, LocalPool, WorkerDied, ctrl_c_ignored
 from .pipeline import RunOptions, is_transcript, meeting_name
+from .resume import REPORT_FILES, cache_key, marker_path, own_report_dir, read_marker, report_is_current
+from .weights import file_sha256
 
 __all__ = [
     "BatchOptions", "BatchEvent", "BatchResult", "FileOutcome", "Job",
-    "run_batch", "history_text", "cache_key", "process_file", "report_is_current",
+    "run_batch", "history_text", "process_file",
 ]
 
-KEY_VERSION = "talkscan.key/1"
-REPORT_FILES = ("transcript.vtt", "transcript.srt", "transcript.json", "report.html", "report.json")
-TRANSCRIPT_FILES = ("transcript.vtt", "transcript.srt", "transcript.json")
 # a crashed worker process takes its in-flight files with it; each gets this many tries in all
 MAX_TRIES = 2
 
@@ -107,187 +103,6 @@ class FileOutcome:
     note: str | None = None    # done, but the user should know something about the result
 
 
-# -- resume keys ---------------------------------------------------------------------------------
-
-
-def _files_fingerprint(folder: Path, patterns: tuple[str, ...]) -> str | None:
-    """Hash of the files' paths (relative to `folder`) and contents: the trained heads and the
-    package's own files are small, so this is cheap."""
-    if not folder.is_dir():
-        return None
-    h = hashlib.sha256()
-    found = False
-    for pattern in patterns:
-        for p in sorted(folder.glob(pattern)):
-            if "__pycache__" in p.parts or not p.is_file():
-                continue
-            found = True
-            h.update(p.relative_to(folder).as_posix().encode())
-            h.update(file_sha256(p).encode())
-    return h.hexdigest()[:16] if found else None
-
-
-# talkscan's own files that shape a report: the code, the report templates, the default policy
-CODE_PATTERNS = ("**/*.py", "**/*.j2", "**/*.js", "**/*.css", "**/*.json", "**/*.toml")
-
-
-def code_fingerprint(package: Path | None = None) -> str | None:
-    """The installed talkscan's own files, hashed. Its decoding rules, readers and report layout
-    change between releases without the weights or the version number changing, so a report made
-    by other code is not current."""
-    return _files_fingerprint(package or Path(__file__).resolve().parent, CODE_PATTERNS)
-
-
-@lru_cache(maxsize=8)
-def _model_versions(asr_model: str | None, models_dir: str) -> dict[str, Any]:
-    from . import __version__
-    from .report.json_report import SCHEMA
-    from .weights import BUNDLED
-
-    versions: dict[str, Any] = {
-        "talkscan": __version__,
-        "code": code_fingerprint(),
-        "report": SCHEMA,
-        # the recorded hashes are what weights.py lets load: they name the bundled models exactly
-        "bundled": {pkg: [d for _, d in files] for pkg, files in sorted(BUNDLED.items())},
-        "heads": _files_fingerprint(Path(models_dir), ("*.safetensors", "*.json")),
-    }
-    try:
-        from .nlp.emotion_bridge import emotion_model_name
-
-        versions["emotion"] = emotion_model_name()
-    except Exception:  # noqa: BLE001 - an analyzer being rebuilt must not stop key computation
-        versions["emotion"] = None
-    if asr_model is not None:
-        p = Path(asr_model).expanduser()
-        if (p / "model.bin").is_file():
-            st = (p / "model.bin").stat()  # a local Whisper folder: size+mtime, hashing GBs per run is too slow
-            versions["asr"] = [str(p.resolve()), st.st_size, int(st.st_mtime)]
-        else:
-            versions["asr"] = asr_model
-    return versions
-
-
-def _models_dir() -> str:
-    try:
-        from .nlp.analyzer import default_models_dir
-
-        return str(default_models_dir())
-    except Exception:  # noqa: BLE001
-        return str(Path(__file__).resolve().parents[2] / "models")
-
-
-def _policy_fingerprint(policy: Path | None) -> str | None:
-    if policy is None:
-        return None
-    try:
-        return hashlib.sha256(Path(policy).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return str(policy)
-
-
-def key_parts(path: Path, options: RunOptions, transcript_only: bool, content_hash: str) -> dict[str, Any]:
-    """Everything that changes an input's results. Speed-only options (threads) are left out, and
-    a transcript ignores the ASR and speaker options, so changing --model does not redo it."""
-    parts: dict[str, Any] = {
-        "key": KEY_VERSION,
-        "content": content_hash,
-        "suffix": path.suffix.lower(),  # the reader depends on it
-        "transcript_only": transcript_only,
-        "names": options.names,
-        "models": _model_versions(options.asr.model if not is_transcript(path) else None, _models_dir()),
-    }
-    if not is_transcript(path):
-        a = options.asr
-        parts["asr"] = {
-            "model": a.model, "language": a.language, "device": a.device,
-            "compute_type": a.compute_type, "beam_size": a.beam_size, "vad": a.vad,
-        }
-        s = options.speakers
-        parts["speakers"] = [s.num_speakers, s.min_speakers, s.max_speakers]
-        if s.channels != "mix":  # absent for the default, so existing reports stay current
-            parts["channels"] = s.channels
-        if options.voices is not None:
-            from .voiceprints import voices_fingerprint
-
-            # enrolling, removing or re-enrolling a voice changes who gets named
-            parts["voices"] = voices_fingerprint(options.voices)
-    if not transcript_only:
-        parts["analyze"] = options.analyze
-        parts["policy"] = _policy_fingerprint(options.policy)
-    if transcript_only or not options.analyze:
-        parts["models"] = {k: v for k, v in parts["models"].items() if k not in ("heads", "emotion")}
-    return parts
-
-
-def cache_key(path: Path, options: RunOptions, transcript_only: bool = False, content_hash: str | None = None) -> str:
-    content_hash = content_hash or file_sha256(path)
-    blob = json.dumps(key_parts(path, options, transcript_only, content_hash), sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
-def _marker(folder: Path, transcript_only: bool) -> Path:
-    return folder / ("transcript.json" if transcript_only else "report.json")
-
-
-def read_marker(folder: Path, transcript_only: bool = False) -> dict[str, Any] | None:
-    """The folder's completion marker as a dict, or None when missing or not valid JSON."""
-    try:
-        data = json.loads(_marker(folder, transcript_only).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def report_is_current(folder: Path, key: str, transcript_only: bool = False, data: dict | None = None) -> bool:
-    """`data`: the folder's marker when the caller has read it already (planning reads it anyway)."""
-    data = data if data is not None else read_marker(folder, transcript_only)
-    if data is None or data.get("cache_key") != key:
-        return False
-    schema = str(data.get("schema", ""))
-    if not schema.startswith("talkscan.transcript/" if transcript_only else "talkscan.report/"):
-        return False
-    files = TRANSCRIPT_FILES if transcript_only else REPORT_FILES
-    return all((folder / f).is_file() for f in files)
-
-
-def _from_input(marker: dict, path: Path, content_hash: str) -> bool:
-    """Was this marker's report made from this input: the same content, or the same file (edited since)?"""
-    if marker.get("content_sha256") == content_hash:
-        return True
-    source = marker.get("source")
-    return isinstance(source, str) and bool(source) and os.path.realpath(source) == os.path.realpath(path)
-
-
-def _made_from(folder: Path, path: Path, content_hash: str, transcript_only: bool) -> tuple[bool | None, dict | None]:
-    """Does `folder` hold a report (or transcript) made from this input? None when it holds neither.
-    Also returns the folder's marker of this run's kind, read once for report_is_current too (a long
-    meeting's report.json is megabytes); the other kind is read only when this one does not decide."""
-    own = read_marker(folder, transcript_only)
-    if own is not None and _from_input(own, path, content_hash):
-        return True, own
-    other = read_marker(folder, not transcript_only)
-    if other is not None and _from_input(other, path, content_hash):
-        return True, own
-    return (None if own is None and other is None else False), own
-
-
-def own_report_dir(path: Path, content_hash: str, out: Path, taken: set[str],
-                   transcript_only: bool = False) -> tuple[Path, dict | None]:
-    """DIR/<name>/, unless another input of this run has it (`taken`) or it holds the report of
-    another input (team-a/standup.m4a run last week, team-b/standup.m4a today): then
-    <name>-<ext>, <name>-<ext>-2, … A run never writes over another meeting's report. Returns the
-    folder and its marker (None when there is none)."""
-    stem, ext = meeting_name(path), path.suffix.lstrip(".").lower() or "file"
-    for name in [stem, f"{stem}-{ext}"] + [f"{stem}-{ext}-{k}" for k in range(2, 1000)]:
-        if name in taken:
-            continue
-        mine, marker = _made_from(out / name, path, content_hash, transcript_only)
-        if mine is not False:
-            taken.add(name)
-            return out / name, marker
-    raise UsageError(f"no free report folder for '{stem}' in {out}", path=str(path))
-
 
 def _clean_temporaries(folder: Path) -> None:
     """write_atomic's temporaries, left by a process killed mid-write."""
@@ -352,7 +167,7 @@ def _write_outputs(t, folder: Path, meta: dict[str, Any], transcript_only: bool)
 def _discard_partial(folder: Path, transcript_only: bool) -> None:
     """After a failure: no half report stays behind. A folder whose marker is still there holds the
     previous report, whole: the failure came before any writing, and it is kept."""
-    if _marker(folder, transcript_only).exists():
+    if marker_path(folder, transcript_only).exists():
         return
     for name in REPORT_FILES:
         try:
@@ -473,153 +288,6 @@ def process_file(job: Job, progress=None) -> FileOutcome:
     return FileOutcome(job.source, job.folder, True, None, time.monotonic() - started, note="; ".join(t.notes) or None)
 
 
-# -- executors ---------------------------------------------------------------------------------------
-
-
-class _WorkerDied(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _ctrl_c_ignored():
-    """SIGINT ignored in this process meanwhile, and in every process it starts meanwhile (an ignored
-    signal stays ignored across exec, and Python then installs no KeyboardInterrupt for it)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():   # only the main thread may set handlers
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
-class _InProcess:
-    """workers=1 without a scheduler: no pool to start, and stage progress reaches the caller."""
-
-    slots = 1
-
-    def __init__(self, emit_stage: Callable[[str, str, float, float | None], None]):
-        self.emit_stage = emit_stage
-
-    def submit(self, job: Job):
-        from concurrent.futures import Future
-
-        fut: Future = Future()
-        fut.set_result(process_file(job, lambda s, d, t: self.emit_stage(job.source, s, d, t)))
-        return fut
-
-    def wait_any(self, futures):
-        return set(futures)
-
-    def result(self, fut) -> FileOutcome:
-        return fut.result()
-
-    def restart(self) -> None:
-        pass
-
-    def close(self, interrupted: bool = False) -> None:
-        pass
-
-
-def _share_cores(workers: int) -> None:
-    """Each worker gets its share of the cores: N workers each using every core ran slower than one
-    (benchmarks/batch.py: 2 workers 0.59x; with one thread each 1.19x)."""
-    share = str(max(1, (os.cpu_count() or 1) // workers))
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, share)
-    os.environ.setdefault("TALKSCAN_THREADS", share)
-
-
-class _LocalPool:
-    def __init__(self, workers: int):
-        self.slots = workers
-        self.pool = None
-        self.restart()
-
-    def restart(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        # spawn: torch and CTranslate2 threads do not survive fork; workers keep their lru_cached models
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.slots,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_share_cores,
-            initargs=(self.slots,),
-        )
-
-    def submit(self, job: Job):
-        # The pool starts its workers in submit. Ctrl-C reaches the whole process group: a worker
-        # still starting up printed its own traceback. Workers ignore it; the parent stops them (close).
-        with _ctrl_c_ignored():
-            return self.pool.submit(process_file, job)
-
-    def wait_any(self, futures):
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        return wait(futures, return_when=FIRST_COMPLETED).done
-
-    def result(self, fut) -> FileOutcome:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return fut.result()
-        except BrokenProcessPool as e:
-            raise _WorkerDied(str(e) or "a worker process died") from None
-
-    def close(self, interrupted: bool = False) -> None:
-        if interrupted:   # the workers ignore Ctrl-C: stop them rather than wait for their files
-            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
-                proc.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _Dask:
-    def __init__(self, scheduler):
-        try:
-            from distributed import Client
-        except ImportError:
-            raise UsageError("--scheduler needs the 'distributed' package (pip install distributed)") from None
-        try:
-            self.client = scheduler if hasattr(scheduler, "submit") else Client(scheduler, timeout="20s")
-            self.own = not hasattr(scheduler, "submit")
-            threads = sum(self.client.nthreads().values())
-        except (OSError, TimeoutError) as e:
-            raise UsageError(f"cannot reach the Dask scheduler ({e})", path=str(scheduler)) from None
-        except (ValueError, TypeError) as e:   # "notanaddress", "tcp://host:port"
-            raise UsageError(f"not a Dask scheduler address, such as tcp://host:8786 ({e})", path=str(scheduler)) from None
-        # keep a little queue on the cluster so no worker waits for the parent
-        self.slots = max(1, threads) * 2
-
-    def submit(self, job: Job):
-        # pure=False: a retried job must run again, not return the cached future
-        return self.client.submit(process_file, job, pure=False)
-
-    def wait_any(self, futures):
-        from distributed import wait
-
-        return wait(list(futures), return_when="FIRST_COMPLETED").done
-
-    def result(self, fut) -> FileOutcome:
-        try:
-            return fut.result()
-        except Exception as e:  # noqa: BLE001 - KilledWorker, lost connection: the file's failure
-            raise _WorkerDied(f"{type(e).__name__}: {e}") from None
-
-    def restart(self) -> None:
-        pass
-
-    def close(self, interrupted: bool = False) -> None:
-        if self.own:
-            self.client.close()
-
-
 # -- the batch -------------------------------------------------------------------------------------
 
 
@@ -675,7 +343,7 @@ def run_batch(
         result.failed.append((path, message))
         if store is not None:
             store.add_failure(str(path), message, job and job.content_hash, job and job.key, input_error)
-            if folder is not None and not _marker(folder, False).is_file():   # a previous report kept whole stays
+            if folder is not None and not marker_path(folder, False).is_file():   # a previous report kept whole stays
                 store.remove_meeting(folder)
         event("fail", source=str(path), message=message)
 
@@ -718,13 +386,13 @@ def run_batch(
 
         if todo:
             if batch.scheduler:
-                executor = _Dask(batch.scheduler)
+                executor = DaskPool(process_file, batch.scheduler)
             elif batch.workers == 1:
-                executor = _InProcess(
-                    lambda src, s, d, tt: event("stage", source=src, stage=s, stage_done=d, stage_total=tt)
+                executor = InProcess(
+                    process_file, lambda src, s, d, tt: event("stage", source=src, stage=s, stage_done=d, stage_total=tt)
                 )
             else:
-                executor = _LocalPool(min(batch.workers, len(todo)))
+                executor = LocalPool(process_file, min(batch.workers, len(todo)))
             interrupted = False
             try:
                 _drive(executor, todo, running, processed_times, event, result, store, fail)
@@ -732,7 +400,7 @@ def run_batch(
                 # The files in flight are dropped (each report is written whole or not at all); a
                 # second Ctrl-C must not cut short the history and index of the finished ones.
                 interrupted = True
-                calm.enter_context(_ctrl_c_ignored())
+                calm.enter_context(ctrl_c_ignored())
                 raise
             finally:
                 executor.close(interrupted)
@@ -774,7 +442,7 @@ def _drive(executor, todo, running, processed_times, event, result, store, fail)
             running.pop(job.source, None)
             try:
                 outcome = executor.result(fut)
-            except _WorkerDied as e:
+            except WorkerDied as e:
                 died = True
                 job.tries += 1
                 if job.tries < MAX_TRIES:
