@@ -154,6 +154,7 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
                   progress: ProgressFn = no_progress) -> Transcript:
     """Analyses the report in `folder` again from `source` (default: its transcript edited since the
     report was written) and writes it in place; returns the analysed transcript."""
+    from .pipeline import in_report_folder
     from .readers import read_transcript
     from .readers.json_reader import talkscan_transcript
 
@@ -168,7 +169,7 @@ def update_report(folder: Path, source: Path | None = None, policy: Path | None 
     else:
         # the folder's own subtitles hold one cue per utterance: one speaker's consecutive utterances
         # stay apart, as in the report (joined, correcting a word would merge them)
-        own = source.parent.resolve() == folder.resolve() and source.name in ("transcript.vtt", "transcript.srt")
+        own = in_report_folder(source) and source.parent.resolve() == folder.resolve()
         t = corrected(before, read_transcript(source, join_cues=not own))
     if not t.utterances:
         raise InputError("has no utterances left", path=str(source))

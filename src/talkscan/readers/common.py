@@ -154,14 +154,14 @@ def join_cues(rows: list[Row]) -> tuple[list[Row], list[int]]:
 _NO_NAME = re.compile(r"(?i)(?:unknown|unidentified)(?:\s+speaker)?")
 
 
-def build_transcript(
-    rows: list[Row], source: str, language: str = "en", turns: list[int] | None = None
-) -> Transcript:
-    """One utterance per row, its turn the row index or `turns[row]`; speakers S0, S1… in order of
-    first appearance; every reader's rows end here (talkscan's own JSON aside), so utterances timed
-    at one end only are completed here (`complete_times`)."""
+def build_transcript(rows: list[Row], source: str, language: str = "en", join: bool = False) -> Transcript:
+    """One utterance per row, or with `join` per run of one speaker's cues (`join_cues`; its turn
+    then the run's first row); speakers S0, S1… in order of first appearance; every reader's rows end
+    here (talkscan's own JSON aside), so utterances timed at one end only are completed here
+    (`complete_times`)."""
     if not rows:
         raise MalformedTranscript("contains no transcript turns", path=source)
+    rows, turns = join_cues(rows) if join else (rows, range(len(rows)))
     ids: dict[str | None, str] = {}
     speakers: list[Speaker] = []
     utterances: list[Utterance] = []
@@ -173,7 +173,7 @@ def build_transcript(
         if key not in ids:
             ids[key] = f"S{len(ids)}"
             speakers.append(Speaker(id=ids[key], name=key))
-        utterances.append(Utterance(id=f"u{i}", turn=turns[i] if turns else i, speaker=ids[key], text=text.strip(), start=start, end=end))
+        utterances.append(Utterance(id=f"u{i}", turn=turns[i], speaker=ids[key], text=text.strip(), start=start, end=end))
     ends = [u.end for u in utterances if u.end is not None]
     return complete_times(Transcript(
         source=source,

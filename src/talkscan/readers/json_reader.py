@@ -9,7 +9,7 @@ import math
 
 from ..errors import MalformedTranscript
 from ..transcript import Transcript
-from .common import build_transcript, complete_times, join_cues
+from .common import build_transcript, complete_times
 
 
 def parse(text: str, source: str) -> Transcript:
@@ -129,6 +129,5 @@ def _api_utterances(items: list, text_key: str, per_s: float, language: object, 
 def _whisper(d: dict, source: str) -> Transcript:
     """Whisper's segments are cut like subtitle cues, so one speaker's run is joined as cues are."""
     rows = _timed_rows(d["segments"], "segment", "text", 1.0, str, source)
-    joined, first = join_cues(rows)
     language = d.get("language") if isinstance(d.get("language"), str) else "en"
-    return build_transcript(joined, source, language=language or "en", turns=first)
+    return build_transcript(rows, source, language=language or "en", join=True)

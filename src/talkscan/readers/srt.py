@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MalformedTranscript
-from .common import MAX_CUE_S, build_transcript, join_cues, parse_time, time_ordered
+from .common import MAX_CUE_S, build_transcript, parse_time, time_ordered
 from .vtt import cue_rows
 
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
@@ -38,8 +38,7 @@ def parse(text: str, source: str, join: bool = True):
     rows = cue_rows(rows)
     if not rows:
         raise MalformedTranscript("has no subtitle cues", path=source)
-    joined, first = join_cues(rows) if join else (rows, None)
-    t = build_transcript(joined, source, turns=first)
+    t = build_transcript(rows, source, join=join)
     if reordered:
         t.notes.append(reordered)
     return t

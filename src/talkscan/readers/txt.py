@@ -40,7 +40,7 @@ import re
 from typing import NamedTuple
 
 from ..errors import MalformedTranscript
-from .common import NAME, build_transcript, join_cues, parse_time, speaker_like
+from .common import NAME, build_transcript, parse_time, speaker_like
 
 _T = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?(?!\d)"   # what common.parse_time reads
 _LINE = re.compile(
@@ -320,11 +320,7 @@ def parse(text: str, source: str):
         rows[-1][3] = rows[-1][2] + max(1.0, len(rows[-1][1].split()) / 2.5)
     # Zoom's captions, Teams' entries: like subtitle cues, one speaker's run is one turn. Only where
     # every turn has that layout: a stray "Tuesday 10:30" line must not join a file's `Name: text` turns.
-    if pieces:
-        joined, first = join_cues([tuple(r) for r in rows])
-        t = build_transcript(joined, source, turns=first)
-    else:
-        t = build_transcript([tuple(r) for r in rows], source)
+    t = build_transcript([tuple(r) for r in rows], source, join=pieces)
     if note := _left_out(before):
         t.notes.append(note)
     if estimated:

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from ..errors import MalformedTranscript
-from .common import MAX_CUE_S, build_transcript, join_cues, parse_time, speaker_like, time_ordered
+from .common import MAX_CUE_S, build_transcript, parse_time, speaker_like, time_ordered
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
@@ -209,8 +209,7 @@ def parse(text: str, source: str, join: bool = True):
     rows = cue_rows(unroll_captions(rows))
     if not rows:
         raise MalformedTranscript("has no cues with text", path=source)
-    joined, first = join_cues(rows) if join else (rows, None)
-    t = build_transcript(joined, source, turns=first)
+    t = build_transcript(rows, source, join=join)
     if cut:
         t.notes.append(f"the file seems cut short: {cut}; check that the export finished")
     if reordered:
