@@ -14,6 +14,7 @@ import typer
 from . import __version__
 from .cli_common import err as _err
 from .cli_common import guard as _guard
+from .cli_common import warn_alike
 from .errors import TalkscanError, UsageError
 from .nlp.recipe import ASK_CUTS
 
@@ -379,9 +380,7 @@ def _enrol_named(t, report: Path, given: set[str], voices: Optional[Path]) -> bo
                 vp = enrol_from_report(s.name, report, s.id)
                 alike = store.add(vp)
                 typer.echo(f"enrolled {vp.name}: {vp.speech_s:.1f} s of speech in {db}", err=True)
-                for other, cos in alike:
-                    typer.echo(f"talkscan: warning: {s.name}'s voice matches the one enrolled as {other} "
-                               f"(similarity {cos:.2f}): reports may name either", err=True)
+                warn_alike(f"{s.name}'s voice", alike)
             except TalkscanError as e:
                 _err(f"{s.name} not enrolled: {e}")
                 ok = False

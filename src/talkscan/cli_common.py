@@ -13,6 +13,13 @@ def err(message: str) -> None:
     typer.echo(f"talkscan: error: {message}", err=True)
 
 
+def warn_alike(whose: str, alike: list[tuple[str, float]]) -> None:
+    """A voice just enrolled that sits as close to an enrolled one as one person's voice does to itself."""
+    for other, cos in alike:
+        typer.echo(f"talkscan: warning: {whose} matches the one enrolled as {other} (similarity {cos:.2f}): reports "
+                   f"may name either; if they are one person, `talkscan voices remove` one of them", err=True)
+
+
 def guard(fn, *args) -> None:
     """Run a command's work: the library's errors, the machine's (a folder that cannot be written, a
     full disk) and Ctrl-C each end in one line and an exit code."""

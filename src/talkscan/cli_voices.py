@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .cli_common import guard as _guard
+from .cli_common import warn_alike
 from .errors import UsageError
 
 voices_app = typer.Typer(
@@ -61,10 +62,7 @@ def add(
         with VoiceStore(db) as store:
             alike = store.add(vp, replace=replace)
         typer.echo(f"enrolled {vp.name}: {vp.speech_s:.1f} s of speech ({vp.model}) in {db}")
-        for other, cos in alike:
-            typer.echo(f"talkscan: warning: this voice matches the one enrolled as {other} (similarity {cos:.2f}): "
-                       f"reports may name either; if they are one person, `talkscan voices remove` one of them",
-                       err=True)
+        warn_alike("this voice", alike)
 
     _guard(go)
 
