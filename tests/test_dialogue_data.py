@@ -60,3 +60,26 @@ def test_brisk_meetings_say_their_asks_in_short_turns():
     asks = [t["text"] for m in _meetings("brisk") for t in m["turns"] if any(g["type"] == "ask" for g in t["tags"])]
     assert len(asks) >= 300
     assert sum(len(a.split()) <= 14 for a in asks) / len(asks) > 0.9
+
+
+def test_the_real_meetings_restatement_labels_fit_their_transcripts(shared_data):
+    """data/realspeech holds blind paraphrase and mirroring labels of QMSum's real meetings by turn
+    index (benchmarks/real_restatements.py): each points back at an earlier turn of another speaker,
+    and the labels cover every turn of the transcripts as the benchmark reads them."""
+    import sys
+
+    sys.path.insert(0, str(DIALOGUES.parents[1] / "benchmarks"))
+    from nlp_eval import qmsum_meetings
+
+    labels = json.loads((DIALOGUES.parent / "realspeech" / "qmsum_restatements.json").read_text())["meetings"]
+    meetings = {name: speakers for name, speakers, _ in qmsum_meetings(shared_data / "qmsum")}
+    assert set(labels) == set(meetings)
+    for name, lab in labels.items():
+        speakers = meetings[name]
+        assert lab["turns"] == len(speakers), name
+        tagged = [i for i, _, _ in lab["tags"]]
+        assert len(tagged) == len(set(tagged)), name   # one restatement tag a turn
+        for i, kind, j in lab["tags"] + lab["unsure"]:
+            assert kind in ("paraphrase", "mirroring") and 0 <= j < i < len(speakers), (name, i)
+            assert speakers[i] != speakers[j], (name, i, j)
+    assert sum(len(lab["tags"]) for lab in labels.values()) >= 50

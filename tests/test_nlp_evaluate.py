@@ -244,3 +244,18 @@ def test_the_command_line_and_the_trainer_cut_asks_alike_by_default():
     from talkscan.nlp import train
 
     assert cli.ASK_CUTS == train.ASK_CUTS
+
+
+def test_real_restatements_are_scored_by_type_and_target_without_the_unsure_turns():
+    """benchmarks/real_restatements.py: a turn an annotator was unsure of counts neither way."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from real_restatements import score
+
+    found = {3: ("paraphrase", 1), 5: ("paraphrase", 2), 7: ("mirroring", 6), 9: ("paraphrase", 8)}
+    gold = {3: ("paraphrase", 0), 7: ("mirroring", 6), 8: ("paraphrase", 4), 11: ("mirroring", 10)}
+    s = score(found, gold, unsure={9})
+    assert s["paraphrase"] == {"tp": 1, "tp_target": 0, "fp": 1, "fn": 1}
+    assert s["mirroring"] == {"tp": 1, "tp_target": 1, "fp": 0, "fn": 1}
