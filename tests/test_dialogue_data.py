@@ -62,24 +62,34 @@ def test_brisk_meetings_say_their_asks_in_short_turns():
     assert sum(len(a.split()) <= 14 for a in asks) / len(asks) > 0.9
 
 
-def test_the_real_meetings_restatement_labels_fit_their_transcripts(shared_data):
-    """data/realspeech holds blind paraphrase and mirroring labels of QMSum's real meetings by turn
-    index (benchmarks/real_restatements.py): each points back at an earlier turn of another speaker,
-    and the labels cover every turn of the transcripts as the benchmark reads them."""
+def test_the_real_meetings_labels_fit_their_transcripts(shared_data):
+    """data/realspeech holds blind labels of QMSum's real meetings by turn index
+    (benchmarks/real_meetings.py): they cover every turn of the transcripts as the benchmark reads
+    them, restatements point back at an earlier turn of another speaker, a label names a speaker
+    present, and asks carry a topic and direction of tags.md."""
     import sys
 
     sys.path.insert(0, str(DIALOGUES.parents[1] / "benchmarks"))
     from nlp_eval import qmsum_meetings
 
-    labels = json.loads((DIALOGUES.parent / "realspeech" / "qmsum_restatements.json").read_text())["meetings"]
+    from talkscan.transcript import TOPICS
+
+    labels = json.loads((DIALOGUES.parent / "realspeech" / "qmsum_labels.json").read_text())["meetings"]
     meetings = {name: speakers for name, speakers, _ in qmsum_meetings(shared_data / "qmsum")}
     assert set(labels) == set(meetings)
     for name, lab in labels.items():
         speakers = meetings[name]
         assert lab["turns"] == len(speakers), name
-        tagged = [i for i, _, _ in lab["tags"]]
-        assert len(tagged) == len(set(tagged)), name   # one restatement tag a turn
-        for i, kind, j in lab["tags"] + lab["unsure"]:
+        restated = [i for i, _, _ in lab["restatements"]["tags"]]
+        assert len(restated) == len(set(restated)), name   # one restatement tag a turn
+        for i, kind, j in lab["restatements"]["tags"] + lab["restatements"]["unsure"]:
             assert kind in ("paraphrase", "mirroring") and 0 <= j < i < len(speakers), (name, i)
             assert speakers[i] != speakers[j], (name, i, j)
-    assert sum(len(lab["tags"]) for lab in labels.values()) >= 50
+        for t in lab["moves"]["tags"] + lab["moves"]["unsure"]:
+            assert t["type"] in ("ask", "emotional_labeling", "similarity", "future_vision") and 0 <= t["turn"] < len(speakers)
+        for t in lab["moves"]["tags"]:
+            if t["type"] == "ask":
+                assert t["topic"] in TOPICS and t["direction"] in ("more", "less", "null"), (name, t)
+            if t["type"] == "emotional_labeling":
+                assert t["target"] in speakers and t["target"] != speakers[t["turn"]], (name, t)
+    assert sum(len(lab["restatements"]["tags"]) for lab in labels.values()) >= 50

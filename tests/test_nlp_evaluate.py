@@ -246,16 +246,29 @@ def test_the_command_line_and_the_trainer_cut_asks_alike_by_default():
     assert cli.ASK_CUTS == train.ASK_CUTS
 
 
-def test_real_restatements_are_scored_by_type_and_target_without_the_unsure_turns():
-    """benchmarks/real_restatements.py: a turn an annotator was unsure of counts neither way."""
+def test_real_meetings_are_scored_by_move_and_target_without_the_unsure_turns():
+    """benchmarks/real_meetings.py: a turn an annotator was unsure of counts neither way; an ask
+    found on a labelled ask turn is read right when one of the turn's labelled asks agrees."""
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from real_restatements import score
+    from real_meetings import score, score_moves
 
     found = {3: ("paraphrase", 1), 5: ("paraphrase", 2), 7: ("mirroring", 6), 9: ("paraphrase", 8)}
     gold = {3: ("paraphrase", 0), 7: ("mirroring", 6), 8: ("paraphrase", 4), 11: ("mirroring", 10)}
     s = score(found, gold, unsure={9})
     assert s["paraphrase"] == {"tp": 1, "tp_target": 0, "fp": 1, "fn": 1}
     assert s["mirroring"] == {"tp": 1, "tp_target": 1, "fp": 0, "fn": 1}
+
+    def ask(i, topic, direction):
+        return {"turn": i, "type": "ask", "topic": topic, "direction": direction}
+
+    found = [ask(1, "price", "less"), ask(2, "scope", "more"), ask(4, "timeline", "null"), ask(6, "other", "null"),
+             {"turn": 2, "type": "similarity"}]
+    gold = [ask(1, "price", "less"), ask(2, "timeline", "less"), ask(2, "scope", "less"), ask(5, "process", "more"),
+            {"turn": 3, "type": "similarity"}]
+    m = score_moves(found, gold, unsure=[{"turn": 6, "type": "ask"}])
+    assert m["ask"] == {"tp": 2, "fp": 1, "fn": 1}
+    assert m["similarity"] == {"tp": 0, "fp": 1, "fn": 1}
+    assert m["ask_reading"] == {"asks": 2, "topic": 2, "direction": 1}
