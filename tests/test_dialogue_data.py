@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 DIALOGUES = Path(__file__).resolve().parents[1] / "data" / "dialogues"
-SPLITS = ("train", "dev", "test", "new", "brisk", "indie")
+SPLITS = ("train", "dev", "test", "new", "brisk", "indie", "spoken")
 
 
 def _validator():
@@ -33,14 +33,16 @@ def test_every_meeting_follows_the_format(split):
 
 
 def test_held_out_writers_never_appear_in_train():
-    """test/ is w10's alone, new/ is w21-w22's, brisk/ w23-w25's and indie/ w30-w32's; none of them wrote a
-    training meeting."""
+    """test/ is w10's alone, new/ is w21-w22's, brisk/ w23-w25's, indie/ w30-w32's and spoken/
+    w33-w36's; none of them wrote a training meeting."""
     writers = {s: {m["id"].split("-")[0] for m in _meetings(s)} for s in SPLITS}
     assert writers["test"] == {"w10"}
     assert writers["new"] == {"w21", "w22"}
     assert writers["brisk"] == {"w23", "w24", "w25"}
     assert writers["indie"] == {"w30", "w31", "w32"}
-    assert not (writers["test"] | writers["new"] | writers["brisk"] | writers["indie"]) & writers["train"]
+    assert writers["spoken"] == {"w33", "w34", "w35", "w36"}
+    held_out = writers["test"] | writers["new"] | writers["brisk"] | writers["indie"] | writers["spoken"]
+    assert not held_out & writers["train"]
     ids = [m["id"] for s in SPLITS for m in _meetings(s)]
     assert len(ids) == len(set(ids))
 
@@ -50,7 +52,7 @@ def test_no_held_out_sentence_is_copied_from_train():
         return {t["text"].strip().lower() for m in _meetings(split) for t in m["turns"] if len(t["text"].split()) >= 8}
 
     train = long_turns("train")
-    for split in ("dev", "test", "new", "brisk", "indie"):
+    for split in ("dev", "test", "new", "brisk", "indie", "spoken"):
         assert not long_turns(split) & train, split
 
 
