@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 DIALOGUES = Path(__file__).resolve().parents[1] / "data" / "dialogues"
-SPLITS = ("train", "dev", "test", "new", "brisk", "indie", "spoken")
+SPLITS = ("train", "dev", "test", "new", "brisk", "indie", "spoken", "builds", "pending")
+HELD_OUT = ("dev", "test", "new", "brisk", "indie", "spoken", "builds")
 
 
 def _validator():
@@ -33,16 +34,18 @@ def test_every_meeting_follows_the_format(split):
 
 
 def test_held_out_writers_never_appear_in_train():
-    """test/ is w10's alone, new/ is w21-w22's, brisk/ w23-w25's, indie/ w30-w32's and spoken/
-    w33-w36's; none of them wrote a training meeting."""
+    """test/ is w10's alone, new/ is w21-w22's, brisk/ w23-w25's, indie/ w30-w32's, spoken/
+    w33-w36's and builds/ w39-w40's; none of them wrote a training meeting, nor one of pending/ (the
+    next retrain's)."""
     writers = {s: {m["id"].split("-")[0] for m in _meetings(s)} for s in SPLITS}
     assert writers["test"] == {"w10"}
     assert writers["new"] == {"w21", "w22"}
     assert writers["brisk"] == {"w23", "w24", "w25"}
     assert writers["indie"] == {"w30", "w31", "w32"}
     assert writers["spoken"] == {"w33", "w34", "w35", "w36"}
-    held_out = writers["test"] | writers["new"] | writers["brisk"] | writers["indie"] | writers["spoken"]
-    assert not held_out & writers["train"]
+    assert writers["builds"] == {"w39", "w40"}
+    held_out = set().union(*(writers[s] for s in HELD_OUT if s != "dev"))   # dev/ is the training writers'
+    assert not held_out & (writers["train"] | writers["pending"])
     ids = [m["id"] for s in SPLITS for m in _meetings(s)]
     assert len(ids) == len(set(ids))
 
@@ -51,8 +54,8 @@ def test_no_held_out_sentence_is_copied_from_train():
     def long_turns(split):
         return {t["text"].strip().lower() for m in _meetings(split) for t in m["turns"] if len(t["text"].split()) >= 8}
 
-    train = long_turns("train")
-    for split in ("dev", "test", "new", "brisk", "indie", "spoken"):
+    train = long_turns("train") | long_turns("pending")
+    for split in HELD_OUT:
         assert not long_turns(split) & train, split
 
 
