@@ -29,10 +29,6 @@ RESTATEMENTS = ("paraphrase", "mirroring")
 MOVES = ("ask", "emotional_labeling", "similarity", "future_vision")
 
 
-def _empty() -> dict:
-    return {"tp": 0, "tp_target": 0, "fp": 0, "fn": 0}
-
-
 def score(found: dict[int, tuple[str, int]], gold: dict[int, tuple[str, int]], unsure: set[int]) -> dict:
     """Restatements: per kind, true positives by type, by type and target, false positives and
     negatives; `found` and `gold` map a turn to (kind, target)."""
@@ -102,8 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     labels = json.loads(a.labels.read_text())["meetings"]
     an, cache = Analyzer(a.models), EmbeddingCache()
-    total = {k: _empty() for k in RESTATEMENTS} | {k: {"tp": 0, "fp": 0, "fn": 0} for k in MOVES}
-    total["ask_reading"] = {"asks": 0, "topic": 0, "direction": 0}
+    total: dict[str, dict] = {}   # the meetings' counts, summed
     report = {"models": an.model_names, "meetings": {}}
     for name, speakers, texts in qmsum_meetings(a.qmsum):
         lab = labels[name]
@@ -119,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         s |= score_moves(moves, lab["moves"]["tags"], lab["moves"]["unsure"])
         report["meetings"][name] = s
         for k, c in s.items():
+            t = total.setdefault(k, dict.fromkeys(c, 0))
             for key in c:
-                total[k][key] += c[key]
+                t[key] += c[key]
         print(f"{name:12s} {len(texts):5d} turns  " + "  ".join(
             f"{k} {s[k]['tp'] + s[k]['fp']}/{s[k]['tp'] + s[k]['fn']}/{s[k]['tp']}" for k in RESTATEMENTS + MOVES)
             + "  (found/labelled/both)")

