@@ -8,7 +8,10 @@ from .errors import AudioError, InputError
 from .progress import ProgressFn, no_progress
 
 SAMPLE_RATE = 16000
-AUDIO_EXTENSIONS = (".m4a", ".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".webm", ".mp4", ".mov", ".mkv", ".aac", ".wma")
+# What meeting apps, phones and recorders write (each one decoded in tests/test_media_formats.py);
+# a folder's other files are not recordings, and a file named alone with another type is refused.
+AUDIO_EXTENSIONS = (".m4a", ".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".webm", ".mp4", ".mov", ".mkv", ".aac", ".wma",
+                    ".m4v", ".3gp", ".amr", ".aif", ".aiff", ".caf", ".avi", ".mka", ".wmv")
 # Peak below this (about -66 dBFS) is treated as a recording of silence.
 SILENCE_PEAK = 5e-4
 
