@@ -37,7 +37,7 @@ class AsrOptions:
     model: str | None = None  # None: the bundled tiny.en; or a faster-whisper model name, or a local folder
     language: str | None = None  # None: detect (English-only models are always "en")
     device: str = "auto"  # auto | cpu | cuda
-    threads: int = 0  # 0: CTranslate2's default (all cores)
+    threads: int = 0  # 0: CTranslate2's default (4 threads, or as many as there are cores below that)
     compute_type: str = "default"  # int8 on CPU, float16 on GPU
     beam_size: int = 5
     vad: bool = True

@@ -75,7 +75,7 @@ MODEL = typer.Option(
 )
 LANGUAGE = typer.Option(None, "--language", "-l", metavar="CODE", help="Spoken language code (en, de, …). Default: detect.")
 DEVICE = typer.Option(Device.auto, "--device", help="Where Whisper runs.", case_sensitive=False)
-THREADS = typer.Option(0, "--threads", metavar="N", min=0, help="CPU threads for Whisper (0: all cores).")
+THREADS = typer.Option(0, "--threads", metavar="N", min=0, help="CPU threads for Whisper (0: CTranslate2's default, 4 or the number of cores if fewer).")
 SPEAKERS = typer.Option(None, "--speakers", metavar="N", min=1, help="Exact number of speakers, when known.")
 MIN_SPEAKERS = typer.Option(1, "--min-speakers", metavar="N", min=1, help="Fewest speakers to consider.")
 MAX_SPEAKERS = typer.Option(8, "--max-speakers", metavar="N", min=1, help="Most speakers to consider.")
@@ -459,8 +459,9 @@ def train_utterance_cmd(
     data: Path = typer.Option(Path("data/dialogues"), "--data", metavar="DIR", help="Labelled dialogues (train/, dev/, test/)."),
     out: Path = typer.Option(Path("build/utterance"), "--out", metavar="DIR", help="Where the fine-tuned model and model A's "
                              "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
-    device: str = typer.Option("cpu", "--device", help="torch device: cpu (about two hours on a 2-core CPU), or cuda (minutes)."),
-    epochs: int = typer.Option(5, "--epochs"),
+    device: str = typer.Option("cpu", "--device", metavar="cpu|cuda",
+                               help="torch device: cpu (about four hours on a 2-core CPU), or cuda (minutes)."),
+    epochs: int = typer.Option(5, "--epochs", metavar="N", help="Epochs of the utterance model."),
     lr: float = typer.Option(1.5e-4, "--lr", metavar="RATE", help="Learning rate of the fine-tuned layers."),
     conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", metavar="N", help="Epochs of the conflict cross-encoder."),
     conflict_lr: float = typer.Option(0.0, "--conflict-lr", metavar="RATE", help=f"Its learning rate; 0 (the default) skips it: the "
