@@ -478,7 +478,8 @@ def train_utterance_cmd(
 ) -> None:
     """Fine-tune the utterance model (MiniLM layers 4-5 with move, topic, direction and emotion heads),
     the ask model (all six layers, topic and direction of ask turns) and, with --conflict-lr, the
-    conflict cross-encoder (reading two asks at once)."""
+    conflict cross-encoder (reading two asks at once). Interrupted, the same command goes on from
+    the utterance or ask model's last finished epoch (checkpoints in --out)."""
     import json
 
     from .nlp import conflict_train, utterance_data, utterance_train

@@ -16,13 +16,19 @@ lacks spaCy: `talkscan.nlp.utterance_data` writes the rows JSON here, then
 trains model A on the `fit` rows (80% of the training meetings) and writes its probabilities for
 the `predict` texts (the held-back 20%, used to tune how the analyzer mixes this model with its
 other heads), then model B on `all` rows, whose weights are what ships.
+
+On a CPU that takes hours, so a run keeps a checkpoint in OUT_DIR after every epoch (and marks model
+A done once its probabilities are written): the same command, interrupted, goes on from the last
+finished epoch, with the same batches and the same result as a run never stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
+import os
 import random
 import time
 from pathlib import Path
@@ -71,11 +77,60 @@ def warmup_linear(opt, steps: int):
 LABEL_KEYS = {"moves": "moves", "topic": "topics", "direction": "directions", "emotion": "emotions"}
 
 
+def fingerprint(rows: list, **recipe) -> str:
+    """What a checkpoint was made from: the rows and the recipe. A checkpoint of other rows or
+    another recipe is never resumed."""
+    h = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode())
+    for r in rows:
+        h.update(json.dumps(r).encode())
+    return h.hexdigest()
+
+
+def _save_checkpoint(path: Path, done: int, key: str, enc, heads, opt, sched, rng) -> None:
+    import torch
+
+    state = {"key": key, "epochs_done": done,
+             "encoder": {n: p.detach().cpu() for n, p in enc.named_parameters() if p.requires_grad},
+             "heads": {k: v.detach().cpu() for k, v in heads.state_dict().items()},
+             "opt": opt.state_dict(), "sched": sched.state_dict(),
+             "torch_rng": torch.get_rng_state(), "py_rng": rng.getstate()}
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)   # a run killed while saving keeps the previous checkpoint
+
+
+def _resume(path: Path, key: str, enc, heads, opt, sched, rng, log) -> int:
+    """Epochs already done by the checkpoint at `path` (0 when there is none, or it is another run's)."""
+    import torch
+
+    if not path.is_file():
+        return 0
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("key") != key:
+        log(f"{path.name}: made from other rows or another recipe; starting afresh")
+        return 0
+    params = dict(enc.named_parameters())
+    with torch.no_grad():
+        for n, v in state["encoder"].items():
+            params[n].copy_(v)
+    heads.load_state_dict(state["heads"])
+    opt.load_state_dict(state["opt"])
+    sched.load_state_dict(state["sched"])
+    torch.set_rng_state(state["torch_rng"])
+    rng.setstate(_as_tuples(state["py_rng"]))
+    return int(state["epochs_done"])
+
+
+def _as_tuples(x):
+    return tuple(_as_tuples(v) for v in x) if isinstance(x, (list, tuple)) else x
+
+
 def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs: int = 4,
         batch_size: int = 32, lr: float = 5e-5, head_lr: float = 2e-3, seed: int = 0, log=print,
-        kind: str = "utterance"):
+        kind: str = "utterance", checkpoint: Path | None = None):
     """rows: [text, [move 0/1 …], topic index or -1, direction index or -1, emotion index or -1].
-    Returns (tok, enc, heads)."""
+    With `checkpoint`, the state after each epoch is kept there, and a run that finds one made from
+    the same rows and recipe goes on from it. Returns (tok, enc, heads)."""
     import numpy as np
     import torch
 
@@ -99,9 +154,15 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
               {"params": heads.parameters(), "lr": head_lr}]
     opt = torch.optim.AdamW(params, weight_decay=0.01)
     sched = warmup_linear(opt, epochs * math.ceil(len(rows) / batch_size))
+    start, key = 0, ""
+    if checkpoint is not None:
+        key = fingerprint(rows, kind=kind, epochs=epochs, batch_size=batch_size, lr=lr, head_lr=head_lr, seed=seed)
+        start = _resume(Path(checkpoint), key, enc, heads, opt, sched, rng, log)
+        if start:
+            log(f"resumed after epoch {start}/{epochs} ({Path(checkpoint).name})")
     enc.train()
     t0 = time.time()
-    for ep in range(epochs):
+    for ep in range(start, epochs):
         order = list(range(len(rows)))
         rng.shuffle(order)
         total = 0.0
@@ -126,6 +187,8 @@ def fit(rows: list, labels: dict, encoder_dir: str, device: str = "cpu", epochs:
             opt.step()
             sched.step()
             total += float(loss.detach()) * len(idx)
+        if checkpoint is not None and ep + 1 < epochs:
+            _save_checkpoint(Path(checkpoint), ep + 1, key, enc, heads, opt, sched, rng)
         log(f"epoch {ep + 1}/{epochs}: loss {total / len(rows):.4f} ({time.time() - t0:.0f} s)")
     enc.eval()
     return tok, enc, heads
@@ -231,28 +294,45 @@ def main(argv: list[str] | None = None) -> int:
     # Recipes are compared by model A on the held-back rows; the best one trains model B.
     recipes = [{"epochs": e, "lr": lr} for e in a.epochs for lr in a.lr]
     tune_texts = [r[0] for r in tune_rows]
-    results = []
-    best = None
-    for rec in recipes:
-        print(f"{a.kind} model A {rec} on {len(fit_rows)} rows", flush=True)
-        tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind, seed=a.seed)
-        tune_pred = predict(tok, enc, heads, tune_texts, a.device)
-        score = tune_score(tune_rows, tune_pred)
-        results.append({**rec, **score})
-        print(json.dumps(results[-1]), flush=True)
-        if best is None or score["score"] > best[0]["score"]:
-            best = (score, rec, predict(tok, enc, heads, data["predict"], a.device))
-        del tok, enc, heads
-    score, rec, preds = best
-    (a.out_dir / f"{a.kind}_pred_A.json").write_text(json.dumps({"texts": data["predict"], **preds}))
+    # model A done (its probabilities written) in an interrupted run of this very job: not again
+    a_key = fingerprint([fit_rows, tune_rows, data["predict"]], kind=a.kind, recipes=recipes, seed=a.seed)
+    a_done = a.out_dir / f"{a.kind}_A_done.json"
+    done = json.loads(a_done.read_text()) if a_done.is_file() else {}
+    if done.get("key") == a_key and (a.out_dir / f"{a.kind}_pred_A.json").is_file():
+        results, rec = done["results"], done["recipe"]
+        print(f"{a.kind} model A {rec}: done in an earlier run", flush=True)
+    else:
+        results = []
+        best = None
+        for rec in recipes:
+            print(f"{a.kind} model A {rec} on {len(fit_rows)} rows", flush=True)
+            ckpt = a.out_dir / f"{a.kind}_A_{rec['epochs']}_{rec['lr']:g}.ckpt"
+            tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"],
+                                  kind=a.kind, seed=a.seed, checkpoint=ckpt)
+            tune_pred = predict(tok, enc, heads, tune_texts, a.device)
+            score = tune_score(tune_rows, tune_pred)
+            results.append({**rec, **score})
+            print(json.dumps(results[-1]), flush=True)
+            if best is None or score["score"] > best[0]["score"]:
+                best = (score, rec, predict(tok, enc, heads, data["predict"], a.device))
+            del tok, enc, heads
+        score, rec, preds = best
+        (a.out_dir / f"{a.kind}_pred_A.json").write_text(json.dumps({"texts": data["predict"], **preds}))
+        a_done.write_text(json.dumps({"key": a_key, "results": results, "recipe": rec}))
+        for r in recipes:
+            (a.out_dir / f"{a.kind}_A_{r['epochs']}_{r['lr']:g}.ckpt").unlink(missing_ok=True)
     print(f"{a.kind} model B {rec} on {len(all_rows)} rows", flush=True)
-    tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind, seed=a.seed)
+    b_ckpt = a.out_dir / f"{a.kind}_B.ckpt"
+    tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind,
+                          seed=a.seed, checkpoint=b_ckpt)
     save_file(state_of(enc, heads, kind["layers"]), str(a.out_dir / f"{a.kind}.safetensors"))
     hp = {**rec, "batch_size": 32, "head_lr": 2e-3, "max_length": MAX_LENGTH, "finetuned_layers": list(kind["layers"]),
           "asks_only": kind["asks_only"], "seed": a.seed}
     (a.out_dir / f"{a.kind}_train.json").write_text(json.dumps({
         "hyperparameters": hp, "labels": labels, "fit_rows": len(fit_rows), "all_rows": len(all_rows),
         "recipes_on_held_back_rows": results}, indent=1))
+    b_ckpt.unlink(missing_ok=True)
+    a_done.unlink()   # finished: the same command trains afresh
     print("done", flush=True)
     return 0
 
