@@ -92,7 +92,7 @@ def test_flags_say_their_rule_and_number_their_evidence_as_the_transcript_does(h
     first = party["evidence"][0]
     n = [u["id"] for u in report["utterances"]].index(first) + 1
     # the number counts from 1; its tooltip gives the id report.json counts from 0, for whoever reads both
-    assert re.search(rf'<a href="#{first}" class="ev" title="{first} in report.json"><span class="muted">#{n}</span> ', page)
+    assert re.search(rf'<a href="#{first}" class="ev" title="[^"]+"><span class="muted">#{n}</span> ', page)
     assert re.search(rf'<li id="{first}" class="utt"[^>]*> <div class="meta">'
                      rf'<span class="num muted" title="{first} in report.json">#{n}</span>', page)
 
@@ -205,9 +205,29 @@ def test_a_speakers_asks_are_one_chip_per_topic_and_direction_with_a_count():
     cells = re.findall(r'<td class="asks">(.*?)</td>', html, re.S)
     mine = [c for c in cells if f'href="#{maya["utterance"]}"' in c][0]
     n = sum(1 for a in report["asks"] if a["speaker"] == maya["speaker"] and a["topic"] == "price" and a["direction"] == "less")
-    assert n >= 4 and f"price ▼ less ×{n}" in mine and mine.count("price ▼ less") == 1
-    assert "timeline ▲ more</a>" in mine  # a single ask shows no count
+    assert n >= 4 and f"price ▼ lower ×{n}" in mine and mine.count("price ▼ lower") == 1
+    assert "timeline ▲ more time</a>" in mine  # a single ask shows no count
     assert f'title="{n} asks, the first: ' in mine
+
+
+@pytest.mark.parametrize("topic, direction, words", [
+    ("timeline", "less", "timeline ▼ sooner"), ("timeline", "more", "timeline ▲ more time"),
+    ("price", "less", "price ▼ lower"), ("compliance", "more", "compliance ▲ stricter"),
+    ("resources", "less", "resources ▼ fewer"), ("scope", "less", "scope ▼ less"),
+])
+def test_an_asks_direction_is_said_in_its_topics_words(topic, direction, words):
+    """"timeline ▼ less" read as caring less about the timeline; the ask was for an earlier date."""
+    report = sample_report()
+    ask = report["asks"][0] | {"topic": topic, "direction": direction}
+    report["asks"] = [ask]
+    for u in report["utterances"]:
+        for t in u.get("tags", []):
+            if t.get("type") == "ask" and u["id"] == ask["utterance"]:
+                t.update(topic=topic, direction=direction)
+    html = render_html(report)
+    cell = [c for c in re.findall(r'<td class="asks">(.*?)</td>', html, re.S) if ask["utterance"] in c][0]
+    assert f"{words}</a>" in cell
+    assert f'<span class="detail">{words}</span>' in html   # the transcript's tag
 
 
 def test_a_recording_s_report_says_how_to_correct_its_transcript():
@@ -259,3 +279,30 @@ def test_a_label_whose_feeling_is_unknown_shows_no_neutral():
     out = render_html(build_report(Transcript("x.txt", "transcript", [Speaker("S0", "Ann"), Speaker("S1", "Bo")], utts)))
     tag = re.search(r'<li class="tag mv-emotional_labeling">(.*?)</li>', out, re.S).group(1)
     assert "labeling" in tag and "neutral" not in tag
+
+
+@pytest.mark.parametrize("timed, share_of", [(True, "talk time"), (False, "words")])
+def test_the_speakers_share_says_of_what_and_untimed_interruptions_are_unknown(timed, share_of):
+    """A .txt transcript's share is of words, a recording's of talk time; the table said only
+    "Share". Without times nobody can be seen to interrupt: "—", not 0."""
+    report = sample_report(timed=timed)
+    html = render_html(report)
+    assert f'<th scope="col">Share of {share_of}</th>' in html
+    rows = re.findall(r"<tbody>(.*?)</tbody>", html, re.S)[0]
+    interruptions = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)[7] for r in re.findall(r"<tr>(.*?)</tr>", rows, re.S)]
+    assert interruptions and all((x == "—") != timed for x in interruptions)
+    assert all((s["interruptions"] is None) != timed for s in report["speakers"])
+
+
+def test_a_flags_evidence_shows_what_was_said_on_hover():
+    """"#4 Dana" alone made the manager open every link to judge a flag."""
+    report = sample_report()
+    flag = next(f for f in report["flags"] if f.get("evidence"))
+    html = render_html(report)
+    by_id = {u["id"]: u for u in report["utterances"]}
+    for e in flag["evidence"]:
+        said = " ".join(by_id[e]["text"].split())
+        m = re.search(rf'<a href="#{e}" class="ev" title="([^"]*)">', html)
+        assert m, e
+        shown = m.group(1).replace("&#39;", "'").replace("&quot;", '"').replace("&amp;", "&")
+        assert shown == said or (shown.endswith("…") and said.startswith(shown[:-1]))

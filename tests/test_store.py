@@ -239,6 +239,9 @@ def test_index_html(db):
     assert html.count('<svg class="mini"') == 7 * 3  # six moves + flags, for each of three named people
     assert "recurring" in html and "timeline" in html
     assert "broken.m4a" in html
+    # a flag or a conflict count leads to that part of its meeting's report
+    assert '<a class="chip" href="w2/report.html#flags">' in html
+    assert 'href="w1/report.html#conflicts">' in html
     # the index lies elsewhere than the database: links still lead to the reports
     other = render_index(db, out.parent)
     assert 'href="out/w1/report.html"' in other

@@ -29,8 +29,8 @@ class SpeakerStats:
     questions: int
     longest_monologue_s: float | None
     longest_monologue_words: int
-    interruptions: int  # turns started while another speaker was still talking
-    overlap_s: float
+    interruptions: int | None  # turns started while another speaker was still talking (None: no times)
+    overlap_s: float | None
     moves: dict[str, int] = field(default_factory=dict)
 
 
@@ -97,8 +97,9 @@ def speaker_stats(t: Transcript) -> list[SpeakerStats]:
                 questions=sum(count_questions(u.text) for u in mine),
                 longest_monologue_s=round(mono_s, 2) if mono_s is not None else None,
                 longest_monologue_words=mono_w,
-                interruptions=interruptions,
-                overlap_s=round(overlap, 2),
+                # without times nobody can be seen to interrupt: unknown, not zero
+                interruptions=interruptions if timed else None,
+                overlap_s=round(overlap, 2) if timed else None,
                 moves=moves,
             )
         )

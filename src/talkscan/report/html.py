@@ -22,7 +22,20 @@ MOVE_LABELS = {
 }
 # one letter per move for the timeline marks (the legend spells them out)
 MOVE_LETTERS = {"paraphrase": "P", "mirroring": "M", "emotional_labeling": "L", "similarity": "S", "future_vision": "F", "ask": "A"}
-DIRECTION_ARROWS = {"more": "▲ more", "less": "▼ less", None: ""}
+# An ask's direction in the words of its topic (tags.md): "timeline ▼ less" read as caring less about
+# the timeline, where the ask is for an earlier date.
+_DIRECTION_WORDS = {
+    "price": ("higher", "lower"), "timeline": ("more time", "sooner"), "compliance": ("stricter", "lighter"),
+    "process": ("more", "lighter"), "resources": ("more", "fewer"),
+}
+
+
+def direction_label(topic: str | None, direction: str | None) -> str:
+    """"▼ lower" for a price ask wanting less, "▲ more time" for a timeline ask wanting more, …"""
+    if direction not in ("more", "less"):
+        return ""
+    more, less = _DIRECTION_WORDS.get(topic or "", ("more", "less"))
+    return f"▲ {more}" if direction == "more" else f"▼ {less}"
 
 
 def _conflict_check(f: dict) -> bool:
@@ -52,14 +65,22 @@ def _flag_words(f: dict) -> dict:
     if f.get("kind") == "overused":
         if uses and value != uses:   # repeats on one person weigh more: "5.5 > 2" beside four links read as a miscount
             return {"move_label": move, "figure": f"{uses} uses, weighted {value}: more than the {threshold} allowed",
-                    "figure_title": "each further use on a person already targeted counts more than once "
-                                    "(the policy's repeat_target_weight)", "evidence_label": "Each use:"}
+                    "figure_title": "each further use aimed at a person already targeted counts more than once "
+                                    "(repeat_target_weight in the flag policy)", "evidence_label": "Each use:"}
         return {"move_label": move, "figure": f"{_plural(value, 'use')}, more than the {threshold} allowed",
                 "evidence_label": "Each use:"}
     if _conflict_check(f):
         how = "no paraphrase, mirror or label of them" if f.get("speaker") else "no side paraphrased or mirrored"
         return {"move_label": move, "figure": how, "evidence_label": "The conflicting asks:"}
     return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "The sides' asks:"}
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)   # at a word
+    return text[: cut if cut > 0 else limit - 1] + "…"
 
 
 def _plural(n, word: str) -> str:
@@ -194,7 +215,7 @@ def _context(report: dict) -> dict[str, Any]:
     ask_by_id = {a["id"]: a for a in asks}
 
     def ask_view(a: dict) -> dict:
-        return a | {"speaker_label": label(a.get("speaker")), "arrow": DIRECTION_ARROWS.get(a.get("direction"), "")}
+        return a | {"speaker_label": label(a.get("speaker")), "arrow": direction_label(a.get("topic"), a.get("direction"))}
 
     conflicts = []
     for c in report.get("conflicts") or []:
@@ -216,7 +237,9 @@ def _context(report: dict) -> dict[str, Any]:
                 **_flag_words(f),
                 "evidence_links": [
                     {"id": e, "who": label(utt_by_id[e]["speaker"]) if e in utt_by_id else "",
-                     "time": clock(utt_by_id[e].get("start")) if e in utt_by_id else "", "num": number.get(e)}
+                     "time": clock(utt_by_id[e].get("start")) if e in utt_by_id else "", "num": number.get(e),
+                     # what was said, on hover: a flag is judged by its evidence, "#4 Dana" alone says nothing
+                     "quote": _short(utt_by_id[e].get("text", "")) if e in utt_by_id else ""}
                     for e in f.get("evidence", [])
                 ],
             }
@@ -260,7 +283,7 @@ def _context(report: dict) -> dict[str, Any]:
                 else:
                     tv["target_label"] = label(target)
             if t.get("type") == "ask":
-                tv["detail"] = " ".join(x for x in (t.get("topic"), DIRECTION_ARROWS.get(t.get("direction"), "")) if x)
+                tv["detail"] = " ".join(x for x in (t.get("topic"), direction_label(t.get("topic"), t.get("direction"))) if x)
             elif t.get("type") == "emotional_labeling":
                 # "neutral" names no feeling: a label whose feeling was not recognised shows none
                 feeling = t.get("emotion") if t.get("emotion") != "neutral" else ""
@@ -290,6 +313,8 @@ def _context(report: dict) -> dict[str, Any]:
         "duration": _duration(report),
         "speakers": speaker_rows,
         "timed": any(u.get("start") is not None for u in utterances),
+        # stats.py shares out talk time, or words where the transcript has no times
+        "share_of": "talk time" if any(s.get("talk_time_s") is not None for s in speakers) else "words",
         "flags": flags,
         "n_overused": n_over,
         "n_missing": len(flags) - n_over,
