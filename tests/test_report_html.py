@@ -306,3 +306,24 @@ def test_a_flags_evidence_shows_what_was_said_on_hover():
         assert m, e
         shown = m.group(1).replace("&#39;", "'").replace("&quot;", '"').replace("&amp;", "&")
         assert shown == said or (shown.endswith("…") and said.startswith(shown[:-1]))
+
+
+@pytest.mark.parametrize("reason, shown", [
+    ('Sam wants a faster timeline ("We start on the first of March."), which clashes with Mark wanting stricter '
+     'compliance ("No money without the paperwork.")',
+     "Sam wants a faster timeline, which clashes with Mark wanting stricter compliance"),
+    ('Ann and Bob want different things on price: "Four hundred." against "Four fifty."',
+     "Ann and Bob want different things on price"),
+    # a quote the pattern cannot be sure of is left whole
+    ('Ellen wants more resources ("Two (2) engineers.") while Mark wants fewer resources ("None.")',
+     'Ellen wants more resources ("Two (2) engineers.") while Mark wants fewer resources ("None.")'),
+])
+def test_a_conflicts_reason_is_shown_without_the_quotes_printed_under_it(reason, shown):
+    """Each clash said everything twice: the reason quoted both asks, and both asks are quoted under
+    it. report.json keeps the whole reason."""
+    report = sample_report()
+    report["conflicts"] = report["conflicts"][:1]
+    report["conflicts"][0]["reason"] = reason
+    html = render_html(report)
+    got = re.search(r'<p class="reason" dir="auto">(.*?)</p>', html, re.S).group(1)
+    assert got.replace("&#34;", '"').replace("&quot;", '"').replace("&#39;", "'") == shown

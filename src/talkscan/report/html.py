@@ -4,6 +4,7 @@ inline script for the transcript filters; every text and name goes through Jinja
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
@@ -73,6 +74,20 @@ def _flag_words(f: dict) -> dict:
         how = "no paraphrase, mirror or label of them" if f.get("speaker") else "no side paraphrased or mirrored"
         return {"move_label": move, "figure": how, "evidence_label": "The conflicting asks:"}
     return {"move_label": move, "figure": "never used in this meeting", "evidence_label": "The sides' asks:"}
+
+
+_QUOTED = re.compile(r' \("[^()]*?"\)')
+
+
+def _reason_without_quotes(reason: str) -> str:
+    """The reason as the page shows it, above both asks quoted in full: without its own quotes of
+    them (each clash said everything twice). Anything other than the two quotes of conflicts.reason
+    is left whole."""
+    m = re.match(r"(.+ want different things on [^:]+):", reason)
+    if m:
+        return m.group(1)
+    parts = _QUOTED.split(reason)
+    return "".join(parts) if len(parts) == 3 else reason
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -223,7 +238,9 @@ def _context(report: dict) -> dict[str, Any]:
         # asks on two topics that exclude each other ("price" against "scope"): the heading names both
         topics = list(dict.fromkeys(a.get("topic") for a in sides if a.get("topic"))) or [c.get("topic")]
         conflicts.append(c | {"sides": sides, "speaker_labels": [label(s) for s in c.get("speakers", [])],
-                              "topic_label": " ↔ ".join(t for t in topics if t)})
+                              "topic_label": " ↔ ".join(t for t in topics if t),
+                              "reason_shown": _reason_without_quotes(c.get("reason") or "") if len(sides) == 2
+                              else c.get("reason")})
 
     # the transcript's turn numbers, from 1 as the reader counts, shared by the flags' evidence
     number = {u["id"]: k + 1 for k, u in enumerate(utterances)}
