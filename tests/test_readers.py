@@ -1090,3 +1090,78 @@ def test_times_without_any_speaker_name_are_refused_saying_so(tmp_path):
     path = write(tmp_path, "otter.txt", "0:03\nWe need the price under four twenty.\n\n0:09\nNot this quarter.\n")
     with pytest.raises(MalformedTranscript, match="no speaker names"):
         read_transcript(path)
+
+
+# -- found reading real-world variants (session 37): each read wrongly or crashed before --------------
+
+@pytest.mark.parametrize("name, text", [
+    ("numbered.srt", "1\n00:00:01,000 --> 00:00:03,000\nMaya: We need the SOW by Friday.\n2\n00:00:03,500 --> 00:00:05,000\n"
+                     "Greg: Friday works.\n\n3\n00:00:06,000 --> 00:00:08,000\nMaya: Good.\n"),
+    ("zoom.vtt", "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nMaya: We need the SOW by Friday.\n2\n00:00:03.500 --> 00:00:05.000\n"
+                 "Greg: Friday works.\n\n3\n00:00:06.000 --> 00:00:08.000\nMaya: Good.\n"),
+    ("teams.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Maya>We need the SOW by Friday.</v>\n00:00:03.500 --> 00:00:05.000\n"
+                  "<v Greg>Friday works.</v>\n\n00:00:06.000 --> 00:00:08.000\n<v Maya>Good.</v>\n"),
+])
+def test_a_cue_whose_blank_line_was_lost_is_its_own_cue(tmp_path, name, text):
+    """Greg's cue ran into Maya's, its timing line and number as her words, and Greg was gone."""
+    t = read_transcript(write(tmp_path, name, text))
+    got = [(t.speaker_label(u.speaker), u.text, u.start, u.end) for u in t.utterances]
+    assert got == [("Maya", "We need the SOW by Friday.", 1.0, 3.0), ("Greg", "Friday works.", 3.5, 5.0),
+                   ("Maya", "Good.", 6.0, 8.0)]
+
+
+def test_two_people_saying_the_same_short_line_are_both_kept(tmp_path):
+    """Teams' "Sounds good." from Maya, then Tom, read as a caption rolling up: Tom's line was dropped,
+    and with his "Bye." too he vanished from the meeting."""
+    cues = [("Greg Park", "So we meet again on Friday."), ("Maya Chen", "Sounds good."), ("Tom Okafor", "Sounds good."),
+            ("Greg Park", "Thanks everyone."), ("Maya Chen", "Bye."), ("Greg Park", "Bye."), ("Tom Okafor", "Bye.")]
+    body = "".join(f"\n00:00:{2 * k:02d}.000 --> 00:00:{2 * k + 1:02d}.500\n<v {who}>{line}</v>\n"
+                   for k, (who, line) in enumerate(cues))
+    t = read_transcript(write(tmp_path, "call.vtt", "WEBVTT\n" + body))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == cues
+
+
+def test_rolling_captions_without_voices_are_still_unrolled(tmp_path):
+    """What the rule is for: YouTube's captions repeat the line the last cue ended with."""
+    lines = ["we need the price", "under four twenty", "or we walk", "away from the deal"]
+    body = "".join(f"\n00:00:0{k}.000 --> 00:00:0{k + 1}.000\n{a}\n{b}\n" for k, (a, b) in enumerate(zip(lines, lines[1:])))
+    t = read_transcript(write(tmp_path, "yt.vtt", "WEBVTT\n" + body))
+    assert " ".join(u.text for u in t.utterances) == " ".join(lines)
+
+
+def test_dialogue_dashes_against_the_name_and_titled_and_long_names(tmp_path):
+    srt = "1\n00:00:01,000 --> 00:00:03,000\n-Maya: Are you coming?\n-Greg: Yes, in a minute.\n\n" \
+          "2\n00:00:04,000 --> 00:00:06,000\nMaya: Good.\n"
+    t = read_transcript(write(tmp_path, "film.srt", srt))
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("Maya", "Are you coming?"), ("Greg", "Yes, in a minute."), ("Maya", "Good.")]
+    long = "Maria Fernanda Gonzalez (Procurement Lead)"   # 42 characters: Zoom shows display names whole
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n>> Sen. Warren: Will you commit to a lower price?\n\n"
+           "00:00:04.000 --> 00:00:06.000\n>> Mr. Smith: We are reviewing it.\n\n"
+           f"00:00:07.000 --> 00:00:09.000\n{long}: We need four twenty.\n\n"
+           "00:00:10.000 --> 00:00:12.000\n>> Sen. Warren: That is not an answer.\n")
+    t = read_transcript(write(tmp_path, "hearing.vtt", vtt))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Sen. Warren", "Mr. Smith", long, "Sen. Warren"]
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("emotion", "neutral", "utterance 0 has an 'emotion' that is not an object"),
+    ("tags", "ask", "utterance 0 has 'tags' that are not a list of objects"),
+    ("words", ["We", "need"], "utterance 0 has 'words' that are not a list of objects"),
+])
+def test_a_hand_edited_transcript_json_with_a_field_of_the_wrong_kind_is_named(tmp_path, field, value, words):
+    """It was "internal error: AttributeError: 'str' object has no attribute 'items'"."""
+    d = {"schema": "talkscan.transcript/1", "speakers": [{"id": "S0", "name": "Maya"}, {"id": "S1", "name": "Greg"}],
+         "utterances": [{"id": "u0", "speaker": "S0", "text": "We need four twenty.", "start": 0, "end": 2, field: value},
+                        {"id": "u1", "speaker": "S1", "text": "Four sixty.", "start": 2.5, "end": 4}]}
+    with pytest.raises(MalformedTranscript, match=words):
+        read_transcript(write(tmp_path, "transcript.json", json.dumps(d)))
+
+
+def test_what_invitations_and_tools_put_above_a_transcript_is_no_speaker(tmp_path):
+    """"Meeting ID:" and "Passcode:" from a Zoom invitation, "Speakers:" from a notes tool, were the
+    meeting's first speakers."""
+    text = ("Topic: Q3 pricing sync\nMeeting ID: 812 4455 0192\nPasscode: 482913\nSpeakers: Maya Chen, Greg Park\n\n"
+            "Maya Chen: We need the price under four twenty.\nGreg Park: Under four twenty?\nMaya Chen: Yes.\n")
+    t = read_transcript(write(tmp_path, "sync.txt", text))
+    assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Park", "Maya Chen"]

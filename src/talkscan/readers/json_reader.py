@@ -65,6 +65,13 @@ def _check_utterances(d: dict, path: str) -> None:
             raise MalformedTranscript(f"utterance {k} ends before it starts", path=path)   # as a subtitle cue
         if not isinstance(u.get("turn", k), int):
             raise MalformedTranscript(f"utterance {k} has a 'turn' that is not a whole number", path=path)
+        if u.get("emotion") is not None and not isinstance(u["emotion"], dict):
+            raise MalformedTranscript(f"utterance {k} has an 'emotion' that is not an object like "
+                                      '{"label": "neutral", "score": 0.9}', path=path)
+        for key in ("tags", "words"):
+            v = u.get(key)
+            if v is not None and not (isinstance(v, list) and all(isinstance(x, dict) for x in v)):
+                raise MalformedTranscript(f"utterance {k} has '{key}' that are not a list of objects", path=path)
 
 
 def is_talkscan_transcript(d: object) -> bool:
@@ -82,7 +89,9 @@ def talkscan_transcript(d: dict, path: str, keep_origin: bool = False) -> Transc
     d = {**d, "utterances": [{"turn": k, **u} for k, u in enumerate(d["utterances"])]}
     try:
         t = Transcript.from_dict({**d, **origin})
-    except (TypeError, KeyError, ValueError) as e:
+    except (TypeError, KeyError, ValueError, AttributeError) as e:
+        # a hand-edited field of the wrong kind ("emotion": "neutral" for {"label": …}) is the file's
+        # fault, not an internal error
         raise MalformedTranscript(f"has a malformed field ({e})", path=path) from None
     if not t.utterances:
         raise MalformedTranscript("contains no utterances", path=path)

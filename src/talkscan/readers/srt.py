@@ -6,16 +6,29 @@ import re
 
 from ..errors import MalformedTranscript
 from .common import MAX_CUE_S, build_transcript, parse_time, time_ordered
-from .vtt import cue_rows
+from .vtt import cue_rows, is_timing
 
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
+
+
+def _cues(block: str) -> list[list[str]]:
+    """A blank-line block's cues: a cue whose blank line before it was lost (a hand edit, a joined
+    file) starts at its own timing line, its number just above it, instead of running into the
+    cue before as text."""
+    lines = block.split("\n")
+    starts, timing = [0], next((k for k, ln in enumerate(lines) if "-->" in ln), len(lines))
+    for k in range(timing + 1, len(lines)):
+        if is_timing(lines[k]):
+            numbered = k - 1 > timing and lines[k - 1].strip().isdigit()
+            starts.append(k - 1 if numbered else k)
+            timing = k
+    return [lines[a:b] for a, b in zip(starts, starts[1:] + [len(lines)])]
 
 
 def parse(text: str, source: str, join: bool = True):
     blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
     rows = []
-    for b in blocks:
-        lines = [ln for ln in b.split("\n")]
+    for lines in (cue for b in blocks for cue in _cues(b)):
         if not lines or not lines[0].strip():
             continue
         k = 0

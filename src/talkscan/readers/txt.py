@@ -94,7 +94,11 @@ _EXPORT_LINE = re.compile(
 # before this line, the transcript after
 _GEMINI_TRANSCRIPT = re.compile(r"^\s*📖\s*Transcript\s*$")
 _META = {"attendees", "participants", "date", "time", "title", "meeting", "subject", "location", "agenda",
-         "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where"}
+         "duration", "recorded", "recording", "organizer", "organiser", "host", "transcript", "topic", "when", "where",
+         # what meeting invitations and tools put above a transcript (Zoom's "Meeting ID:", "Passcode:")
+         "meeting title", "meeting name", "meeting id", "meeting date", "passcode", "password", "speakers",
+         "present", "apologies", "absent", "note taker", "minutes", "start time",
+         "end time", "conference id", "dial-in", "project"}
 # Section headings of meeting notes: never a speaker, and what follows them is not speech.
 _SECTIONS = {"summary", "meeting summary", "quick recap", "recap", "overview", "notes", "meeting notes",
              "action items", "action item", "actions", "next steps", "follow-ups", "follow ups", "to-dos",

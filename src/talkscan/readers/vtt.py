@@ -14,15 +14,18 @@ _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
 _ASS_TAG = re.compile(r"\{\\[^}]*\}")    # "{\an8}", "{\i1}": positioning and style codes subtitle editors leave
 # a caption line that marks a new speaker: "- " in dialogue subtitles, ">>" in broadcast captions
-_MARK = re.compile(r"^\s*(?:-\s+|>>\s*)")
+# (film subtitles also write the dash against the word: "-Maya: Are you coming?")
+_MARK = re.compile(r"^\s*(?:-(?:\s+|(?=[^\W\d]))|>>\s*)")
 # "Maya: text"; broadcast-style captions mark the speaker ">> MAYA: text", dialogue subtitles "- Maya: text",
 # WhisperX and other diarizing tools "[SPEAKER_00]: text"
-_NAME_PREFIX = re.compile(r"^(?:>>\s*|-\s+)?(?:\[([^\]:]{1,40})\]|([^:]{1,40})):\s+(.+)$", re.S)
+# (names up to 60 characters, as the .txt reader takes them: "Maria Fernanda Gonzalez (Procurement Lead)")
+_NAME_PREFIX = re.compile(r"^(?:>>\s*|-(?:\s+|(?=[^\W\d])))?(?:\[([^\]:]{1,60})\]|([^:]{1,60})):\s+(.+)$", re.S)
 _ARROW = re.compile(r"^\s*(\S+)\s+-->\s+(\S+)")
 _BRACKET_LEAD = re.compile(r"^\[([^\]]{1,40})\]\s+(\S.*)$", re.S)
 
 
-_TITLES = {"dr", "mr", "ms", "mrs", "mx", "jr", "sr", "st", "prof"}
+_TITLES = {"dr", "mr", "ms", "mrs", "mx", "jr", "sr", "st", "prof", "sen", "rep", "hon", "gov", "rev", "gen", "capt",
+           "col", "lt", "sgt", "cllr", "supt", "insp"}
 
 
 def _says_a_sentence(who: str) -> bool:
@@ -134,9 +137,13 @@ def unroll_captions(cues: list[tuple[str, float, float]]) -> list[tuple[str, flo
     """Rolling captions (YouTube's automatic ones) show each line twice: a cue repeats the line the
     last one ended with, then adds one. Where most cues start that way, each line is kept once,
     in the cue that first showed it; a cue left empty (YouTube's 10 ms repeats) is dropped."""
-    def shown(body: str) -> list[tuple[str, str]]:   # (line as written, its text as shown)
+    def shown(body: str) -> list[tuple[str, tuple]]:   # (line as written, (its voice, its text as shown))
+        # the voice is part of the line: Maya's "Sounds good." and then Tom's is two people agreeing,
+        # not a caption rolling up (YouTube's rolling captions carry no voices)
+        voice = _VOICE.search(body)
+        who = voice.group(1).strip() if voice else None
         pairs = ((line, re.sub(r"\s+", " ", html.unescape(_TAG.sub("", line))).strip()) for line in body.split("\n"))
-        return [(line, text) for line, text in pairs if text]
+        return [(line, (who, text)) for line, text in pairs if text]
 
     cue_lines = [shown(body) for body, _, _ in cues]
     repeats = sum(bool(a and b and b[0][1] == a[-1][1]) for a, b in zip(cue_lines, cue_lines[1:]))
@@ -150,6 +157,15 @@ def unroll_captions(cues: list[tuple[str, float, float]]) -> list[tuple[str, flo
             out.append(("\n".join(line for line, _ in lines), start, end))
             last = lines[-1][1]
     return out
+
+
+def is_timing(line: str) -> bool:
+    """A cue timing line ("00:00:03.500 --> 00:00:05.000 align:start"), not text holding an arrow."""
+    m = _ARROW.match(line)
+    try:
+        return bool(m) and parse_time(m.group(1)) >= 0 and parse_time(m.group(2)) >= 0  # type: ignore[union-attr]
+    except ValueError:
+        return False
 
 
 def parse(text: str, source: str, join: bool = True):
@@ -201,6 +217,11 @@ def parse(text: str, source: str, join: bool = True):
         # a cue ends at an empty line; a line of spaces ends it only where a cue follows (YouTube's
         # captions hold " " lines inside cues)
         while i < n and lines[i] and (lines[i].strip() or (i + 1 < n and lines[i + 1].strip() and not cue_start(i + 1))):
+            if is_timing(lines[i]):   # the next cue, its blank line lost: never its timing as this cue's text
+                if body and body[-1].strip().isdigit():   # ... and its number just above it
+                    body.pop()
+                    i -= 1
+                break
             body.append(lines[i])
             i += 1
         rows.append(("\n".join(body), start, end))
