@@ -1165,3 +1165,32 @@ def test_what_invitations_and_tools_put_above_a_transcript_is_no_speaker(tmp_pat
             "Maya Chen: We need the price under four twenty.\nGreg Park: Under four twenty?\nMaya Chen: Yes.\n")
     t = read_transcript(write(tmp_path, "sync.txt", text))
     assert [t.speaker_label(u.speaker) for u in t.utterances] == ["Maya Chen", "Greg Park", "Maya Chen"]
+
+
+def test_teams_headings_with_a_tab_before_the_time_are_headings(tmp_path):
+    """`Name<TAB>0:03` with the text below was taken for a spreadsheet's rows: the times became
+    words and no turn had a time."""
+    text = ("Maya Chen\t0:03\nWe need the year-one price under four twenty.\nGreg Otis\t0:11\nUnder four twenty?\n"
+            "Maya Chen\t0:15\nThat is the mandate.\n")
+    t = read_transcript(write(tmp_path, "teams.txt", text))
+    assert [(t.speaker_label(u.speaker), u.text, u.start) for u in t.utterances] == [
+        ("Maya Chen", "We need the year-one price under four twenty.", 3.0), ("Greg Otis", "Under four twenty?", 11.0),
+        ("Maya Chen", "That is the mandate.", 15.0)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_reads_in_any_script(tmp_path, encoding):
+    """Chinese saved as UTF-16 with no BOM was refused as binary: only Latin text was recognised."""
+    text = "李明: 我们需要把价格降到四百二十以下。\n王芳: 这个季度不可能。\n"
+    path = tmp_path / "meeting.txt"
+    path.write_bytes(text.encode(encoding))
+    t = read_transcript(path)
+    assert [(t.speaker_label(u.speaker), u.text) for u in t.utterances] == [
+        ("李明", "我们需要把价格降到四百二十以下。"), ("王芳", "这个季度不可能。")]
+
+
+def test_a_recording_named_txt_is_still_binary(tmp_path):
+    path = tmp_path / "meeting.txt"
+    path.write_bytes((Path(__file__).resolve().parents[1] / "data" / "samples" / "pricing-sync.m4a").read_bytes()[:4000])
+    with pytest.raises(MalformedTranscript, match="binary"):
+        read_transcript(path)

@@ -74,4 +74,16 @@ def _utf16_without_bom(raw: bytes) -> str | None:
             except UnicodeDecodeError:
                 return None
             return text if "\x00" not in text else None
-    return None
+    # Chinese, Japanese, Korean…: few NUL bytes, but the line ends and the speakers' colons are still
+    # ASCII, and only one byte order decodes them as such
+    best = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        marks = text.count("\n") + text.count(":") + text.count("\uff1a")   # ":" and the full-width "："
+        printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+        if "\x00" not in text and marks >= 2 and printable >= 0.98 * len(text) and (best is None or marks > best[0]):
+            best = (marks, text)
+    return best[1] if best else None

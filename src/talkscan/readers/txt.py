@@ -160,7 +160,9 @@ def _tab_rows(lines: list[str]) -> bool:
     if not rows:
         return False
     header = _header_row(rows[0])
-    hits = [bool((m := _TAB.match(ln)) and speaker_like(m.group("name"))) for ln in rows]
+    # "Maya Chen<TAB>0:03" is a heading (Teams with a tab before the time), its text on the next line
+    hits = [bool((m := _TAB.match(ln)) and speaker_like(m.group("name")) and not _TIME_ONLY.match(m.group("text")))
+            for ln in rows]
     if sum(hits) < 2 or 2 * (sum(hits) + header) < len(rows):
         return False
     return header or not any(_turn(ln) is not None for ln, hit in zip(rows, hits) if not hit)
