@@ -34,12 +34,14 @@ ROWS = [_row("We need the price under two hundred thousand.", "price", "less"),
         ["Thanks, that's helpful.", [0, 0, 0, 0, 0], -1, -1, 0]]
 
 
+LABELS = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
+          "directions": ["more", "less", "null"], "emotions": ["neutral", "joy", "anger", "sadness", "fear", "surprise",
+                                                              "disgust"]}
+
+
 def _write_rows(path: Path) -> None:
     """utterance_data's file for ROWS: every split the rows, every text to predict."""
-    labels = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"], "topics": TOPICS,
-              "directions": ["more", "less", "null"], "emotions": ["neutral", "joy", "anger", "sadness", "fear",
-                                                                  "surprise", "disgust"]}
-    path.write_text(json.dumps({"labels": labels, "fit": ROWS, "all": ROWS, "tune": ROWS,
+    path.write_text(json.dumps({"labels": LABELS, "fit": ROWS, "all": ROWS, "tune": ROWS,
                                 "predict": [r[0] for r in ROWS]}))
 
 

@@ -14,12 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from talkscan.nlp import utterance_train  # noqa: E402
 
-from test_nlp_ask_model import ROWS, _write_rows  # noqa: E402
-
-LABELS = {"moves": ["similarity", "future_vision", "emotional_labeling", "ask", "restate"],
-          "topics": ["price", "timeline", "scope", "compliance", "documentation", "process", "resources", "other"],
-          "directions": ["more", "less", "null"],
-          "emotions": ["neutral", "joy", "anger", "sadness", "fear", "surprise", "disgust"]}
+from test_nlp_ask_model import LABELS, ROWS, _write_rows  # noqa: E402
 
 
 def _encoder() -> str:

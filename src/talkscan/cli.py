@@ -460,7 +460,7 @@ def train_utterance_cmd(
     out: Path = typer.Option(Path("build/utterance"), "--out", metavar="DIR", help="Where the fine-tuned model and model A's "
                              "held-back probabilities go; then run `talkscan train moves --utterance OUT`."),
     device: str = typer.Option("cpu", "--device", metavar="cpu|cuda",
-                               help="torch device: cpu (about four hours on a 2-core CPU), or cuda (minutes)."),
+                               help="torch device: cpu (most of a day on a 2-core CPU), or cuda (minutes)."),
     epochs: int = typer.Option(5, "--epochs", metavar="N", help="Epochs of the utterance model."),
     lr: float = typer.Option(1.5e-4, "--lr", metavar="RATE", help="Learning rate of the fine-tuned layers."),
     conflict_epochs: int = typer.Option(CONFLICT_EPOCHS, "--conflict-epochs", metavar="N", help="Epochs of the conflict cross-encoder."),

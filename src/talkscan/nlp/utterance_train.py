@@ -296,9 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     tune_texts = [r[0] for r in tune_rows]
     # model A done (its probabilities written) in an interrupted run of this very job: not again
     a_key = fingerprint([fit_rows, tune_rows, data["predict"]], kind=a.kind, recipes=recipes, seed=a.seed)
-    a_done = a.out_dir / f"{a.kind}_A_done.json"
+    a_done, pred_a = a.out_dir / f"{a.kind}_A_done.json", a.out_dir / f"{a.kind}_pred_A.json"
+
+    def a_checkpoint(rec: dict) -> Path:   # one per recipe model A tries
+        return a.out_dir / f"{a.kind}_A_{rec['epochs']}_{rec['lr']:g}.ckpt"
+
     done = json.loads(a_done.read_text()) if a_done.is_file() else {}
-    if done.get("key") == a_key and (a.out_dir / f"{a.kind}_pred_A.json").is_file():
+    if done.get("key") == a_key and pred_a.is_file():
         results, rec = done["results"], done["recipe"]
         print(f"{a.kind} model A {rec}: done in an earlier run", flush=True)
     else:
@@ -306,9 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         best = None
         for rec in recipes:
             print(f"{a.kind} model A {rec} on {len(fit_rows)} rows", flush=True)
-            ckpt = a.out_dir / f"{a.kind}_A_{rec['epochs']}_{rec['lr']:g}.ckpt"
             tok, enc, heads = fit(fit_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"],
-                                  kind=a.kind, seed=a.seed, checkpoint=ckpt)
+                                  kind=a.kind, seed=a.seed, checkpoint=a_checkpoint(rec))
             tune_pred = predict(tok, enc, heads, tune_texts, a.device)
             score = tune_score(tune_rows, tune_pred)
             results.append({**rec, **score})
@@ -317,10 +320,10 @@ def main(argv: list[str] | None = None) -> int:
                 best = (score, rec, predict(tok, enc, heads, data["predict"], a.device))
             del tok, enc, heads
         score, rec, preds = best
-        (a.out_dir / f"{a.kind}_pred_A.json").write_text(json.dumps({"texts": data["predict"], **preds}))
+        pred_a.write_text(json.dumps({"texts": data["predict"], **preds}))
         a_done.write_text(json.dumps({"key": a_key, "results": results, "recipe": rec}))
         for r in recipes:
-            (a.out_dir / f"{a.kind}_A_{r['epochs']}_{r['lr']:g}.ckpt").unlink(missing_ok=True)
+            a_checkpoint(r).unlink(missing_ok=True)
     print(f"{a.kind} model B {rec} on {len(all_rows)} rows", flush=True)
     b_ckpt = a.out_dir / f"{a.kind}_B.ckpt"
     tok, enc, heads = fit(all_rows, labels, a.encoder_dir, a.device, epochs=rec["epochs"], lr=rec["lr"], kind=a.kind,

@@ -89,7 +89,7 @@ def emotion_view(emotion: dict | None) -> dict:
     unsure = label != "neutral" and score is not None and score < UNSURE_EMOTION
     title = f"score {score:.2f}" if score is not None else ""
     if unsure:
-        title += ": a guess (below 0.6, right about one time in four in held-out meetings)"
+        title += f": a guess (below {UNSURE_EMOTION:g}, right about one time in four in held-out meetings)"
     return {"label": label if label in EMOTIONS else "neutral", "unsure": unsure, "title": title}
 
 
